@@ -1,0 +1,59 @@
+"""learnpath: learning paths and practice quizzes built from ordered article series."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from learnpath.config import DEFAULT_SECRET_KEY, REPO_ROOT, from_environment
+from learnpath.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder="static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    if app.config["LEARNPATH_ENV"] == "production" and app.config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY):
+        raise RuntimeError("SECRET_KEY must be set to a long random value in production (LEARNPATH_ENV=production)")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from learnpath import accounts, api, catalog, errors, progress, quiz, security
+    from learnpath.content import cli as content_cli
+
+    security.init_app(app)
+    errors.init_app(app)
+    accounts.init_app(app)
+    app.register_blueprint(catalog.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(quiz.bp)
+    app.register_blueprint(progress.bp)
+    app.register_blueprint(api.bp)
+    content_cli.init_app(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    # WAL lets readers run during a write; foreign keys are off by default in SQLite.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

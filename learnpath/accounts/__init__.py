@@ -1,0 +1,7 @@
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__)
+
+
+def init_app(app):
+    pass

@@ -1,0 +1,36 @@
+"""Settings in one place. Defaults suit a laptop; production reads the environment."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'learnpath.sqlite3'}"
+    if database_url.startswith("postgres://"):  # the Heroku-style scheme SQLAlchemy no longer accepts
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    https = env.get("LEARNPATH_HTTPS", "").lower() in ("1", "true", "yes")
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LEARNPATH_ENV": env.get("LEARNPATH_ENV", "development"),
+        "CONTENT_PACK": env.get("CONTENT_PACK", str(REPO_ROOT / "seeds")),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") not in ("0", "false"),
+        "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "10 per minute"),
+        "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
+    }

@@ -1,0 +1,203 @@
+"""Write a validated pack to the database in one transaction.
+
+Matching is by slug (tracks, courses, lessons) and by key (questions), so an edit updates in
+place. Whatever is missing from the pack is retired, never deleted. Unchanged lesson files
+(same source hash) are skipped without rendering, which keeps a no-op re-import fast.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from learnpath.content.pack import LessonSpec, Pack
+from learnpath.content.render import render_fragment, render_inline, render_markdown
+from learnpath.extensions import db
+from learnpath.models import Course, CourseLesson, Lesson, Question, Topic, Track
+from learnpath import search
+
+
+@dataclass
+class ImportReport:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    retired: Counter = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.retired)
+
+    def summary(self) -> str:
+        if not self.changed:
+            return "no changes"
+        parts = []
+        for label, counter in (("created", self.created), ("updated", self.updated), ("retired", self.retired)):
+            if counter:
+                parts.append(f"{label} " + ", ".join(f"{n} {kind}" for kind, n in sorted(counter.items())))
+        return "; ".join(parts)
+
+
+def _assign(obj: Any, **values: Any) -> bool:
+    """Set only the attributes that differ, so an unchanged row issues no UPDATE."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _display_spec(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Pre-render the inline Markdown of choices and items once, beside their raw text."""
+    out = dict(spec)
+    for key in ("choices", "items"):
+        if key in spec:
+            out[key] = [{**option, "html": render_inline(option["text"])} for option in spec[key]]
+    return out
+
+
+class _Importer:
+    def __init__(self, pack: Pack):
+        self.pack = pack
+        self.report = ImportReport()
+        self.session = db.session
+
+    def run(self) -> ImportReport:
+        topics = self._topics()
+        self._tracks()
+        lessons, reindex = self._lessons(topics)
+        self._courses(lessons)
+        self.session.flush()
+        if reindex:
+            search.reindex(self.session, reindex)
+        return self.report
+
+    def _topics(self) -> dict[str, Topic]:
+        existing = {t.slug: t for t in self.session.scalars(sa.select(Topic))}
+        for slug, title in self.pack.topics.items():
+            topic = existing.get(slug)
+            if topic is None:
+                existing[slug] = topic = Topic(slug=slug, title=title)
+                self.session.add(topic)
+                self.report.created["topics"] += 1
+            elif _assign(topic, title=title):
+                self.report.updated["topics"] += 1
+        return existing
+
+    def _tracks(self) -> None:
+        existing = {t.slug: t for t in self.session.scalars(sa.select(Track))}
+        self.tracks: dict[str, Track] = {}
+        for position, spec in enumerate(self.pack.tracks):
+            track = existing.pop(spec.slug, None)
+            if track is None:
+                track = Track(slug=spec.slug, title=spec.title, position=position)
+                self.session.add(track)
+                self.report.created["tracks"] += 1
+            elif _assign(track, title=spec.title, position=position, retired=False):
+                self.report.updated["tracks"] += 1
+            self.tracks[spec.slug] = track
+        for track in existing.values():
+            if _assign(track, retired=True):
+                self.report.retired["tracks"] += 1
+
+    def _lessons(self, topics: dict[str, Topic]) -> tuple[dict[str, Lesson], list[int]]:
+        existing = {lesson.slug: lesson for lesson in self.session.scalars(sa.select(Lesson))}
+        lessons: dict[str, Lesson] = {}
+        changed: list[Lesson] = []
+        for spec in self.pack.lessons.values():
+            lesson = existing.pop(spec.slug, None)
+            if lesson is not None and lesson.source_hash == spec.source_hash and not lesson.retired:
+                lessons[spec.slug] = lesson
+                continue
+            if lesson is None:
+                lesson = Lesson(slug=spec.slug)
+                self.session.add(lesson)
+                self.report.created["lessons"] += 1
+            else:
+                self.report.updated["lessons"] += 1
+            self._write_lesson(lesson, spec, topics)
+            lessons[spec.slug] = lesson
+            changed.append(lesson)
+        for lesson in existing.values():
+            if _assign(lesson, retired=True):
+                self.report.retired["lessons"] += 1
+                changed.append(lesson)
+        self.session.flush()
+        return lessons, [lesson.id for lesson in changed]
+
+    def _write_lesson(self, lesson: Lesson, spec: LessonSpec, topics: dict[str, Topic]) -> None:
+        rendered = render_markdown(spec.body)
+        _assign(
+            lesson, title=spec.title, summary=spec.summary, body_md=spec.body, body_html=rendered.html,
+            toc_html=rendered.toc_html, body_text=rendered.text, read_minutes=rendered.read_minutes,
+            word_count=rendered.word_count, question_count=len(spec.questions), source_hash=spec.source_hash,
+            source_path=spec.path, retired=False,
+        )
+        lesson.topics = [topics[t] for t in spec.topics]
+        by_key = {q.key: q for q in lesson.questions} if lesson.id else {}
+        for position, qspec in enumerate(spec.questions):
+            question = by_key.pop(qspec.key, None)
+            values = dict(
+                kind=qspec.kind, position=position, prompt_html=render_fragment(qspec.prompt),
+                spec=_display_spec(qspec.kind, qspec.spec), explanation_html=render_fragment(qspec.explanation),
+                difficulty=qspec.difficulty, revision=qspec.revision, retired=False,
+            )
+            if question is None:
+                question = Question(key=qspec.key, **values)
+                lesson.questions.append(question)
+                self.report.created["questions"] += 1
+            elif _assign(question, **values):
+                self.report.updated["questions"] += 1
+            new_topics = [topics[t] for t in qspec.topics]
+            if [t.slug for t in question.topics] != [t.slug for t in sorted(new_topics, key=lambda t: t.slug)]:
+                question.topics = new_topics
+        for question in by_key.values():
+            if _assign(question, retired=True):
+                self.report.retired["questions"] += 1
+
+    def _courses(self, lessons: dict[str, Lesson]) -> None:
+        existing = {c.slug: c for c in self.session.scalars(sa.select(Course))}
+        position = 0
+        for track_spec in self.pack.tracks:
+            track = self.tracks[track_spec.slug]
+            for spec in track_spec.courses:
+                course = existing.pop(spec.slug, None)
+                values = dict(
+                    title=spec.title, summary=spec.summary, category=spec.category, pass_mark=spec.pass_mark,
+                    position=position, retired=False,
+                )
+                position += 1
+                if course is None:
+                    course = Course(slug=spec.slug, track=track, **values)
+                    self.session.add(course)
+                    self.report.created["courses"] += 1
+                    changed = True
+                else:
+                    changed = _assign(course, **values)
+                    if course.track_id != track.id:
+                        course.track = track
+                        changed = True
+                wanted = [(lessons[slug].id, i) for i, slug in enumerate(spec.lessons, start=1)]
+                if [(e.lesson_id, e.position) for e in course.entries] != wanted:
+                    course.entries.clear()
+                    self.session.flush()
+                    course.entries.extend(CourseLesson(lesson_id=lid, position=pos) for lid, pos in wanted)
+                    changed = True
+                if changed and course.id is not None:
+                    self.report.updated["courses"] += 1
+        for course in existing.values():
+            if _assign(course, retired=True):
+                self.report.retired["courses"] += 1
+
+
+def import_pack(pack: Pack) -> ImportReport:
+    """Import in one transaction: commit if it all worked, roll back everything otherwise."""
+    try:
+        report = _Importer(pack).run()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return report

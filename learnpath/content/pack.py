@@ -1,0 +1,497 @@
+"""Parse and validate a content pack (see docs/content-format.md) without touching the database.
+
+`load_pack(root)` returns a `Pack` or raises `PackError` listing every problem found, each with
+its file and line, so an author fixes a whole pack in one pass.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+QUESTIONS_MARKER = "<!-- questions -->"
+KINDS = ("single", "multiple", "true_false", "short_text", "numeric", "ordering")
+LESSON_LINK_RE = re.compile(r"\]\(lesson:([^)\s#]*)(#[^)\s]*)?\)")
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Mapping(dict):
+    """A YAML mapping that remembers where it and each of its values start (1-based lines)."""
+
+    line: int = 0
+    lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    duplicates: list[tuple[int, str]]
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Mapping:
+    mapping = Mapping()
+    mapping.line = node.start_mark.line + 1
+    mapping.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            loader.duplicates.append((key_node.start_mark.line + 1, str(key)))
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[str(key)] = value_node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class PackError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class QuestionSpec:
+    key: str
+    kind: str
+    prompt: str
+    explanation: str
+    topics: list[str]
+    difficulty: int
+    spec: dict[str, Any]  # the graded parts, normalised per kind
+    line: int
+
+    @property
+    def revision(self) -> str:
+        graded = json.dumps({"kind": self.kind, "prompt": self.prompt, "spec": self.spec}, sort_keys=True)
+        return hashlib.sha256(graded.encode()).hexdigest()[:16]
+
+
+@dataclass
+class LessonSpec:
+    slug: str
+    title: str
+    summary: str
+    topics: list[str]
+    body: str
+    questions: list[QuestionSpec]
+    path: str
+    source_hash: str
+    linked_slugs: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class CourseSpec:
+    slug: str
+    title: str
+    summary: str
+    category: str
+    pass_mark: int
+    lessons: list[str]
+
+
+@dataclass
+class TrackSpec:
+    slug: str
+    title: str
+    courses: list[CourseSpec]
+
+
+@dataclass
+class Pack:
+    root: Path
+    tracks: list[TrackSpec]
+    topics: dict[str, str]
+    lessons: dict[str, LessonSpec]
+
+    @property
+    def courses(self) -> list[CourseSpec]:
+        return [course for track in self.tracks for course in track.courses]
+
+
+class _Collector:
+    """Accumulates problems for one file; line numbers are shifted by where the YAML starts."""
+
+    def __init__(self, problems: list[Problem], path: str, offset: int = 0):
+        self.problems, self.path, self.offset = problems, path, offset
+
+    def add(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line + self.offset, message))
+
+    def load_yaml(self, text: str) -> Any:
+        loader = _LineLoader(text)
+        loader.duplicates = []
+        try:
+            data = loader.get_single_data()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else 1
+            self.add(line, f"invalid YAML: {exc.problem or exc}")
+            return None
+        finally:
+            loader.dispose()
+        for line, key in loader.duplicates:
+            self.add(line, f"duplicate key '{key}'")
+        return data
+
+
+def _text(c: _Collector, m: Mapping, key: str, what: str, required: bool = True) -> str:
+    value = m.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            c.add(m.line_of(key), f"{what}: '{key}' is required")
+        return ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        c.add(m.line_of(key), f"{what}: '{key}' must be text")
+        return ""
+    return str(value).strip()
+
+
+def _slug(c: _Collector, m: Mapping, key: str, what: str) -> str:
+    value = _text(c, m, key, what)
+    if value and not SLUG_RE.match(value):
+        c.add(m.line_of(key), f"{what}: '{key}' {value!r} must be lowercase words joined by '-' (e.g. tcp-deep-dive)")
+    return value
+
+
+def _topics(c: _Collector, m: Mapping, what: str, vocabulary: dict[str, str]) -> list[str]:
+    value = m.get("topics")
+    line = m.line_of("topics")
+    if not isinstance(value, list) or not value:
+        c.add(line, f"{what}: 'topics' must be a non-empty list of topic keys")
+        return []
+    topics = []
+    for item in value:
+        if not isinstance(item, str) or item not in vocabulary:
+            c.add(line, f"{what}: unknown topic {item!r} (add it to topics.yaml or use an existing key)")
+        elif item not in topics:
+            topics.append(item)
+    return topics
+
+
+def _unknown_keys(c: _Collector, m: Mapping, allowed: set[str], what: str) -> None:
+    for key in m:
+        if key not in allowed:
+            c.add(m.line_of(str(key)), f"{what}: unknown field '{key}' (allowed: {', '.join(sorted(allowed))})")
+
+
+# ---- questions ---------------------------------------------------------------------------------
+
+COMMON_FIELDS = {"id", "kind", "prompt", "explanation", "topics", "difficulty"}
+KIND_FIELDS = {
+    "single": {"choices"},
+    "multiple": {"choices"},
+    "true_false": {"answer"},
+    "short_text": {"accepted"},
+    "numeric": {"answer", "tolerance", "unit"},
+    "ordering": {"items"},
+}
+
+
+def _options(c: _Collector, q: Mapping, field_name: str, what: str, lo: int, hi: int, with_correct: bool):
+    raw = q.get(field_name)
+    if not isinstance(raw, list) or not (lo <= len(raw) <= hi):
+        c.add(q.line_of(field_name), f"{what}: '{field_name}' must be a list of {lo}-{hi} entries")
+        return None
+    options, seen = [], set()
+    for item in raw:
+        if not isinstance(item, Mapping):
+            c.add(q.line_of(field_name), f"{what}: each entry of '{field_name}' must be a mapping with id and text")
+            return None
+        allowed = {"id", "text", "correct"} if with_correct else {"id", "text"}
+        _unknown_keys(c, item, allowed, what)
+        oid = _slug(c, item, "id", f"{what}, {field_name[:-1]}")
+        text = _text(c, item, "text", f"{what}, {field_name[:-1]} {oid!r}")
+        if oid in seen:
+            c.add(item.line, f"{what}: duplicate {field_name[:-1]} id {oid!r}")
+        seen.add(oid)
+        option = {"id": oid, "text": text}
+        if with_correct:
+            correct = item.get("correct", False)
+            if not isinstance(correct, bool):
+                c.add(item.line_of("correct"), f"{what}: 'correct' must be true or false")
+                correct = False
+            option["correct"] = correct
+        options.append(option)
+    return options
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def parse_question(c: _Collector, q: Any, line: int, vocabulary: dict[str, str]) -> QuestionSpec | None:
+    if not isinstance(q, Mapping):
+        c.add(line, "each question must be a mapping (id, kind, prompt, ...)")
+        return None
+    key = _slug(c, q, "id", "question")
+    what = f"question {key!r}" if key else "question"
+    kind = q.get("kind")
+    if kind not in KINDS:
+        c.add(q.line_of("kind"), f"{what}: 'kind' must be one of {', '.join(KINDS)} (got {kind!r})")
+        return None
+    _unknown_keys(c, q, COMMON_FIELDS | KIND_FIELDS[kind], what)
+    prompt = _text(c, q, "prompt", what)
+    explanation = _text(c, q, "explanation", what)
+    topics = _topics(c, q, what, vocabulary)
+    difficulty = q.get("difficulty")
+    if difficulty not in (1, 2, 3) or isinstance(difficulty, bool):
+        c.add(q.line_of("difficulty"), f"{what}: 'difficulty' must be 1, 2 or 3")
+    before = len(c.problems)
+    spec: dict[str, Any] = {}
+    if kind in ("single", "multiple"):
+        choices = _options(c, q, "choices", what, 2, 10 if kind == "multiple" else 8, with_correct=True)
+        if choices is not None:
+            n_correct = sum(ch["correct"] for ch in choices)
+            if kind == "single" and n_correct != 1:
+                c.add(q.line_of("choices"), f"{what}: a single-choice question needs exactly one correct choice (found {n_correct})")
+            if kind == "multiple" and n_correct < 1:
+                c.add(q.line_of("choices"), f"{what}: a multiple-choice question needs at least one correct choice")
+            spec["choices"] = choices
+    elif kind == "true_false":
+        if not isinstance(q.get("answer"), bool):
+            c.add(q.line_of("answer"), f"{what}: 'answer' must be true or false")
+        spec["answer"] = bool(q.get("answer"))
+    elif kind == "short_text":
+        accepted = q.get("accepted")
+        if not isinstance(accepted, list) or not accepted or not all(
+            isinstance(a, (str, int, float)) and not isinstance(a, bool) and str(a).strip() for a in accepted
+        ):
+            c.add(q.line_of("accepted"), f"{what}: 'accepted' must be a non-empty list of answers")
+        else:
+            spec["accepted"] = [str(a).strip() for a in accepted]
+    elif kind == "numeric":
+        answer = _number(q.get("answer"))
+        tolerance = _number(q.get("tolerance", 0))
+        if answer is None:
+            c.add(q.line_of("answer"), f"{what}: 'answer' must be a number")
+        if tolerance is None or tolerance < 0:
+            c.add(q.line_of("tolerance"), f"{what}: 'tolerance' must be a number >= 0")
+        unit = q.get("unit", "")
+        if not isinstance(unit, str):
+            c.add(q.line_of("unit"), f"{what}: 'unit' must be text")
+            unit = ""
+        spec.update(answer=answer, tolerance=tolerance or 0.0, unit=unit.strip())
+    elif kind == "ordering":
+        items = _options(c, q, "items", what, 3, 10, with_correct=False)
+        if items is not None:
+            spec["items"] = items
+    if len(c.problems) != before or not (key and prompt and explanation and topics):
+        return None
+    return QuestionSpec(key, kind, prompt, explanation, topics, difficulty, spec, q.line + c.offset)
+
+
+# ---- lessons -----------------------------------------------------------------------------------
+
+LESSON_FIELDS = {"slug", "title", "summary", "topics"}
+
+
+def parse_lesson(path: Path, rel: str, vocabulary: dict[str, str], problems: list[Problem]) -> LessonSpec | None:
+    c = _Collector(problems, rel)
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        c.add(1, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
+        return None
+    text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        c.add(1, "a lesson file must start with a '---' line opening its front matter")
+        return None
+    try:
+        fm_end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        c.add(1, "front matter is not closed by a '---' line")
+        return None
+    c.offset = 1
+    fm = c.load_yaml("\n".join(lines[1:fm_end]))
+    c.offset = 0
+    if not isinstance(fm, Mapping):
+        if fm is not None or not any(p.path == rel for p in problems):
+            c.add(2, "front matter must be a mapping with slug, title, summary and topics")
+        return None
+    c.offset = 1
+    _unknown_keys(c, fm, LESSON_FIELDS, "front matter")
+    slug = _slug(c, fm, "slug", "front matter")
+    title = _text(c, fm, "title", "front matter")
+    summary = _text(c, fm, "summary", "front matter")
+    topics = _topics(c, fm, "front matter", vocabulary)
+    c.offset = 0
+    if slug and slug != path.stem:
+        c.add(fm.line_of("slug") + 1, f"slug {slug!r} must equal the file name {path.stem!r}")
+
+    rest = lines[fm_end + 1:]
+    marker = next((i for i, line in enumerate(rest) if line.strip() == QUESTIONS_MARKER), None)
+    body_lines = rest if marker is None else rest[:marker]
+    body = "\n".join(body_lines).strip("\n") + "\n"
+    questions: list[QuestionSpec] = []
+    if marker is not None:
+        q_start = fm_end + 1 + marker + 1  # 0-based index of the first line after the marker
+        c.offset = q_start
+        data = c.load_yaml("\n".join(rest[marker + 1:]))
+        if data is None:
+            data = []
+        if not isinstance(data, list):
+            c.add(1, "the questions after '<!-- questions -->' must be a YAML list")
+            data = []
+        seen: dict[str, int] = {}
+        for item in data:
+            q_line = item.line if isinstance(item, Mapping) else 1
+            question = parse_question(c, item, q_line, vocabulary)
+            key = item.get("id") if isinstance(item, Mapping) else None
+            if isinstance(key, str) and key in seen:
+                c.add(q_line, f"question id {key!r} is used twice (first at line {seen[key]})")
+                continue
+            if isinstance(key, str):
+                seen[key] = q_line + c.offset
+            if question:
+                questions.append(question)
+        c.offset = 0
+    links = []
+    for number, line in enumerate(body_lines, start=fm_end + 2):
+        links.extend((m.group(1), number) for m in LESSON_LINK_RE.finditer(line))
+    if not (slug and title and summary and topics):
+        return None
+    return LessonSpec(
+        slug=slug, title=title, summary=summary, topics=topics, body=body, questions=questions, path=rel,
+        source_hash=hashlib.sha256(raw).hexdigest(), linked_slugs=links,
+    )
+
+
+# ---- the pack ----------------------------------------------------------------------------------
+
+def _load_file(root: Path, name: str, problems: list[Problem]) -> Any:
+    path = root / name
+    if not path.is_file():
+        problems.append(Problem(name, 1, f"missing: a content pack needs {name}"))
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(name, 1, "not valid UTF-8"))
+        return None
+    return _Collector(problems, name).load_yaml(text)
+
+
+def load_topics(root: Path, problems: list[Problem]) -> dict[str, str]:
+    data = _load_file(root, "topics.yaml", problems)
+    if data is None:
+        return {}
+    c = _Collector(problems, "topics.yaml")
+    if not isinstance(data, Mapping):
+        c.add(1, "topics.yaml must map topic keys to display names")
+        return {}
+    topics = {}
+    for key, title in data.items():
+        if not isinstance(key, str) or not SLUG_RE.match(key):
+            c.add(data.line_of(str(key)), f"topic key {key!r} must be lowercase words joined by '-'")
+        elif not isinstance(title, str) or not title.strip():
+            c.add(data.line_of(key), f"topic {key!r} needs a display name")
+        else:
+            topics[key] = title.strip()
+    return topics
+
+
+def load_catalog(root: Path, problems: list[Problem]) -> list[TrackSpec]:
+    data = _load_file(root, "catalog.yaml", problems)
+    if data is None:
+        return []
+    c = _Collector(problems, "catalog.yaml")
+    if not isinstance(data, Mapping) or not isinstance(data.get("tracks"), list):
+        c.add(getattr(data, "line", 1), "catalog.yaml needs a 'tracks' list")
+        return []
+    tracks, track_slugs, course_slugs = [], set(), set()
+    for t in data["tracks"]:
+        if not isinstance(t, Mapping):
+            c.add(data.line_of("tracks"), "each track must be a mapping with slug, title and courses")
+            continue
+        _unknown_keys(c, t, {"slug", "title", "courses"}, "track")
+        slug, title = _slug(c, t, "slug", "track"), _text(c, t, "title", "track")
+        if slug in track_slugs:
+            c.add(t.line_of("slug"), f"track slug {slug!r} is used twice")
+        track_slugs.add(slug)
+        courses = []
+        for co in t.get("courses") or []:
+            if not isinstance(co, Mapping):
+                c.add(t.line_of("courses"), "each course must be a mapping")
+                continue
+            _unknown_keys(c, co, {"slug", "title", "summary", "category", "pass_mark", "lessons"}, "course")
+            cslug = _slug(c, co, "slug", "course")
+            what = f"course {cslug!r}"
+            if cslug in course_slugs:
+                c.add(co.line_of("slug"), f"course slug {cslug!r} is used twice")
+            course_slugs.add(cslug)
+            pass_mark = co.get("pass_mark", 70)
+            if isinstance(pass_mark, bool) or not isinstance(pass_mark, int) or not 0 < pass_mark <= 100:
+                c.add(co.line_of("pass_mark"), f"{what}: 'pass_mark' must be a whole percentage from 1 to 100")
+                pass_mark = 70
+            lessons = co.get("lessons")
+            if not isinstance(lessons, list) or not lessons or not all(isinstance(s, str) for s in lessons):
+                c.add(co.line_of("lessons"), f"{what}: 'lessons' must be a non-empty list of lesson slugs")
+                lessons = []
+            for dup in {s for s in lessons if lessons.count(s) > 1}:
+                c.add(co.line_of("lessons"), f"{what}: lesson {dup!r} is listed twice")
+            courses.append(CourseSpec(
+                slug=cslug, title=_text(c, co, "title", what), summary=_text(c, co, "summary", what, required=False),
+                category=_text(c, co, "category", what, required=False), pass_mark=pass_mark, lessons=lessons,
+            ))
+            courses[-1].line = co.line_of("lessons")  # type: ignore[attr-defined]
+        tracks.append(TrackSpec(slug=slug, title=title, courses=courses))
+    return tracks
+
+
+def load_pack(root: Path | str) -> Pack:
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise PackError([Problem(str(root), 1, "not a folder: a content pack is a folder with catalog.yaml")])
+    topics = load_topics(root, problems)
+    tracks = load_catalog(root, problems)
+    lessons: dict[str, LessonSpec] = {}
+    lesson_dir = root / "lessons"
+    if not lesson_dir.is_dir():
+        problems.append(Problem("lessons/", 1, "missing: a content pack needs a lessons/ folder"))
+    else:
+        for path in sorted(lesson_dir.glob("*.md")):
+            rel = f"lessons/{path.name}"
+            lesson = parse_lesson(path, rel, topics, problems)
+            if lesson:
+                lessons[lesson.slug] = lesson
+    used = set()
+    for track in tracks:
+        for course in track.courses:
+            for slug in course.lessons:
+                used.add(slug)
+                if slug not in lessons and not (lesson_dir / f"{slug}.md").exists():
+                    problems.append(Problem("catalog.yaml", course.line, f"course {course.slug!r}: no lesson file lessons/{slug}.md"))  # type: ignore[attr-defined]
+    for lesson in lessons.values():
+        if lesson.slug not in used:
+            problems.append(Problem(lesson.path, 2, f"lesson {lesson.slug!r} is in no course of catalog.yaml"))
+        for target, line in lesson.linked_slugs:
+            if target not in lessons and not (lesson_dir / f"{target}.md").exists():
+                problems.append(Problem(lesson.path, line, f"link to unknown lesson 'lesson:{target}'"))
+    if problems:
+        raise PackError(problems)
+    return Pack(root=root, tracks=tracks, topics=topics, lessons=lessons)

@@ -1,0 +1,119 @@
+"""The catalog: tracks -> courses -> lessons (many-to-many, ordered) -> questions, and shared topics.
+
+Rows are never deleted by an import: whatever leaves the content pack is marked retired,
+so learners' history keeps resolving.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from learnpath.extensions import db
+
+lesson_topic = sa.Table(
+    "lesson_topic",
+    db.metadata,
+    sa.Column("lesson_id", sa.ForeignKey("lesson.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+question_topic = sa.Table(
+    "question_topic",
+    db.metadata,
+    sa.Column("question_id", sa.ForeignKey("question.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Topic(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(120))
+
+
+class Track(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    retired: so.Mapped[bool] = so.mapped_column(default=False)
+
+    courses: so.Mapped[list[Course]] = so.relationship(back_populates="track", order_by="Course.position")
+
+
+class Course(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    category: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    track_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("track.id"), index=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    pass_mark: so.Mapped[int] = so.mapped_column(default=70)
+    retired: so.Mapped[bool] = so.mapped_column(default=False)
+
+    track: so.Mapped[Track] = so.relationship(back_populates="courses")
+    entries: so.Mapped[list[CourseLesson]] = so.relationship(
+        back_populates="course", order_by="CourseLesson.position", cascade="all, delete-orphan"
+    )
+
+
+class CourseLesson(db.Model):
+    """A lesson's place in one course; the same lesson may sit in several courses."""
+
+    __tablename__ = "course_lesson"
+    course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), primary_key=True)
+    lesson_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("lesson.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: so.Mapped[int]
+
+    course: so.Mapped[Course] = so.relationship(back_populates="entries")
+    lesson: so.Mapped[Lesson] = so.relationship(back_populates="entries")
+
+
+class Lesson(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    body_md: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Rendered once at import (Markdown -> highlighted, sanitized HTML), never per request.
+    body_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    toc_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    body_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # plain text for search
+    read_minutes: so.Mapped[int] = so.mapped_column(default=1)
+    word_count: so.Mapped[int] = so.mapped_column(default=0)
+    question_count: so.Mapped[int] = so.mapped_column(default=0)  # active questions, kept by the import
+    source_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    source_path: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    retired: so.Mapped[bool] = so.mapped_column(default=False)
+
+    entries: so.Mapped[list[CourseLesson]] = so.relationship(back_populates="lesson")
+    topics: so.Mapped[list[Topic]] = so.relationship(secondary=lesson_topic, order_by="Topic.slug")
+    questions: so.Mapped[list[Question]] = so.relationship(back_populates="lesson", order_by="Question.position")
+
+
+class Question(db.Model):
+    __table_args__ = (sa.UniqueConstraint("lesson_id", "key"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    lesson_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("lesson.id"), index=True)
+    # Identity written in the content file: an edited question keeps its key and its history.
+    key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    prompt_html: so.Mapped[str] = so.mapped_column(sa.Text)
+    # Graded parts (choices with correctness, accepted answers, numeric answer, item order).
+    # Server-side only: the browser gets a whitelisted view built by quiz.services.
+    spec: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    explanation_html: so.Mapped[str] = so.mapped_column(sa.Text)
+    difficulty: so.Mapped[int] = so.mapped_column(default=2)
+    # Hash of the graded parts: answers record it so history stays interpretable after edits.
+    revision: so.Mapped[str] = so.mapped_column(sa.String(16))
+    retired: so.Mapped[bool] = so.mapped_column(default=False)
+
+    lesson: so.Mapped[Lesson] = so.relationship(back_populates="questions")
+    topics: so.Mapped[list[Topic]] = so.relationship(secondary=question_topic, order_by="Topic.slug")

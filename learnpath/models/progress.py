@@ -1,0 +1,100 @@
+"""A learner's history: enrollments, per-lesson progress, quiz attempts and every answer given.
+
+Answer rows are the raw material of the dashboard and of later review scheduling: one row per
+answered question, never aggregated away.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from learnpath.extensions import db
+from learnpath.models._types import UTCDateTime, utcnow
+
+USER_FK = sa.ForeignKey("user.id", ondelete="CASCADE")
+
+
+class Enrollment(db.Model):
+    __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(USER_FK, index=True)
+    course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course.id"), index=True)
+    enrolled_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    completed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Unguessable, shareable certificate URL; set when the course is completed.
+    certificate_code: so.Mapped[str | None] = so.mapped_column(sa.String(43), unique=True)
+    certificate_percent: so.Mapped[float | None]
+
+    course = so.relationship("Course")
+    user = so.relationship("User")
+
+
+class LessonProgress(db.Model):
+    __tablename__ = "lesson_progress"
+
+    user_id: so.Mapped[int] = so.mapped_column(USER_FK, primary_key=True)
+    lesson_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("lesson.id"), primary_key=True, index=True)
+    read_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    best_percent: so.Mapped[float | None]
+    last_percent: so.Mapped[float | None]
+    attempts_count: so.Mapped[int] = so.mapped_column(default=0)
+    passed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    completed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    @property
+    def state(self) -> str:
+        if self.completed_at:
+            return "completed"
+        if self.read_at or self.attempts_count:
+            return "read" if self.read_at else "started"
+        return "not started"
+
+
+class Attempt(db.Model):
+    __table_args__ = (sa.Index("ix_attempt_user_lesson", "user_id", "lesson_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(USER_FK)
+    lesson_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("lesson.id"), index=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(12), default="in_progress")
+    seed: so.Mapped[int]
+    # The questions asked, in order; a "retake missed" attempt asks a subset and carries the
+    # points of the rest over from the attempt it was made from.
+    question_ids: so.Mapped[list[int]] = so.mapped_column(sa.JSON)
+    carried: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    retake_of_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("attempt.id", ondelete="SET NULL"))
+    draft: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    score: so.Mapped[float | None]
+    max_score: so.Mapped[float | None]
+    percent: so.Mapped[float | None]
+    passed: so.Mapped[bool | None]
+
+    lesson = so.relationship("Lesson")
+    answers: so.Mapped[list[Answer]] = so.relationship(back_populates="attempt", order_by="Answer.id")
+
+
+class Answer(db.Model):
+    __table_args__ = (
+        sa.Index("ix_answer_user_answered", "user_id", "answered_at"),
+        sa.Index("ix_answer_user_question", "user_id", "question_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    attempt_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    user_id: so.Mapped[int] = so.mapped_column(USER_FK)
+    question_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("question.id"), index=True)
+    response: so.Mapped[Any] = so.mapped_column(sa.JSON, nullable=True)
+    correct: so.Mapped[bool]
+    points: so.Mapped[float]
+    revision: so.Mapped[str] = so.mapped_column(sa.String(16))
+    answered_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    attempt: so.Mapped[Attempt] = so.relationship(back_populates="answers")
+    question = so.relationship("Question")
