@@ -32,7 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from learnpath import accounts, api, catalog, errors, progress, quiz, security
+    from learnpath import accounts, api, catalog, errors, models, progress, quiz, security  # noqa: F401
     from learnpath.content import cli as content_cli
 
     security.init_app(app)

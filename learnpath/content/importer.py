@@ -169,7 +169,8 @@ class _Importer:
                     position=position, retired=False,
                 )
                 position += 1
-                if course is None:
+                is_new = course is None
+                if is_new:
                     course = Course(slug=spec.slug, track=track, **values)
                     self.session.add(course)
                     self.report.created["courses"] += 1
@@ -185,7 +186,7 @@ class _Importer:
                     self.session.flush()
                     course.entries.extend(CourseLesson(lesson_id=lid, position=pos) for lid, pos in wanted)
                     changed = True
-                if changed and course.id is not None:
+                if changed and not is_new:
                     self.report.updated["courses"] += 1
         for course in existing.values():
             if _assign(course, retired=True):

@@ -156,9 +156,15 @@ class _Collector:
 
 def _text(c: _Collector, m: Mapping, key: str, what: str, required: bool = True) -> str:
     value = m.get(key)
+    if value is None and key in m:
+        c.add(m.line_of(key), f"{what}: '{key}' is empty (YAML reads null/~ as nothing: quote it)")
+        return ""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             c.add(m.line_of(key), f"{what}: '{key}' is required")
+        return ""
+    if isinstance(value, bool):
+        c.add(m.line_of(key), f"{what}: '{key}' must be text (YAML reads true/false/yes/no/on/off as booleans: quote it)")
         return ""
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         c.add(m.line_of(key), f"{what}: '{key}' must be text")

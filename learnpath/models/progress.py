@@ -14,14 +14,15 @@ import sqlalchemy.orm as so
 from learnpath.extensions import db
 from learnpath.models._types import UTCDateTime, utcnow
 
-USER_FK = sa.ForeignKey("user.id", ondelete="CASCADE")
+def user_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("user.id", ondelete="CASCADE")
 
 
 class Enrollment(db.Model):
     __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    user_id: so.Mapped[int] = so.mapped_column(USER_FK, index=True)
+    user_id: so.Mapped[int] = so.mapped_column(user_fk(), index=True)
     course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course.id"), index=True)
     enrolled_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     completed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -36,7 +37,7 @@ class Enrollment(db.Model):
 class LessonProgress(db.Model):
     __tablename__ = "lesson_progress"
 
-    user_id: so.Mapped[int] = so.mapped_column(USER_FK, primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(user_fk(), primary_key=True)
     lesson_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("lesson.id"), primary_key=True, index=True)
     read_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     best_percent: so.Mapped[float | None]
@@ -59,7 +60,7 @@ class Attempt(db.Model):
     __table_args__ = (sa.Index("ix_attempt_user_lesson", "user_id", "lesson_id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    user_id: so.Mapped[int] = so.mapped_column(USER_FK)
+    user_id: so.Mapped[int] = so.mapped_column(user_fk())
     lesson_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("lesson.id"), index=True)
     status: so.Mapped[str] = so.mapped_column(sa.String(12), default="in_progress")
     seed: so.Mapped[int]
@@ -88,7 +89,7 @@ class Answer(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     attempt_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
-    user_id: so.Mapped[int] = so.mapped_column(USER_FK)
+    user_id: so.Mapped[int] = so.mapped_column(user_fk())
     question_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("question.id"), index=True)
     response: so.Mapped[Any] = so.mapped_column(sa.JSON, nullable=True)
     correct: so.Mapped[bool]

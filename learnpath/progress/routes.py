@@ -1,0 +1,65 @@
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from learnpath.catalog import services as catalog
+from learnpath.extensions import db
+from learnpath.models import Course, Enrollment, User
+from learnpath.progress import bp, charts, services
+
+
+@bp.post("/courses/<slug>/enroll")
+@login_required
+def enroll(slug: str):
+    course = catalog.get_course(slug) or abort(404)
+    _, created = services.enroll(current_user.id, course)
+    flash(f"You are enrolled in {course.title}." if created else "You were already enrolled.", "success")
+    return redirect(url_for("catalog.course", slug=course.slug))
+
+
+@bp.post("/lessons/<slug>/read")
+@login_required
+def mark_read(slug: str):
+    lesson = catalog.get_lesson(slug) or abort(404)
+    services.mark_read(current_user.id, lesson)
+    flash("Marked as read." + (" Now take the practice quiz to complete the lesson." if lesson.question_count else ""), "success")
+    return redirect(url_for("catalog.lesson", slug=lesson.slug, course=request.form.get("course") or None))
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    uid = current_user.id
+    now = datetime.now(timezone.utc)
+    today = now.date()
+    enrollments = db.session.execute(
+        sa.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
+        .where(Enrollment.user_id == uid, ~Course.retired).order_by(Enrollment.enrolled_at)
+    ).all()
+    course_ids = [c.id for _, c in enrollments]
+    stats = {s.course_id: s for s in services.course_stats(uid, course_ids)}
+    next_up = services.next_lessons(uid, course_ids)
+    activity = services.activity_by_day(uid, datetime.combine(today - timedelta(days=371), datetime.min.time(), timezone.utc))
+    current_streak, longest_streak = services.streaks(services.active_days(uid), today)
+    cells, heat_width = charts.heatmap(activity, today)
+    trend_points = charts.trend(services.score_trend(uid))
+    return render_template(
+        "progress/dashboard.html", enrollments=enrollments, stats=stats, next_up=next_up,
+        totals=services.totals(uid), trend=trend_points, topics=services.topic_accuracy(uid),
+        cells=cells, heat_width=heat_width, active_last_year=sum(1 for c in cells if c.count),
+        answers_last_year=sum(c.count for c in cells), current_streak=current_streak,
+        longest_streak=longest_streak, recent=services.recent_attempts(uid),
+        resume=services.continue_where_left_off(uid),
+    )
+
+
+@bp.get("/certificates/<code>")
+def certificate(code: str):
+    row = db.session.execute(
+        sa.select(Enrollment, Course, User).join(Course, Course.id == Enrollment.course_id)
+        .join(User, User.id == Enrollment.user_id).where(Enrollment.certificate_code == code)
+    ).first() or abort(404)
+    enrollment, course, user = row
+    return render_template("progress/certificate.html", enrollment=enrollment, course=course, learner=user)

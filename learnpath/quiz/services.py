@@ -1,0 +1,331 @@
+"""Quiz attempts: start/resume, present (whitelisted), save drafts, submit exactly once, results.
+
+The browser and the API only ever see `present()`'s output: prompt, kind, opaque option ids
+and option texts in a per-attempt shuffled order. Keys, accepted answers and explanations stay
+on the server until the attempt is submitted.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import random
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from flask import current_app
+
+from learnpath.extensions import db
+from learnpath.models import Answer, Attempt, Lesson, Question
+from learnpath.models._types import utcnow
+from learnpath.progress import services as progress
+from learnpath.quiz.grading import correct_response, grade
+
+OPTION_FIELD = {"single": "choices", "multiple": "choices", "ordering": "items"}
+
+
+class AnswerError(ValueError):
+    """A malformed answer value; the message names the field."""
+
+
+# ---- presentation ------------------------------------------------------------------------------
+
+def public_id(question_id: int, key: str) -> str:
+    """An opaque, stable id for a choice/item: reveals nothing about the file's ids or order."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"{question_id}:{key}".encode(), hashlib.sha256).hexdigest()[:10]
+
+
+def _shuffled(options: list[dict], seed: int, question_id: int, never_identity: bool) -> list[dict]:
+    shuffled = list(options)
+    random.Random(f"{seed}:{question_id}").shuffle(shuffled)
+    if never_identity and len(shuffled) > 1 and shuffled == options:
+        shuffled = shuffled[1:] + shuffled[:1]  # an ordering shown in order would give the answer away
+    return shuffled
+
+
+def present(question: Question, seed: int) -> dict[str, Any]:
+    """The whitelist of what a learner may see before submitting."""
+    view: dict[str, Any] = {"id": question.id, "kind": question.kind, "prompt_html": question.prompt_html}
+    field_name = OPTION_FIELD.get(question.kind)
+    if field_name:
+        options = _shuffled(question.spec[field_name], seed, question.id, question.kind == "ordering")
+        view[field_name] = [{"id": public_id(question.id, o["id"]), "text": o["html"]} for o in options]
+    if question.kind == "numeric" and question.spec.get("unit"):
+        view["unit"] = question.spec["unit"]
+    return view
+
+
+# ---- answers: public form -> file ids ----------------------------------------------------------
+
+def _key_for(question: Question) -> dict[str, str]:
+    field_name = OPTION_FIELD[question.kind]
+    return {public_id(question.id, o["id"]): o["id"] for o in question.spec[field_name]}
+
+
+def parse_value(question: Question, value: Any, field: str) -> Any:
+    """Check an API answer's type and map opaque ids to file ids. None means unanswered."""
+    if value is None:
+        return None
+    kind = question.kind
+    if kind == "single":
+        if not isinstance(value, str):
+            raise AnswerError(f"{field}: a single-choice answer is one choice id (a string)")
+        key = _key_for(question).get(value)
+        if key is None:
+            raise AnswerError(f"{field}: unknown choice id {value!r}")
+        return key
+    if kind in ("multiple", "ordering"):
+        what = "choice" if kind == "multiple" else "item"
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise AnswerError(f"{field}: a {kind} answer is a list of {what} ids")
+        keys = _key_for(question)
+        unknown = [v for v in value if v not in keys]
+        if unknown:
+            raise AnswerError(f"{field}: unknown {what} id {unknown[0]!r}")
+        if len(set(value)) != len(value):
+            raise AnswerError(f"{field}: an {what} id is repeated")
+        return [keys[v] for v in value]
+    if kind == "true_false":
+        if not isinstance(value, bool):
+            raise AnswerError(f"{field}: a true/false answer is true or false")
+        return value
+    if kind == "short_text":
+        if not isinstance(value, str):
+            raise AnswerError(f"{field}: a short text answer is a string")
+        if len(value) > 500:
+            raise AnswerError(f"{field}: answer is longer than 500 characters")
+        return value
+    if kind == "numeric":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise AnswerError(f"{field}: a numeric answer is a finite number")
+        return float(value)
+    raise AnswerError(f"{field}: unsupported question kind {kind!r}")
+
+
+def parse_form(question: Question, form) -> Any:
+    """Read one question's answer from an HTML form; anything malformed counts as unanswered."""
+    name = f"q{question.id}"
+    kind = question.kind
+    try:
+        if kind == "multiple":
+            picked = form.getlist(name)
+            return parse_value(question, picked, name) if picked else None
+        if kind == "ordering":
+            keys = _key_for(question)
+            positions = {}
+            for pid in keys:
+                raw = form.get(f"{name}-{pid}", "")
+                if not raw.isdigit():
+                    return None
+                positions[pid] = int(raw)
+            if len(set(positions.values())) != len(positions):
+                return None  # two items given the same position
+            return parse_value(question, sorted(positions, key=positions.get), name)
+        raw = form.get(name)
+        if raw is None or raw.strip() == "":
+            return None
+        if kind == "true_false":
+            return {"true": True, "false": False}.get(raw)
+        if kind == "numeric":
+            return parse_value(question, float(raw.replace(",", "").strip()), name)
+        return parse_value(question, raw, name)
+    except (AnswerError, ValueError):
+        return None
+
+
+def public_response(question: Question, response: Any) -> Any:
+    """A stored response (file ids) back in the public form the learner used (opaque ids)."""
+    if response is None or question.kind not in OPTION_FIELD:
+        return response
+    if isinstance(response, list):
+        return [public_id(question.id, key) for key in response]
+    return public_id(question.id, response)
+
+
+# ---- attempts ----------------------------------------------------------------------------------
+
+def active_questions(lesson: Lesson) -> list[Question]:
+    return list(db.session.scalars(
+        sa.select(Question).where(Question.lesson_id == lesson.id, ~Question.retired).order_by(Question.position)
+    ))
+
+
+def open_attempt(user_id: int, lesson: Lesson) -> Attempt | None:
+    return db.session.scalar(sa.select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.lesson_id == lesson.id, Attempt.status == "in_progress"
+    ).order_by(Attempt.id.desc()).limit(1))
+
+
+def latest_submitted(user_id: int, lesson: Lesson) -> Attempt | None:
+    return db.session.scalar(sa.select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.lesson_id == lesson.id, Attempt.status == "submitted"
+    ).order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(1))
+
+
+def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> Attempt:
+    """Resume the open attempt if there is one; otherwise start a full one or a 'missed only' one.
+
+    A missed-only attempt asks the questions the learner got wrong last time (plus any added
+    since) and carries over the points of those they got right, so its score is comparable
+    with a full attempt's.
+    """
+    existing = open_attempt(user_id, lesson)
+    if existing:
+        return existing
+    questions = active_questions(lesson)
+    ids = [q.id for q in questions]
+    carried: dict[str, float] = {}
+    retake_of = None
+    if only_missed:
+        retake_of = latest_submitted(user_id, lesson)
+        if retake_of:
+            right = {a.question_id for a in retake_of.answers if a.correct}
+            carried = {str(qid): 1.0 for qid in ids if qid in right}
+            ids = [qid for qid in ids if qid not in right] or ids
+            if len(ids) == len(questions):
+                carried = {}
+    attempt = Attempt(
+        user_id=user_id, lesson_id=lesson.id, seed=secrets.randbelow(2**31), question_ids=ids,
+        carried=carried, retake_of_id=retake_of.id if retake_of else None, draft={},
+    )
+    db.session.add(attempt)
+    progress.touch_lesson(user_id, lesson.id)
+    db.session.commit()
+    return attempt
+
+
+def attempt_questions(attempt: Attempt) -> list[Question]:
+    by_id = {q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(attempt.question_ids)))}
+    return [by_id[qid] for qid in attempt.question_ids if qid in by_id]
+
+
+def save_draft(attempt: Attempt, responses: dict[int, Any]) -> None:
+    if attempt.status != "in_progress":
+        return
+    attempt.draft = {str(qid): value for qid, value in responses.items() if value is not None}
+    db.session.commit()
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    response: Any
+    correct: bool
+    points: float
+
+
+@dataclass
+class Result:
+    score: float
+    max_score: float
+    percent: float
+    passed: bool
+    items: list[QuestionResult] = field(default_factory=list)
+
+
+def grade_responses(questions: list[Question], responses: dict[int, Any], carried: dict[str, float],
+                    pass_mark: int) -> Result:
+    items = []
+    for q in questions:
+        response = responses.get(q.id)
+        g = grade(q.kind, q.spec, response) if response is not None else None
+        items.append(QuestionResult(q, response, bool(g and g.correct), g.points if g else 0.0))
+    score = sum(i.points for i in items) + sum(carried.values())
+    max_score = float(len(items) + len(carried))
+    percent = round(100 * score / max_score, 1) if max_score else 100.0
+    return Result(round(score, 4), max_score, percent, percent >= pass_mark, items)
+
+
+def submit(attempt: Attempt, responses: dict[int, Any]) -> tuple[Result, bool]:
+    """Grade and record once. Returns (result, first): `first` is False for a repeated submit.
+
+    The status flip is one conditional UPDATE: of two concurrent submits exactly one matches
+    `status='in_progress'`; the other rolls back and reads the stored result.
+    """
+    lesson = db.session.get(Lesson, attempt.lesson_id)
+    questions = attempt_questions(attempt)
+    result = grade_responses(questions, responses, attempt.carried or {}, progress.pass_mark(lesson.id))
+    now = utcnow()
+    won = db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+        .values(status="submitted", submitted_at=now, score=result.score, max_score=result.max_score,
+                percent=result.percent, passed=result.passed, draft={})
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not won:
+        db.session.rollback()
+        db.session.refresh(attempt)
+        return stored_result(attempt), False
+    db.session.add_all(
+        Answer(attempt_id=attempt.id, user_id=attempt.user_id, question_id=item.question.id,
+               response=item.response, correct=item.correct, points=item.points,
+               revision=item.question.revision, answered_at=now)
+        for item in result.items
+    )
+    progress.record_attempt(attempt.user_id, lesson, result.percent, result.passed, now)
+    db.session.commit()
+    db.session.refresh(attempt)
+    return result, True
+
+
+def stored_result(attempt: Attempt) -> Result:
+    answers = list(db.session.scalars(
+        sa.select(Answer).where(Answer.attempt_id == attempt.id).options(joinedload(Answer.question))
+    ))
+    by_question = {a.question_id: a for a in answers}
+    items = [QuestionResult(a.question, a.response, a.correct, a.points)
+             for qid in attempt.question_ids if (a := by_question.get(qid))]
+    return Result(attempt.score or 0.0, attempt.max_score or 0.0, attempt.percent or 0.0, bool(attempt.passed), items)
+
+
+# ---- what a result shows -----------------------------------------------------------------------
+
+def describe(question: Question, response: Any) -> str:
+    """A learner-facing rendering (HTML-safe text or pre-rendered inline HTML) of a response."""
+    if response is None:
+        return "<em>no answer</em>"
+    field_name = OPTION_FIELD.get(question.kind)
+    if field_name:
+        html_by_key = {o["id"]: o["html"] for o in question.spec[field_name]}
+        keys = response if isinstance(response, list) else [response]
+        parts = [html_by_key.get(k, "<em>(removed option)</em>") for k in keys]
+        return " → ".join(parts) if question.kind == "ordering" else "; ".join(parts)
+    if question.kind == "true_false":
+        return "True" if response else "False"
+    from markupsafe import escape
+
+    text = f"{response:g}" if isinstance(response, float) else str(response)
+    unit = question.spec.get("unit") if question.kind == "numeric" else ""
+    return str(escape(f"{text} {unit}".strip()))
+
+
+def describe_correct(question: Question) -> str:
+    if question.kind == "short_text":
+        from markupsafe import escape
+
+        return " / ".join(str(escape(a)) for a in question.spec["accepted"])
+    if question.kind == "numeric":
+        tol = question.spec.get("tolerance") or 0
+        base = describe(question, question.spec["answer"])
+        return f"{base} (± {tol:g})" if tol else base
+    return describe(question, correct_response(question.kind, question.spec))
+
+
+def result_payload(result: Result) -> dict[str, Any]:
+    return {
+        "score": result.score, "max_score": result.max_score, "percent": result.percent, "passed": result.passed,
+        "results": [
+            {
+                "question_id": i.question.id, "correct": i.correct, "points": i.points,
+                "answer": public_response(i.question, i.response),
+                "correct_answer": public_response(i.question, correct_response(i.question.kind, i.question.spec)),
+                "explanation_html": i.question.explanation_html,
+            }
+            for i in result.items
+        ],
+    }
