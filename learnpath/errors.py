@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        response = error_response(exc.code or 500, MESSAGES.get(exc.code) if exc.code in (404, 405, 500) else exc.description)
+        response = error_response(exc.code or 500, MESSAGES.get(exc.code) if exc.code in (404, 405, 413, 429, 500) else exc.description)
         if exc.code == 429:
             resp, status = response
             resp.headers["Retry-After"] = "60"

@@ -3,12 +3,13 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 MIN_PASSWORD = 10
+PASSWORD_RULE = f"Use at least {MIN_PASSWORD} characters (and at most 200)."
 
 
 class SignupForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)],
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_RULE)],
                              description=f"At least {MIN_PASSWORD} characters.")
 
 
@@ -24,7 +25,7 @@ class ProfileForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
-    new = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)])
+    new = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_RULE)])
     confirm = PasswordField("Repeat new password", validators=[DataRequired(), EqualTo("new", "Passwords differ.")])
 
 
