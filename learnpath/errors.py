@@ -1,7 +1,7 @@
 """One place for error responses: JSON under /api/ (or when asked for JSON), a page otherwise."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -40,9 +40,8 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         response = error_response(exc.code or 500, MESSAGES.get(exc.code) if exc.code in (404, 405, 413, 429, 500) else exc.description)
         if exc.code == 429:
-            resp, status = response
-            resp.headers["Retry-After"] = "60"
-            return resp, status
+            response = make_response(response)
+            response.headers["Retry-After"] = "60"
         return response
 
     @app.errorhandler(Exception)
