@@ -1,0 +1,99 @@
+"""Dashboard figures, streaks and heatmap with a fixed clock, and a bounded number of queries."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from learnpath.extensions import db
+from learnpath.models import Answer, Attempt, Question, User
+from learnpath.progress import charts, services
+from tests.test_quiz import _answers, _start
+
+D = date(2026, 3, 10)
+
+
+@pytest.mark.parametrize("days, today, expected", [
+    ([], D, (0, 0)),
+    ([D], D, (1, 1)),
+    ([D - timedelta(1)], D, (1, 1)),                      # yesterday still counts until today ends
+    ([D - timedelta(2)], D, (0, 1)),
+    ([D - timedelta(i) for i in (5, 4, 3, 1, 0)], D, (2, 3)),
+    ([D - timedelta(i) for i in range(10, -1, -1)], D, (11, 11)),
+    ([D - timedelta(i) for i in (9, 8, 7, 6, 2, 1)], D, (2, 4)),
+])
+def test_streaks(days, today, expected):
+    assert services.streaks(sorted(days), today) == expected
+
+
+def test_heatmap_cells_cover_the_year_monday_first():
+    cells, width = charts.heatmap({D: 3, D - timedelta(1): 40}, D)
+    assert cells[0].day.weekday() == 0 and cells[-1].day == D
+    assert 365 <= len(cells) < 372
+    by_day = {c.day: c for c in cells}
+    assert by_day[D].level == 1 and by_day[D - timedelta(1)].level == 4 and by_day[D - timedelta(2)].level == 0
+    assert width == (cells[-1].x + 14)
+
+
+def _seed_history(app, user_email="ada@example.com"):
+    """Answers on fixed days: 3 consecutive days ending yesterday, and one older day."""
+    with app.app_context():
+        uid = db.session.scalar(sa.select(User.id).filter_by(email=user_email))
+        q = db.session.scalar(sa.select(Question).filter_by(key="ttl"))
+        today = datetime.now(timezone.utc).replace(hour=12, minute=0, second=0, microsecond=0)
+        attempt = Attempt(user_id=uid, lesson_id=q.lesson_id, status="submitted", seed=1, question_ids=[q.id],
+                          carried={}, draft={}, submitted_at=today, score=1, max_score=1, percent=100, passed=True)
+        db.session.add(attempt)
+        db.session.flush()
+        for days_ago, correct in ((1, True), (2, False), (3, True), (3, True), (10, False)):
+            db.session.add(Answer(attempt_id=attempt.id, user_id=uid, question_id=q.id, response="dec", correct=correct,
+                                  points=float(correct), revision=q.revision, answered_at=today - timedelta(days=days_ago)))
+        db.session.commit()
+        return uid
+
+
+def test_dashboard_figures(app, client, auth):
+    auth.signup()
+    uid = _seed_history(app)
+    with app.app_context():
+        today = datetime.now(timezone.utc).date()
+        assert services.streaks(services.active_days(uid), today) == (3, 3)
+        totals = services.totals(uid)
+        assert (totals.questions_answered, totals.correct_answers, totals.accuracy) == (5, 3, 60)
+        topics = services.topic_accuracy(uid)
+        assert topics == [("networking", "Networking", 5, 3)]
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "<strong>5</strong> questions answered" in html and "<strong>60%</strong> accuracy" in html
+    assert "<strong>3</strong> day streak (longest 3)" in html
+    assert "5 answers on 4 days in the last year" in html
+    assert 'role="img"' in html and "<title" in html  # charts carry text alternatives
+
+
+def test_dashboard_query_count_is_bounded(app, client, auth):
+    auth.signup()
+    client.post("/courses/net-basics/enroll")
+    client.post("/courses/api-course/enroll")
+
+    def queries_for(path):
+        with app.app_context():
+            engine = db.engine
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    attempt_id = _start(client, "packets")
+    client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id), "action": "submit"})
+    _start(client, "tcp")  # an open attempt: 'continue where you left off' has something to show
+    small = queries_for("/dashboard")
+    for slug in ("packets", "rest", "packets", "rest"):
+        attempt_id = _start(client, slug)
+        client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id), "action": "submit"})
+    for _ in range(5):
+        _seed_history(app)
+    large = queries_for("/dashboard")
+    assert large == small and large <= 15
