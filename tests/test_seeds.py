@@ -1,0 +1,147 @@
+"""The seed catalog: complete, in reading order, and meeting the content quality bar (CONTENT.md)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from learnpath.content.pack import load_pack
+from learnpath.content.render import count_prose_words
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+INDEX = ROOT.parent / "shared" / "seed" / "000_705b411cc7c99146.txt"
+sys.path.insert(0, str(ROOT / "tools"))
+from seed_index import parse_index  # noqa: E402
+
+SQL_PARTS = {f"sql-mastery-guide-part-{n}" for n in range(1, 5)}
+
+
+@pytest.fixture(scope="module")
+def pack():
+    return load_pack(SEEDS)
+
+
+@pytest.fixture(scope="module")
+def index():
+    if not INDEX.exists():
+        pytest.skip("the source index ../shared/seed is not beside this checkout")
+    return parse_index(INDEX)
+
+
+def test_seed_pack_validates(pack):
+    assert len(pack.lessons) == 105
+
+
+def test_every_index_article_is_one_lesson_with_its_title_and_summary(pack, index):
+    titles = Counter(lesson.title for lesson in pack.lessons.values())
+    assert max(titles.values()) == 1
+    by_title = {lesson.title: lesson for lesson in pack.lessons.values()}
+    articles = {title: summary for category in index for title, summary in category.articles}
+    assert len(articles) == 105
+    for title, summary in articles.items():
+        assert title in by_title, title
+        assert by_title[title].summary == summary, title
+
+
+def test_every_non_empty_category_is_a_course_with_its_articles(pack, index):
+    by_category = {course.category: course for course in pack.courses}
+    for category in index:
+        if not category.articles:
+            assert category.name not in by_category
+            continue
+        course = by_category[category.name]
+        titles = {pack.lessons[slug].title for slug in course.lessons}
+        assert titles == {title for title, _ in category.articles}, category.name
+
+
+def test_one_lesson_in_two_courses(pack):
+    holders = [c.slug for c in pack.courses if "building-production-ready-rest-apis-in-go" in c.lessons]
+    assert holders == ["go", "api-protocols"]
+
+
+def test_series_in_reading_order(pack):
+    courses = {c.slug: c for c in pack.courses}
+    assert courses["system-design"].lessons == [f"system-design-part-{n}" for n in range(1, 7)]
+    assert courses["sql-mastery"].lessons == [f"sql-mastery-guide-part-{n}" for n in range(1, 5)]
+    ds = courses["distributed-systems"].lessons
+    assert len(ds) == 44
+    assert ds[:2] == ["introduction-to-distributed-systems", "distributed-systems-why-how-and-when"]
+    assert ds[-2:] == ["system-design-case-studies", "mastering-distributed-systems"]
+    assert ds.index("consistency-models-in-distributed-systems") < ds.index("consensus-algorithms")
+
+
+def test_quality_gate_for_every_lesson(pack):
+    """CONTENT.md's minimums, so that a gap cannot slip in later."""
+    problems = []
+    for slug, lesson in sorted(pack.lessons.items()):
+        words = count_prose_words(lesson.body)
+        minimum = 25 if slug in SQL_PARTS else 10
+        kinds = {q.kind for q in lesson.questions}
+        if not 700 <= words <= 1500:
+            problems.append(f"{slug}: {words} prose words (700-1500)")
+        if len(lesson.questions) < minimum:
+            problems.append(f"{slug}: {len(lesson.questions)} questions (at least {minimum})")
+        if len(kinds) < 3:
+            problems.append(f"{slug}: {len(kinds)} question kinds (at least 3)")
+        if "](lesson:" not in lesson.body:
+            problems.append(f"{slug}: no cross-link to a related lesson")
+        for q in lesson.questions:
+            if len(q.explanation.split()) < 12:
+                problems.append(f"{slug}/{q.key}: explanation too thin")
+    assert not problems, "\n".join(problems)
+
+
+def test_difficulty_mix(pack):
+    levels = Counter(q.difficulty for lesson in pack.lessons.values() for q in lesson.questions)
+    total = sum(levels.values())
+    assert 0.2 <= levels[1] / total <= 0.4 and 0.4 <= levels[2] / total <= 0.6 and 0.12 <= levels[3] / total <= 0.3
+
+
+def _runnable_blocks(pack, language: str) -> list[tuple[str, int, str]]:
+    blocks = []
+    for slug, lesson in sorted(pack.lessons.items()):
+        lines = lesson.body.split("\n")
+        i = 0
+        while i < len(lines):
+            stripped = lines[i].strip()
+            if stripped.startswith("```") and stripped[3:].split() == [language, "runnable"]:
+                start = i
+                i += 1
+                body = []
+                while i < len(lines) and lines[i].strip() != "```":
+                    body.append(lines[i])
+                    i += 1
+                blocks.append((slug, start, "\n".join(body) + "\n"))
+            i += 1
+    return blocks
+
+
+def test_go_examples_compile_and_vet(pack, tmp_path):
+    """Every ```go runnable block is a whole program that passes `go vet` (one module, one vet run)."""
+    go = shutil.which("go")
+    if go is None:
+        if os.environ.get("CI"):
+            pytest.fail("go is not installed (make system-deps installs golang-go)")
+        pytest.skip("go is not installed")
+    blocks = _runnable_blocks(pack, "go")
+    assert len(blocks) >= 60
+    (tmp_path / "go.mod").write_text("module examples\n\ngo 1.19\n")
+    names = {}
+    for n, (slug, line, code) in enumerate(blocks):
+        package = tmp_path / f"ex{n:03d}"
+        package.mkdir()
+        (package / "main.go").write_text(code)
+        names[package.name] = f"{slug} (block at body line {line})"
+    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOCACHE": str(tmp_path / ".cache"), "GOPATH": str(tmp_path / ".gopath"),
+           "GO111MODULE": "on", "GOTOOLCHAIN": "local"}
+    result = subprocess.run([go, "vet", "./..."], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
+    output = result.stdout + result.stderr
+    for package, where in names.items():
+        output = output.replace(f"examples/{package}", where).replace(f"./{package}/", f"{where}: ")
+    assert result.returncode == 0, output

@@ -1,0 +1,88 @@
+"""Cold review of lessons: print an exam sheet without answers, then grade a reviewer's answers.
+
+    python tools/review.py sheet SLUG [SLUG ...]      # lesson body + questions, no keys, options lettered
+    python tools/review.py grade ANSWERS.json          # compare with the key using the app's graders
+
+ANSWERS.json: {"<slug>": {"<question id>": answer}} where answer is a letter ("B") for single,
+letters ("A,C") for multiple, true/false, a string for short_text, a number for numeric, and
+letters in order ("C,A,B") for ordering. Letters follow the sheet's (shuffled, stable) order.
+"""
+from __future__ import annotations
+
+import json
+import random
+import string
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from learnpath.content.pack import load_topics, parse_lesson  # noqa: E402
+from learnpath.quiz.grading import grade  # noqa: E402
+
+PACK = ROOT / "seeds"
+
+
+def _lesson(slug: str):
+    problems: list = []
+    lesson = parse_lesson(PACK / "lessons" / f"{slug}.md", f"lessons/{slug}.md", load_topics(PACK, problems), problems)
+    if problems or lesson is None:
+        raise SystemExit("\n".join(map(str, problems)) or f"cannot read {slug}")
+    return lesson
+
+
+def _options(slug: str, q) -> list[dict]:
+    options = list(q.spec.get("choices") or q.spec.get("items") or [])
+    random.Random(f"review:{slug}:{q.key}").shuffle(options)
+    return options
+
+
+def sheet(slugs: list[str]) -> None:
+    for slug in slugs:
+        lesson = _lesson(slug)
+        print(f"# {lesson.title}\n\n{lesson.body}\n\n## Questions ({slug})\n")
+        for n, q in enumerate(lesson.questions, 1):
+            print(f"### {n}. id={q.key} kind={q.kind}\n\n{q.prompt}\n")
+            for letter, option in zip(string.ascii_uppercase, _options(slug, q)):
+                print(f"- {letter}. {option['text']}")
+            if q.kind == "numeric" and q.spec.get("unit"):
+                print(f"(answer in {q.spec['unit']})")
+            print()
+
+
+def _to_response(slug: str, q, answer):
+    letters = dict(zip(string.ascii_uppercase, (o["id"] for o in _options(slug, q))))
+    if q.kind == "single":
+        return letters.get(str(answer).strip().upper())
+    if q.kind in ("multiple", "ordering"):
+        return [letters.get(part.strip().upper()) for part in str(answer).split(",") if part.strip()]
+    return answer
+
+
+def grade_file(path: str) -> None:
+    answers = json.loads(Path(path).read_text())
+    total = agree = 0
+    for slug, given in answers.items():
+        lesson = _lesson(slug)
+        for q in lesson.questions:
+            if q.key not in given:
+                print(f"MISSING {slug}/{q.key}")
+                continue
+            total += 1
+            result = grade(q.kind, q.spec, _to_response(slug, q, given[q.key]))
+            if result.correct:
+                agree += 1
+                continue
+            key = q.spec.get("answer", q.spec.get("accepted"))
+            if q.kind in ("single", "multiple"):
+                key = [c["text"] for c in q.spec["choices"] if c["correct"]]
+            if q.kind == "ordering":
+                key = [i["text"] for i in q.spec["items"]]
+            print(f"DISAGREE {slug}/{q.key} (line {q.line}): you said {given[q.key]!r}; key: {key!r}\n  explanation: {q.explanation}\n")
+    print(f"agreement: {agree}/{total} = {100 * agree / total if total else 0:.1f}%")
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    {"sheet": sheet, "grade": lambda a: grade_file(a[0])}[command](args)
