@@ -74,9 +74,28 @@ def count_prose_words(source: str) -> int:
     return len(re.findall(r"[A-Za-z0-9][\w'’-]*", FENCED_BLOCK_RE.sub(" ", source)))
 
 
+# Building a Markdown instance loads every extension; one per kind of text, reset between uses,
+# makes a full-catalog import several times faster.
+_markdown_instances: dict[str, markdown.Markdown] = {}
+
+
+def _markdown(kind: str) -> markdown.Markdown:
+    md = _markdown_instances.get(kind)
+    if md is None:
+        if kind == "lesson":
+            md = markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
+        elif kind == "fragment":
+            md = markdown.Markdown(extensions=["fenced_code", "codehilite", "tables", "sane_lists"],
+                                   extension_configs={"codehilite": _EXTENSION_CONFIGS["codehilite"]})
+        else:
+            md = markdown.Markdown(extensions=["sane_lists"])
+        _markdown_instances[kind] = md
+    return md.reset()
+
+
 def render_markdown(source: str) -> Rendered:
     source = RUNNABLE_FENCE_RE.sub(r"\1", _resolve_lesson_links(source))
-    md = markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
+    md = _markdown("lesson")
     body = sanitize(md.convert(source))
     text = html.unescape(TAG_RE.sub(" ", body))
     text = re.sub(r"\s+", " ", text).strip()
@@ -87,15 +106,39 @@ def render_markdown(source: str) -> Rendered:
     )
 
 
+_CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
+_STRONG_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_EM_RE = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
+_NEEDS_MARKDOWN_RE = re.compile(r"[\[\]<>_\\]|^\s*([-+*]|\d+\.)\s|^#|```|\n\s*\n|\n\s*([-+*|#]|\d+\.)", re.MULTILINE)
+
+
+def _simple_inline(source: str) -> str:
+    """Code spans, bold and italics on escaped text: the whole Markdown we see in short texts."""
+    parts = []
+    last = 0
+    for m in _CODE_SPAN_RE.finditer(source):
+        parts.append(_emphasis(html.escape(source[last:m.start()], quote=False)))
+        parts.append(f"<code>{html.escape(m.group(2).strip(), quote=False)}</code>")
+        last = m.end()
+    parts.append(_emphasis(html.escape(source[last:], quote=False)))
+    return "".join(parts)
+
+
+def _emphasis(text: str) -> str:
+    return _EM_RE.sub(r"<em>\1</em>", _STRONG_RE.sub(r"<strong>\1</strong>", text))
+
+
 def render_inline(source: str) -> str:
     """Inline Markdown for one-line texts (choices, ordering items): no block wrapper."""
-    rendered = markdown.markdown(source, extensions=["sane_lists"])
+    if not _NEEDS_MARKDOWN_RE.search(source):
+        return _simple_inline(source.strip())
+    rendered = _markdown("inline").convert(source)
     rendered = re.sub(r"^<p>(.*)</p>$", r"\1", rendered.strip(), flags=re.DOTALL)
     return sanitize(rendered)
 
 
 def render_fragment(source: str) -> str:
     """Block Markdown for prompts and explanations (may hold code), without a TOC."""
-    md = markdown.Markdown(extensions=["fenced_code", "codehilite", "tables", "sane_lists"],
-                           extension_configs={"codehilite": _EXTENSION_CONFIGS["codehilite"]})
-    return sanitize(md.convert(RUNNABLE_FENCE_RE.sub(r"\1", _resolve_lesson_links(source))))
+    if not _NEEDS_MARKDOWN_RE.search(source) and "\n" not in source.strip():
+        return f"<p>{_simple_inline(source.strip())}</p>"
+    return sanitize(_markdown("fragment").convert(RUNNABLE_FENCE_RE.sub(r"\1", _resolve_lesson_links(source))))

@@ -1,0 +1,124 @@
+"""Real-browser fixtures: the app served by werkzeug in a background thread on a fresh SQLite
+database (fixture pack imported, CSRF on), and Playwright driving Debian's chromium.
+
+Run with `pytest -m browser` (the default run deselects these tests). Nothing here downloads a
+browser: pytest-playwright is pointed at /usr/bin/chromium (or $LEARNPATH_CHROMIUM).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import got_request_exception
+from flask_migrate import upgrade
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from learnpath import create_app
+from learnpath.content.importer import import_pack
+from learnpath.content.pack import load_pack
+from learnpath.extensions import db
+from tests.browser.helpers import AXE_JS, REPO_ROOT
+
+FIXTURE_PACK = REPO_ROOT / "tests" / "fixtures" / "pack"
+CHROMIUM = Path(os.environ.get("LEARNPATH_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on stderr for every request the browser makes."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+    errors: list[BaseException] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The real app on 127.0.0.1 and a free port, on its own migrated SQLite database."""
+    database = tmp_path_factory.mktemp("browser-db") / "browser.sqlite3"
+    app = create_app({
+        "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": False, "SECRET_KEY": "browser-test-secret", "SERVER_NAME": None,
+    })
+    with app.app_context():
+        upgrade()
+        import_pack(load_pack(FIXTURE_PACK))
+        db.session.remove()
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    live = LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+
+    def record(sender, exception, **extra):
+        live.errors.append(exception)
+
+    got_request_exception.connect(record, app)
+    thread = threading.Thread(target=server.serve_forever, name="learnpath-live-server", daemon=True)
+    thread.start()
+    yield live
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    got_request_exception.disconnect(record, app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_server_errors(live_server):
+    """Any unhandled exception in the app during a browser test fails that test."""
+    live_server.errors.clear()
+    yield
+    assert not live_server.errors, f"the app raised while serving the browser: {live_server.errors!r}"
+
+
+# ---- pytest-playwright overrides ---------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def base_url(live_server) -> str:
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (make system-deps) or set LEARNPATH_CHROMIUM")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS,
+            "headless": browser_type_launch_args.get("headless", True)}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, base_url):
+    return {**browser_context_args, "base_url": base_url, "viewport": VIEWPORT, "locale": "en-GB",
+            "timezone_id": "UTC", "reduced_motion": "reduce"}
+
+
+@pytest.fixture
+def page(context):
+    """pytest-playwright's page, failing the test if the page logs an error (e.g. a CSP violation)."""
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    yield page
+    assert not problems, "the browser reported errors:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> Path:
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} not found: run `npm install` (make system-deps) first")
+    return AXE_JS

@@ -1,0 +1,141 @@
+"""Shared steps for the browser tests: accounts, answering the fixture pack's quizzes by visible
+text (option ids are opaque and option order is shuffled), axe-core, screenshots."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
+DOCS_SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+PASSWORD = "correct horse battery"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+_users = itertools.count(1)
+
+
+def new_email(prefix: str = "learner") -> str:
+    """A fresh address per call: every test gets its own account on the shared server."""
+    return f"{prefix}{next(_users)}-{os.getpid()}@example.com"
+
+
+def sign_up(page: Page, name: str = "Ada", email: str | None = None) -> str:
+    """Sign up through the real form (real CSRF token); ends logged in on the home page."""
+    email = email or new_email()
+    page.goto("/signup")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("status").filter(has_text=f"Welcome, {name}!")).to_be_visible()
+    return email
+
+
+# ---- the fixture pack's quizzes ----------------------------------------------------------------
+
+# tests/fixtures/pack/lessons/tcp.md
+HANDSHAKE = "Put the steps of the TCP handshake in order."
+HANDSHAKE_ORDER = ["Client sends SYN", "Server sends SYN-ACK", "Client sends ACK"]
+RELIABLE = "Which mechanisms make TCP reliable?"
+RELIABLE_RIGHT = ["Sequence numbers", "Acknowledgements", "Retransmission"]
+RELIABLE_ALL = [*RELIABLE_RIGHT, "The IP TTL"]
+TRANSPORT = "Which transport protocol does HTTP/1.1 normally run on?"
+RTT = "A handshake takes how many round trips before the client can send data?"
+# tests/fixtures/pack/lessons/packets.md
+TTL = "What does a router do to the TTL of a packet it forwards?"
+INDEPENDENT = "Packets of one flow may take different paths."
+
+
+def question(page: Page, prompt: str) -> Locator:
+    return page.locator("fieldset.question").filter(has_text=prompt)
+
+
+def answer_ordering(page: Page, prompt: str, order: list[str]) -> None:
+    """Give each item (by its visible text) its position in `order`."""
+    fieldset = question(page, prompt)
+    for position, text in enumerate(order, start=1):
+        fieldset.get_by_label(f"Position of: {text}", exact=True).select_option(str(position))
+
+
+def answer_choices(page: Page, prompt: str, picked: list[str], all_choices: list[str]) -> None:
+    fieldset = question(page, prompt)
+    for text in all_choices:
+        fieldset.get_by_label(text, exact=True).set_checked(text in picked)
+
+
+def answer_single(page: Page, prompt: str, text: str) -> None:
+    question(page, prompt).get_by_label(text, exact=True).check()
+
+
+def answer_text(page: Page, prompt: str, value: str) -> None:
+    question(page, prompt).get_by_role("textbox").fill(value)
+
+
+def answer_tcp_quiz(page: Page, *, wrong: bool) -> None:
+    """All four tcp questions; wrong=True gets all but the numeric one wrong."""
+    if wrong:
+        answer_ordering(page, HANDSHAKE, HANDSHAKE_ORDER[1:] + HANDSHAKE_ORDER[:1])  # none in place: 0 points
+        answer_choices(page, RELIABLE, ["The IP TTL"], RELIABLE_ALL)
+        answer_text(page, TRANSPORT, "UDP")
+    else:
+        answer_ordering(page, HANDSHAKE, HANDSHAKE_ORDER)
+        answer_choices(page, RELIABLE, RELIABLE_RIGHT, RELIABLE_ALL)
+        answer_text(page, TRANSPORT, "TCP")
+    answer_text(page, RTT, "1")
+
+
+def result_heading(page: Page) -> Locator:
+    return page.get_by_role("heading", level=1, name=re.compile(r"^Your result: "))
+
+
+# ---- screenshots -------------------------------------------------------------------------------
+
+def screenshot(page: Page, name: str, docs: bool = False) -> Path:
+    """Full-page PNG in artifacts/screenshots/ (kept by CI). With docs=True also in
+    docs/screenshots/ (committed, shown in the README), but only when the file is missing or
+    UPDATE_DOCS_SCREENSHOTS=1: the pages show dates, so rewriting them on every run would churn."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
+    if docs:
+        target = DOCS_SCREENSHOTS / f"{name}.png"
+        if not target.exists() or os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    return path
+
+
+# ---- axe-core ----------------------------------------------------------------------------------
+
+_AXE_RUN = """async (tags) => {
+  const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return results.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    targets: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
+    summary: v.nodes.length ? v.nodes[0].failureSummary : '',
+  }));
+}"""
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the current page. The page's context must
+    have bypass_csp=True: the app's CSP (script-src 'self') blocks the inlined axe script."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    return page.evaluate(_AXE_RUN, WCAG_TAGS)
+
+
+def describe_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} [{v['impact']}] {v['help']} ({v['helpUrl']})")
+        for target in v["targets"][:3]:
+            lines.append(f"    at {target}")
+        if v["summary"]:
+            lines.extend(f"    {line}" for line in v["summary"].splitlines()[:4])
+    return "\n".join(lines)
