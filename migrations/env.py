@@ -42,11 +42,10 @@ target_db = current_app.extensions['migrate'].db
 
 # Search structures live outside the ORM metadata (an FTS5 table on SQLite, a GIN expression
 # index on PostgreSQL): autogenerate and `flask db check` must not try to drop them.
-SEARCH_OBJECTS = ("lesson_fts", "ix_lesson_search")
-
-
 def include_object(obj, name, type_, reflected, compare_to):
-    return not (reflected and name and name.startswith(SEARCH_OBJECTS))
+    from learnpath.search import is_search_object
+
+    return not is_search_object(obj, name, type_, reflected, compare_to)
 
 
 def get_metadata():

@@ -111,7 +111,14 @@ def page(context):
     """pytest-playwright's page, failing the test if the page logs an error (e.g. a CSP violation)."""
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+
+    def on_console(msg) -> None:
+        url = msg.location.get("url") or ""
+        # The app serves no /favicon.ico; chromium asks for it anyway (see the report).
+        if msg.type == "error" and not url.endswith("/favicon.ico"):
+            problems.append(f"console.{msg.type}: {msg.text} ({url})")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     yield page
     assert not problems, "the browser reported errors:\n" + "\n".join(problems)

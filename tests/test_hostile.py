@@ -1,0 +1,77 @@
+"""Hostile input: random and malformed bodies at every form and API endpoint never give a 500."""
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import api_token
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12,
+)
+form_data = st.dictionaries(
+    st.sampled_from(["email", "password", "name", "remember", "action", "course", "only_missed", "q1", "q2", "q3",
+                     "q4", "q5", "q6", "q7", "q4-x", "profile-name", "password-current", "password-new",
+                     "delete-password", "delete-confirm", "next"]) | st.text(max_size=12),
+    st.text(max_size=60), max_size=8,
+)
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+
+API_POSTS = ["/api/v1/auth/register", "/api/v1/auth/token", "/api/v1/courses/net-basics/enrollment",
+             "/api/v1/lessons/tcp/read", "/api/v1/lessons/tcp/attempts", "/api/v1/attempts/{attempt}/submit",
+             "/api/v1/attempts/abc/submit", "/api/v1/courses/%00/enrollment"]
+FORM_POSTS = ["/signup", "/login", "/logout", "/account", "/account/delete", "/courses/net-basics/enroll",
+              "/lessons/tcp/read", "/lessons/tcp/attempts", "/attempts/{attempt}", "/lessons/tcp/quiz/try",
+              "/lessons/packets/quiz/try"]
+
+
+@pytest.fixture
+def hostile(app):
+    client = app.test_client()
+    token = api_token(client)
+    headers = {"Authorization": f"Bearer {token}"}
+    attempt = client.post("/api/v1/lessons/tcp/attempts", headers=headers).get_json()["attempt_id"]
+    browser = app.test_client()
+    browser.post("/signup", data={"email": "h@example.com", "password": "correct horse battery", "name": "H"})
+    browser_attempt = int(browser.post("/lessons/tcp/attempts").headers["Location"].split("/attempts/")[1].split("?")[0])
+    return client, headers, attempt, browser, browser_attempt
+
+
+@SETTINGS
+@given(body=json_values)
+def test_api_json_bodies(hostile, body):
+    client, headers, attempt, _, _ = hostile
+    for path in API_POSTS:
+        response = client.post(path.format(attempt=attempt), json=body, headers=headers)
+        assert response.status_code < 500, (path, body, response.get_data(as_text=True)[:300])
+        assert response.is_json
+
+
+@SETTINGS
+@given(answers=st.dictionaries(st.sampled_from(["1", "2", "3", "4", "5", "6", "7", "x", ""]), json_values, max_size=6))
+def test_api_answer_values(hostile, answers):
+    client, headers, attempt, _, _ = hostile
+    response = client.post(f"/api/v1/attempts/{attempt}/submit", json={"answers": answers}, headers=headers)
+    assert response.status_code in (200, 400, 409)
+
+
+@SETTINGS
+@given(raw=st.binary(max_size=200))
+def test_api_raw_bytes(hostile, raw):
+    client, headers, attempt, _, _ = hostile
+    for path in API_POSTS:
+        response = client.post(path.format(attempt=attempt), data=raw, content_type="application/json", headers=headers)
+        assert response.status_code < 500
+
+
+@SETTINGS
+@given(data=form_data, query=st.text(max_size=30))
+def test_forms_and_queries(hostile, data, query):
+    _, _, _, browser, attempt = hostile
+    for path in FORM_POSTS:
+        response = browser.post(path.format(attempt=attempt), data=data)
+        assert response.status_code < 500, (path, data)
+    for path in ("/search", "/api/v1/search", "/login", "/lessons/tcp", "/"):
+        response = browser.get(path, query_string={"q": query, "next": query, "course": query})
+        assert response.status_code < 500, (path, query)
