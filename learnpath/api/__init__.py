@@ -209,15 +209,10 @@ def start_attempt(slug: str):
     return jsonify(attempt_payload(attempt)), 200 if resumed else 201
 
 
-def _own_attempt(attempt_id: int) -> Attempt | None:
-    attempt = db.session.get(Attempt, attempt_id)
-    return attempt if attempt is not None and attempt.user_id == current_user.id else None
-
-
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def get_attempt(attempt_id: int):
-    attempt = _own_attempt(attempt_id)
+    attempt = quiz.get_own_attempt(current_user.id, attempt_id)
     if attempt is None:
         return error_response(404, f"No attempt {attempt_id}.")
     return jsonify(attempt_payload(attempt))
@@ -226,7 +221,7 @@ def get_attempt(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
-    attempt = _own_attempt(attempt_id)
+    attempt = quiz.get_own_attempt(current_user.id, attempt_id)
     if attempt is None:
         return error_response(404, f"No attempt {attempt_id}.")
     if attempt.status == "submitted":

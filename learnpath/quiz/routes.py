@@ -13,10 +13,7 @@ from learnpath.quiz import bp, services
 
 def _own_attempt(attempt_id: int) -> Attempt:
     """Another learner's attempt is indistinguishable from a missing one: 404, not 403."""
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.user_id != current_user.id:
-        abort(404)
-    return attempt
+    return services.get_own_attempt(current_user.id, attempt_id) or abort(404)
 
 
 def _form_responses(questions) -> dict:

@@ -154,6 +154,17 @@ def active_questions(lesson: Lesson) -> list[Question]:
     ))
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; anything larger cannot exist (and must not reach the driver)
+
+
+def get_own_attempt(user_id: int, attempt_id: int) -> Attempt | None:
+    """Another learner's attempt is indistinguishable from a missing one."""
+    if not 0 < attempt_id <= MAX_ID:
+        return None
+    attempt = db.session.get(Attempt, attempt_id)
+    return attempt if attempt is not None and attempt.user_id == user_id else None
+
+
 def open_attempt(user_id: int, lesson: Lesson) -> Attempt | None:
     return db.session.scalar(sa.select(Attempt).where(
         Attempt.user_id == user_id, Attempt.lesson_id == lesson.id, Attempt.status == "in_progress"
