@@ -1,0 +1,117 @@
+"""Quizzes completed with the keyboard alone: Tab, Space, arrow keys, typing and Enter. No clicks,
+no programmatic focus: every control is reached by tabbing, which also checks the focus order
+reaches every answer and that focus is visible (:focus-visible) on each one."""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import HANDSHAKE_ORDER, RELIABLE_RIGHT, result_heading
+
+pytestmark = pytest.mark.browser
+
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const fieldset = el.closest('fieldset');
+  return {
+    tag: el.tagName.toLowerCase(), type: el.type || '', value: el.value || '',
+    checked: !!el.checked, name: el.getAttribute('aria-label') || (el.labels && el.labels.length
+      ? el.labels[0].innerText.trim() : (el.innerText || '').trim()),
+    prompt: fieldset ? fieldset.querySelector('.prompt').innerText.trim() : '',
+    focusVisible: el.matches(':focus-visible'),
+  };
+}"""
+
+
+def focused(page: Page) -> dict | None:
+    return page.evaluate(_FOCUSED)
+
+
+def tab_to(page: Page, wanted: Callable[[dict], bool], what: str, limit: int = 30) -> dict:
+    """Press Tab until the focused element satisfies `wanted`; fail after `limit` presses."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        el = focused(page)
+        if el is None:
+            continue
+        seen.append(f"{el['tag']}[{el['type']}] {el['name']!r}")
+        if wanted(el):
+            assert el["focusVisible"], f"focus on {what} is not visible (:focus-visible does not match)"
+            return el
+    raise AssertionError(f"Tab never reached {what}; focus went through:\n  " + "\n  ".join(seen))
+
+
+def test_tcp_quiz_by_keyboard_alone(page: Page):
+    page.goto("/lessons/tcp")
+    first = tab_to(page, lambda el: True, "the first focusable element", limit=1)
+    assert first["name"] == "Skip to content", "the skip link should be the first Tab stop"
+    tab_to(page, lambda el: el["name"].startswith("Take the practice quiz"), "the quiz link")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/lessons/tcp/quiz(\?course=[\w-]+)?$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Practice quiz")
+
+    # Ordering: each <select> (shuffled) is set with the arrow keys to its item's position.
+    for _ in HANDSHAKE_ORDER:
+        el = tab_to(page, lambda el: el["tag"] == "select", "an ordering select")
+        item = el["name"].removeprefix("Position of: ")
+        want = HANDSHAKE_ORDER.index(item) + 1
+        current = int(el["value"])
+        key = "ArrowDown" if want > current else "ArrowUp"
+        for _ in range(abs(want - current)):
+            page.keyboard.press(key)
+        assert focused(page)["value"] == str(want), f"{item!r} should be at position {want}"
+
+    # Multiple choice: Space ticks the three right checkboxes (shown in shuffled order).
+    ticked = []
+    for _ in range(4):
+        el = tab_to(page, lambda el: el["type"] == "checkbox", "a checkbox")
+        if el["name"] in RELIABLE_RIGHT:
+            page.keyboard.press("Space")
+            assert focused(page)["checked"]
+            ticked.append(el["name"])
+    assert sorted(ticked) == sorted(RELIABLE_RIGHT)
+
+    el = tab_to(page, lambda el: el["type"] == "text", "the short text answer")
+    assert "HTTP/1.1" in el["prompt"]
+    page.keyboard.type("tcp")
+    el = tab_to(page, lambda el: el["type"] == "text", "the numeric answer")
+    assert el["name"] == "Your answer (in RTT)"
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")  # implicit submission: the first submit button, "Submit answers"
+
+    expect(page).to_have_url(re.compile(r"/lessons/tcp/quiz/try$"))
+    expect(result_heading(page)).to_have_text("Your result: 100.0%")
+    expect(page.locator("p.score")).to_contain_text("✓ Passed — 4 of 4 points")
+    expect(page.get_by_role("heading", level=2, name=re.compile(r": Correct"))).to_have_count(4)
+
+
+def test_radio_quiz_by_keyboard_alone(page: Page):
+    page.goto("/lessons/packets/quiz")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Practice quiz")
+
+    # Single choice: Tab enters the group, ArrowDown moves and selects (wrapping round); the
+    # options are shuffled per visit, so press until the right one is reached.
+    el = tab_to(page, lambda el: el["type"] == "radio", "the first radio group")
+    assert "TTL" in el["prompt"]
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+        el = focused(page)
+        if el["name"] == "Decrements it by one":
+            break
+    assert el["name"] == "Decrements it by one" and el["checked"]
+
+    # True/false: Tab leaves the first group for the second; Space selects the focused radio.
+    el = tab_to(page, lambda el: el["type"] == "radio", "the true/false group", limit=1)
+    assert "different paths" in el["prompt"] and el["name"] == "True"
+    page.keyboard.press("Space")
+    assert focused(page)["checked"]
+
+    tab_to(page, lambda el: el["tag"] == "button" and el["name"] == "Submit answers", "the submit button", limit=1)
+    page.keyboard.press("Enter")
+    expect(result_heading(page)).to_have_text("Your result: 100.0%")
+    expect(page.locator(".notice")).to_contain_text("This result was not saved.")
