@@ -67,7 +67,7 @@ def test_full_api_journey(app, client):
     assert result.status_code == 200
     body = result.get_json()
     assert body["percent"] == 100.0 and body["passed"] and len(body["results"]) == 4
-    assert {"question_id", "correct", "points", "answer", "correct_answer", "explanation_html"} == set(body["results"][0])
+    assert {"question_id", "correct", "points", "answer", "correct_answer", "explanation_html", "feedback"} == set(body["results"][0])
     again = client.post(f"/api/v1/attempts/{payload['attempt_id']}/submit", headers=h, json={"answers": {}})
     assert again.status_code == 409 and again.get_json()["percent"] == 100.0
     got = client.get(f"/api/v1/attempts/{payload['attempt_id']}", headers=h).get_json()

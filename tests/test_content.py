@@ -94,7 +94,7 @@ def test_orphan_lesson_and_bad_encoding(pack_copy):
 
 def test_cli_validate_reports_and_changes_nothing(runner, pack_copy, ctx):
     result = runner.invoke(args=["content", "validate", str(pack_copy)])
-    assert result.exit_code == 0 and "OK - 2 tracks, 2 courses, 3 lessons, 7 questions" in result.output
+    assert result.exit_code == 0 and "OK - 2 tracks, 2 courses, 3 lessons, 8 questions" in result.output
     _edit(pack_copy / "lessons/packets.md", "  kind: single", "  kind: essay")
     before = db.session.scalar(sa.select(sa.func.count(Question.id)))
     result = runner.invoke(args=["content", "validate", str(pack_copy)])

@@ -48,7 +48,40 @@ def sheet(slugs: list[str]) -> None:
                 print(f"- {letter}. {option['text']}")
             if q.kind == "numeric" and q.spec.get("unit"):
                 print(f"(answer in {q.spec['unit']})")
+            if q.kind == "sql":
+                print(f"(write one SELECT on the `{q.spec['dataset']}` database: seeds/datasets/{q.spec['dataset']}/schema.sql "
+                      f"+ data.sql; rows ordered: {q.spec['ordered']})")
             print()
+
+
+def _grade_sql(q, answer: str):
+    """Run the reviewer's query and the reference on both datasets (no app needed)."""
+    import tempfile
+
+    from learnpath.content.pack import load_datasets
+    from learnpath.sqllab import datasets, engine
+
+    problems: list = []
+    specs, connections = load_datasets(PACK, problems)
+    for pair in connections.values():
+        for connection in pair:
+            if connection is not None:
+                connection.close()
+    spec = specs[q.spec["dataset"]]
+    base = Path(tempfile.gettempdir()) / "learnpath-review"
+    for variant, rows in (("visible", spec.data_sql), ("hidden", spec.hidden_sql)):
+        path = base / f"{spec.name}-{spec.version}-{variant}.duckdb"
+        if not path.exists():
+            datasets.build(path, spec.schema_sql + "\n" + rows)
+        try:
+            got = engine.run(path, answer)
+        except engine.SqlError as exc:
+            return False, exc.message
+        expected = engine.run(path, q.spec["reference"], time_limit=10)
+        difference = engine.compare(expected, got, ordered=q.spec["ordered"], match_columns=q.spec["match_columns"])
+        if difference:
+            return False, f"{variant} dataset: {difference}"
+    return True, ""
 
 
 def _to_response(slug: str, q, answer):
@@ -70,6 +103,13 @@ def grade_file(path: str) -> None:
                 print(f"MISSING {slug}/{q.key}")
                 continue
             total += 1
+            if q.kind == "sql":
+                ok, why = _grade_sql(q, str(given[q.key]))
+                if ok:
+                    agree += 1
+                else:
+                    print(f"DISAGREE {slug}/{q.key} (line {q.line}): {why}\n  reference: {q.spec['reference']}\n")
+                continue
             result = grade(q.kind, q.spec, _to_response(slug, q, given[q.key]))
             if result.correct:
                 agree += 1

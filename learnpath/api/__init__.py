@@ -244,6 +244,27 @@ def submit(attempt_id: int):
     return jsonify(quiz.result_payload(result)), 200 if first else 409
 
 
+def _learner_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
+
+
+@bp.post("/questions/<int:question_id>/run")
+@limiter.limit(lambda: current_app.config["RATELIMIT_SQL_RUN"], key_func=_learner_key)
+def run_query(question_id: int):
+    """Run a query on an SQL exercise's visible rows; nothing is graded or stored."""
+    from learnpath.models import Question
+    from learnpath.sqllab.engine import SqlError
+
+    question = db.session.get(Question, question_id) if 0 < question_id <= quiz.MAX_ID else None
+    if question is None or question.retired or question.kind != "sql":
+        return error_response(404, f"No SQL exercise {question_id}.")
+    sql = string_field(json_body(), "sql", max_len=quiz.MAX_SQL_CHARS)
+    try:
+        return jsonify(quiz.run_query(question, sql))
+    except SqlError as exc:
+        return error_response(400, exc.message, kind=exc.kind)
+
+
 @bp.get("/me/progress")
 @login_required
 def my_progress():

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from learnpath.content.pack import LessonSpec, Pack
 from learnpath.content.render import render_fragment, render_inline, render_markdown
 from learnpath.extensions import db
-from learnpath.models import Course, CourseLesson, Lesson, Question, Topic, Track
+from learnpath.models import Course, CourseLesson, Dataset, Lesson, Question, Topic, Track
 from learnpath import search
 
 
@@ -66,6 +66,7 @@ class _Importer:
 
     def run(self) -> ImportReport:
         topics = self._topics()
+        self._datasets()
         self._tracks()
         lessons, reindex = self._lessons(topics)
         self._courses(lessons)
@@ -85,6 +86,23 @@ class _Importer:
             elif _assign(topic, title=title):
                 self.report.updated["topics"] += 1
         return existing
+
+    def _datasets(self) -> None:
+        from learnpath.sqllab.datasets import preview_html
+
+        existing = {d.name: d for d in self.session.scalars(sa.select(Dataset))}
+        for spec in self.pack.datasets.values():
+            dataset = existing.get(spec.name)
+            if dataset is not None and dataset.version == spec.version:
+                continue
+            values = dict(version=spec.version, schema_sql=spec.schema_sql, data_sql=spec.data_sql,
+                          hidden_sql=spec.hidden_sql, preview_html=preview_html(spec.schema_sql, spec.data_sql))
+            if dataset is None:
+                self.session.add(Dataset(name=spec.name, **values))
+                self.report.created["datasets"] += 1
+            else:
+                _assign(dataset, **values)
+                self.report.updated["datasets"] += 1
 
     def _tracks(self) -> None:
         existing = {t.slug: t for t in self.session.scalars(sa.select(Track))}

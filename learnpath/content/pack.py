@@ -17,7 +17,7 @@ import yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 QUESTIONS_MARKER = "<!-- questions -->"
-KINDS = ("single", "multiple", "true_false", "short_text", "numeric", "ordering")
+KINDS = ("single", "multiple", "true_false", "short_text", "numeric", "ordering", "sql")
 LESSON_LINK_RE = re.compile(r"\]\(lesson:([^)\s#]*)(#[^)\s]*)?\)")
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -117,11 +117,25 @@ class TrackSpec:
 
 
 @dataclass
+class DatasetSpec:
+    name: str
+    schema_sql: str
+    data_sql: str
+    hidden_sql: str
+
+    @property
+    def version(self) -> str:
+        joined = "\0".join((self.schema_sql, self.data_sql, self.hidden_sql))
+        return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+@dataclass
 class Pack:
     root: Path
     tracks: list[TrackSpec]
     topics: dict[str, str]
     lessons: dict[str, LessonSpec]
+    datasets: dict[str, DatasetSpec] = field(default_factory=dict)
 
     @property
     def courses(self) -> list[CourseSpec]:
@@ -210,6 +224,7 @@ KIND_FIELDS = {
     "short_text": {"accepted"},
     "numeric": {"answer", "tolerance", "unit"},
     "ordering": {"items"},
+    "sql": {"dataset", "reference", "ordered", "match_columns"},
 }
 
 
@@ -303,6 +318,14 @@ def parse_question(c: _Collector, q: Any, line: int, vocabulary: dict[str, str])
         items = _options(c, q, "items", what, 3, 10, with_correct=False)
         if items is not None:
             spec["items"] = items
+    elif kind == "sql":
+        spec["dataset"] = _slug(c, q, "dataset", what)
+        spec["reference"] = _text(c, q, "reference", what)
+        for flag in ("ordered", "match_columns"):
+            value = q.get(flag, False)
+            if not isinstance(value, bool):
+                c.add(q.line_of(flag), f"{what}: '{flag}' must be true or false")
+            spec[flag] = bool(value)
     if len(c.problems) != before or not (key and prompt and explanation and topics):
         return None
     return QuestionSpec(key, kind, prompt, explanation, topics, difficulty, spec, q.line + c.offset)
@@ -468,6 +491,99 @@ def load_catalog(root: Path, problems: list[Problem]) -> list[TrackSpec]:
     return tracks
 
 
+DATASET_FILES = ("schema.sql", "data.sql", "hidden.sql")
+
+
+def _run_script(connection, text: str, rel: str, problems: list[Problem]) -> bool:
+    """Run a SQL script statement by statement, reporting the line of the first failure."""
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(text)
+    except duckdb.Error as exc:
+        problems.append(Problem(rel, 1, f"SQL does not parse: {str(exc).splitlines()[0]}"))
+        return False
+    position = 0
+    for statement in statements:
+        query = statement.query.strip()
+        found = text.find(query[:60], position) if query else -1
+        line = text.count("\n", 0, found) + 1 if found >= 0 else 1
+        position = max(position, found)
+        try:
+            connection.execute(query)
+        except duckdb.Error as exc:
+            problems.append(Problem(rel, line, f"SQL error: {str(exc).splitlines()[0]}"))
+            return False
+    return True
+
+
+def load_datasets(root: Path, problems: list[Problem]) -> tuple[dict[str, DatasetSpec], dict[str, tuple]]:
+    """Datasets and, for checking reference queries, a loaded in-memory database per variant."""
+    import duckdb
+
+    datasets, connections = {}, {}
+    folder = root / "datasets"
+    if not folder.is_dir():
+        return datasets, connections
+    for directory in sorted(p for p in folder.iterdir() if p.is_dir()):
+        name = directory.name
+        texts = {}
+        for filename in DATASET_FILES:
+            path = directory / filename
+            rel = f"datasets/{name}/{filename}"
+            if not path.is_file():
+                problems.append(Problem(rel, 1, f"missing: a dataset needs {', '.join(DATASET_FILES)}"))
+                continue
+            texts[filename] = path.read_text(encoding="utf-8")
+        if len(texts) != len(DATASET_FILES):
+            continue
+        pair = []
+        for rows_file in ("data.sql", "hidden.sql"):
+            connection = duckdb.connect(":memory:")
+            ok = _run_script(connection, texts["schema.sql"], f"datasets/{name}/schema.sql", problems) and \
+                _run_script(connection, texts[rows_file], f"datasets/{name}/{rows_file}", problems)
+            pair.append(connection if ok else None)
+        datasets[name] = DatasetSpec(name, texts["schema.sql"], texts["data.sql"], texts["hidden.sql"])
+        connections[name] = tuple(pair)
+    return datasets, connections
+
+
+def check_sql_questions(lessons: dict[str, LessonSpec], datasets: dict[str, DatasetSpec],
+                        connections: dict[str, tuple], problems: list[Problem]) -> None:
+    """Every reference query runs on both datasets and returns 1..1000 rows."""
+    import threading
+
+    import duckdb
+
+    for lesson in lessons.values():
+        for q in lesson.questions:
+            if q.kind != "sql":
+                continue
+            name = q.spec["dataset"]
+            if name not in datasets:
+                problems.append(Problem(lesson.path, q.line, f"question {q.key!r}: unknown dataset {name!r} (datasets/{name}/ is missing)"))
+                continue
+            q.spec["dataset_version"] = datasets[name].version
+            for variant, connection in zip(("visible", "hidden"), connections.get(name, (None, None))):
+                if connection is None:
+                    continue
+                timer = threading.Timer(10.0, connection.interrupt)
+                timer.start()
+                try:
+                    statements = duckdb.extract_statements(q.spec["reference"])
+                    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+                        problems.append(Problem(lesson.path, q.line, f"question {q.key!r}: the reference must be one SELECT statement"))
+                        break
+                    rows = connection.execute(q.spec["reference"]).fetchmany(1001)
+                except duckdb.Error as exc:
+                    problems.append(Problem(lesson.path, q.line, f"question {q.key!r}: reference fails on the {variant} dataset: {str(exc).splitlines()[0]}"))
+                    break
+                finally:
+                    timer.cancel()
+                if not 1 <= len(rows) <= 1000:
+                    problems.append(Problem(lesson.path, q.line, f"question {q.key!r}: reference returns {len(rows)} rows on the {variant} dataset (1-1000 needed)"))
+
+
 def load_pack(root: Path | str) -> Pack:
     root = Path(root)
     problems: list[Problem] = []
@@ -498,6 +614,12 @@ def load_pack(root: Path | str) -> Pack:
         for target, line in lesson.linked_slugs:
             if target not in lessons and not (lesson_dir / f"{target}.md").exists():
                 problems.append(Problem(lesson.path, line, f"link to unknown lesson 'lesson:{target}'"))
+    datasets, connections = load_datasets(root, problems)
+    check_sql_questions(lessons, datasets, connections, problems)
+    for pair in connections.values():
+        for connection in pair:
+            if connection is not None:
+                connection.close()
     if problems:
         raise PackError(problems)
-    return Pack(root=root, tracks=tracks, topics=topics, lessons=lessons)
+    return Pack(root=root, tracks=tracks, topics=topics, lessons=lessons, datasets=datasets)

@@ -117,3 +117,16 @@ class Question(db.Model):
 
     lesson: so.Mapped[Lesson] = so.relationship(back_populates="questions")
     topics: so.Mapped[list[Topic]] = so.relationship(secondary=question_topic, order_by="Topic.slug")
+
+
+class Dataset(db.Model):
+    """A sample database for SQL exercises: the rows learners see and a hidden second set."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    version: so.Mapped[str] = so.mapped_column(sa.String(16))
+    schema_sql: so.Mapped[str] = so.mapped_column(sa.Text)
+    data_sql: so.Mapped[str] = so.mapped_column(sa.Text)
+    hidden_sql: so.Mapped[str] = so.mapped_column(sa.Text)
+    # Tables, columns and a few rows, rendered at import and shown beside each exercise.
+    preview_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")

@@ -95,6 +95,8 @@ class Answer(db.Model):
     correct: so.Mapped[bool]
     points: so.Mapped[float]
     revision: so.Mapped[str] = so.mapped_column(sa.String(16))
+    # What the grader said beyond right/wrong (e.g. how a SQL result differs); empty for most kinds.
+    feedback: so.Mapped[str | None] = so.mapped_column(sa.Text)
     answered_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     attempt: so.Mapped[Attempt] = so.relationship(back_populates="answers")

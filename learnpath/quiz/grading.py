@@ -16,6 +16,7 @@ from typing import Any, Callable
 class Grade:
     correct: bool
     points: float  # 0..1
+    feedback: str = ""
 
 
 Grader = Callable[[dict[str, Any], Any], Grade]
@@ -113,4 +114,30 @@ def correct_response(kind: str, spec: dict[str, Any]) -> Any:
         return spec["answer"]
     if kind == "ordering":
         return [item["id"] for item in spec["items"]]
+    if kind == "sql":
+        return spec["reference"]
     raise KeyError(kind)
+
+
+@grader("sql")
+def grade_sql(spec: dict[str, Any], response: Any) -> Grade:
+    """Run the learner's query and the reference on the visible rows, then on the hidden rows."""
+    from learnpath.sqllab import datasets, engine
+
+    if not isinstance(response, str) or not response.strip():
+        return WRONG
+    for variant in datasets.VARIANTS:
+        expected = datasets.reference_result(spec["dataset"], spec["dataset_version"], variant, spec["reference"])
+        try:
+            got = engine.run(datasets.path(spec["dataset"], spec["dataset_version"], variant), response)
+        except engine.SqlError as exc:
+            return Grade(False, 0.0, exc.message)
+        difference = engine.compare(expected, got, ordered=spec.get("ordered", False),
+                                    match_columns=spec.get("match_columns", False))
+        if difference:
+            if variant == "hidden":
+                return Grade(False, 0.0, "Right on the sample rows, but wrong on a second, hidden dataset with the same "
+                                         "schema: the query depends on the particular rows (hard-coded values, LIMIT, "
+                                         "a lucky order). Make it follow the task's rule for any data.")
+            return Grade(False, 0.0, difference)
+    return Grade(True, 1.0, "Same result as the reference query on the sample rows and on a hidden dataset.")

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from learnpath.catalog import services as catalog
-from learnpath.extensions import db
+from learnpath.extensions import db, limiter
 from learnpath.models import Attempt
 from learnpath.progress import services as progress
 from learnpath.quiz import bp, services
@@ -20,15 +20,37 @@ def _form_responses(questions) -> dict:
     return {q.id: services.parse_form(q, request.form) for q in questions}
 
 
+def _render_take(lesson, questions, *, attempt, seed, responses, course, runs=None):
+    """The quiz form; `responses` (file ids) pre-fill it, `runs` holds SQL run results by question id."""
+    draft = {q.id: services.public_response(q, responses.get(q.id)) for q in questions if responses.get(q.id) is not None}
+    return render_template("quiz/take.html", lesson=lesson, attempt=attempt, course=course, draft=draft, seed=seed,
+                           questions=[services.present(q, seed) for q in questions], runs=runs or {},
+                           previews=services.dataset_previews(questions))
+
+
+def _run_requested(questions, responses) -> dict | None:
+    """A 'Run' button (works without JavaScript): run that question's query on the visible rows."""
+    action = request.form.get("action", "")
+    if not action.startswith("run-"):
+        return None
+    from learnpath.sqllab.engine import SqlError
+
+    question = next((q for q in questions if f"run-{q.id}" == action and q.kind == "sql"), None)
+    if question is None:
+        abort(400)
+    try:
+        return {question.id: services.run_query(question, responses.get(question.id) or "")}
+    except SqlError as exc:
+        return {question.id: {"error": exc.message}}
+
+
 @bp.get("/lessons/<slug>/quiz")
 def quiz(slug: str):
     lesson = catalog.get_lesson(slug) or abort(404)
     course = request.args.get("course")
     if not current_user.is_authenticated:
-        seed = secrets.randbelow(2**31)
-        questions = [services.present(q, seed) for q in services.active_questions(lesson)]
-        return render_template("quiz/take.html", lesson=lesson, questions=questions, attempt=None, seed=seed,
-                               draft={}, course=course)
+        return _render_take(lesson, services.active_questions(lesson), attempt=None, seed=secrets.randbelow(2**31),
+                            responses={}, course=course)
     open_attempt = services.open_attempt(current_user.id, lesson)
     if open_attempt:
         return redirect(url_for("quiz.attempt", attempt_id=open_attempt.id, course=course))
@@ -62,10 +84,8 @@ def attempt(attempt_id: int):
                                result=services.stored_result(attempt), course=course, describe=services.describe,
                                describe_correct=services.describe_correct)
     questions = services.attempt_questions(attempt)
-    draft = {int(qid): services.public_response(q, attempt.draft.get(str(q.id)))
-             for q in questions for qid in [q.id] if str(q.id) in (attempt.draft or {})}
-    return render_template("quiz/take.html", lesson=lesson, attempt=attempt, course=course, draft=draft,
-                           questions=[services.present(q, attempt.seed) for q in questions], seed=attempt.seed)
+    saved = {q.id: (attempt.draft or {}).get(str(q.id)) for q in questions}
+    return _render_take(lesson, questions, attempt=attempt, seed=attempt.seed, responses=saved, course=course)
 
 
 @bp.post("/attempts/<int:attempt_id>")
@@ -76,7 +96,13 @@ def answer(attempt_id: int):
     if attempt.status == "submitted":
         flash("This attempt was already submitted; here is its result.", "info")
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
-    responses = _form_responses(services.attempt_questions(attempt))
+    questions = services.attempt_questions(attempt)
+    responses = _form_responses(questions)
+    runs = _run_requested(questions, responses)
+    if runs is not None:
+        services.save_draft(attempt, responses)
+        return _render_take(attempt.lesson, questions, attempt=attempt, seed=attempt.seed, responses=responses,
+                            course=course, runs=runs)
     if request.form.get("action") == "save":
         services.save_draft(attempt, responses)
         flash("Answers saved. Come back to this quiz any time to finish it.", "success")
@@ -88,11 +114,18 @@ def answer(attempt_id: int):
 
 
 @bp.post("/lessons/<slug>/quiz/try")
+@limiter.limit("30 per minute")
 def try_quiz(slug: str):
     """A visitor's quiz: graded, shown, not saved."""
     lesson = catalog.get_lesson(slug) or abort(404)
     questions = services.active_questions(lesson)
-    result = services.grade_responses(questions, _form_responses(questions), {}, progress.pass_mark(lesson.id))
+    responses = _form_responses(questions)
+    runs = _run_requested(questions, responses)
+    if runs is not None:
+        seed = request.form.get("seed", "")
+        return _render_take(lesson, questions, attempt=None, seed=int(seed) if seed.isdigit() else 0,
+                            responses=responses, course=request.form.get("course") or None, runs=runs)
+    result = services.grade_responses(questions, responses, {}, progress.pass_mark(lesson.id))
     return render_template("quiz/result.html", lesson=lesson, attempt=None, result=result,
                            course=request.form.get("course") or None, describe=services.describe,
                            describe_correct=services.describe_correct)

@@ -25,6 +25,7 @@ from learnpath.progress import services as progress
 from learnpath.quiz.grading import correct_response, grade
 
 OPTION_FIELD = {"single": "choices", "multiple": "choices", "ordering": "items"}
+MAX_SQL_CHARS = 20_000
 
 
 class AnswerError(ValueError):
@@ -56,6 +57,8 @@ def present(question: Question, seed: int) -> dict[str, Any]:
         view[field_name] = [{"id": public_id(question.id, o["id"]), "text": o["html"]} for o in options]
     if question.kind == "numeric" and question.spec.get("unit"):
         view["unit"] = question.spec["unit"]
+    if question.kind == "sql":
+        view["dataset"] = question.spec["dataset"]
     return view
 
 
@@ -103,6 +106,12 @@ def parse_value(question: Question, value: Any, field: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise AnswerError(f"{field}: a numeric answer is a finite number")
         return float(value)
+    if kind == "sql":
+        if not isinstance(value, str):
+            raise AnswerError(f"{field}: a SQL answer is a query (a string)")
+        if len(value) > MAX_SQL_CHARS:
+            raise AnswerError(f"{field}: the query is longer than {MAX_SQL_CHARS:,} characters")
+        return value
     raise AnswerError(f"{field}: unsupported question kind {kind!r}")
 
 
@@ -227,6 +236,7 @@ class QuestionResult:
     response: Any
     correct: bool
     points: float
+    feedback: str = ""
 
 
 @dataclass
@@ -244,7 +254,7 @@ def grade_responses(questions: list[Question], responses: dict[int, Any], carrie
     for q in questions:
         response = responses.get(q.id)
         g = grade(q.kind, q.spec, response) if response is not None else None
-        items.append(QuestionResult(q, response, bool(g and g.correct), g.points if g else 0.0))
+        items.append(QuestionResult(q, response, bool(g and g.correct), g.points if g else 0.0, g.feedback if g else ""))
     score = sum(i.points for i in items) + sum(carried.values())
     max_score = float(len(items) + len(carried))
     percent = round(100 * score / max_score, 1) if max_score else 100.0
@@ -275,7 +285,7 @@ def submit(attempt: Attempt, responses: dict[int, Any]) -> tuple[Result, bool]:
     db.session.add_all(
         Answer(attempt_id=attempt.id, user_id=attempt.user_id, question_id=item.question.id,
                response=item.response, correct=item.correct, points=item.points,
-               revision=item.question.revision, answered_at=now)
+               revision=item.question.revision, feedback=item.feedback or None, answered_at=now)
         for item in result.items
     )
     progress.record_attempt(attempt.user_id, lesson, result.percent, result.passed, now)
@@ -289,7 +299,7 @@ def stored_result(attempt: Attempt) -> Result:
         sa.select(Answer).where(Answer.attempt_id == attempt.id).options(joinedload(Answer.question))
     ))
     by_question = {a.question_id: a for a in answers}
-    items = [QuestionResult(a.question, a.response, a.correct, a.points)
+    items = [QuestionResult(a.question, a.response, a.correct, a.points, a.feedback or "")
              for qid in attempt.question_ids if (a := by_question.get(qid))]
     return Result(attempt.score or 0.0, attempt.max_score or 0.0, attempt.percent or 0.0, bool(attempt.passed), items)
 
@@ -310,6 +320,9 @@ def describe(question: Question, response: Any) -> str:
         return "True" if response else "False"
     from markupsafe import escape
 
+    if question.kind == "sql":
+        return f'<pre class="sql"><code>{escape(response)}</code></pre>'
+
     text = f"{response:g}" if isinstance(response, float) else str(response)
     unit = question.spec.get("unit") if question.kind == "numeric" else ""
     return str(escape(f"{text} {unit}".strip()))
@@ -327,6 +340,32 @@ def describe_correct(question: Question) -> str:
     return describe(question, correct_response(question.kind, question.spec))
 
 
+def run_query(question: Question, sql: str) -> dict[str, Any]:
+    """Run a learner's query on the visible rows of the question's dataset (no grading)."""
+    from learnpath.sqllab import datasets, engine
+
+    result = engine.run(datasets.path(question.spec["dataset"], question.spec["dataset_version"]), sql)
+    return {"columns": result.columns, "rows": [[_jsonable(v) for v in row] for row in result.rows],
+            "truncated": result.truncated, "elapsed_ms": result.elapsed_ms}
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def dataset_previews(questions: list[Question]) -> dict[str, str]:
+    from learnpath.models import Dataset
+
+    names = {q.spec["dataset"] for q in questions if q.kind == "sql"}
+    if not names:
+        return {}
+    return {d.name: d.preview_html for d in db.session.scalars(sa.select(Dataset).where(Dataset.name.in_(names)))}
+
+
 def result_payload(result: Result) -> dict[str, Any]:
     return {
         "score": result.score, "max_score": result.max_score, "percent": result.percent, "passed": result.passed,
@@ -336,6 +375,7 @@ def result_payload(result: Result) -> dict[str, Any]:
                 "answer": public_response(i.question, i.response),
                 "correct_answer": public_response(i.question, correct_response(i.question.kind, i.question.spec)),
                 "explanation_html": i.question.explanation_html,
+                "feedback": i.feedback,
             }
             for i in result.items
         ],
