@@ -32,7 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from learnpath import accounts, api, catalog, errors, models, progress, quiz, security, sqllab  # noqa: F401
+    from learnpath import accounts, api, catalog, errors, models, progress, quiz, review, security, sqllab  # noqa: F401
     from learnpath.content import cli as content_cli
 
     security.init_app(app)
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(quiz.bp)
     app.register_blueprint(progress.bp)
+    app.register_blueprint(review.bp)
     app.register_blueprint(api.bp)
     content_cli.init_app(app)
     return app

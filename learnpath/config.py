@@ -33,5 +33,6 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") not in ("0", "false"),
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "10 per minute"),
         "RATELIMIT_SQL_RUN": env.get("RATELIMIT_SQL_RUN", "60 per minute"),
+        "FSRS_FUZZING": True,  # spread review dates a little, as Anki does (tests turn it off)
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
     }

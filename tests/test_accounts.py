@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from learnpath.extensions import db
-from learnpath.models import Answer, ApiToken, Attempt, Enrollment, LessonProgress, User
+from learnpath.models import Answer, ApiToken, Attempt, Enrollment, LessonProgress, ReviewCard, User
 from tests.conftest import api_token
 from tests.test_quiz import _answers, _start
 
@@ -96,7 +96,7 @@ def test_delete_account_removes_only_that_learner(app, client, auth):
         with app.app_context():
             uid = db.session.scalar(sa.select(User.id).filter_by(email=user_email))
             return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m).where(m.user_id == uid))
-                         for m in (Answer, Attempt, Enrollment, LessonProgress, ApiToken)) if uid else None
+                         for m in (Answer, Attempt, Enrollment, LessonProgress, ApiToken, ReviewCard)) if uid else None
 
     eve_before = counts("eve@example.com")
     assert client.post("/account/delete", data={"delete-password": "wrong", "delete-confirm": "y"}).status_code == 400

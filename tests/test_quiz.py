@@ -88,7 +88,7 @@ def test_wrong_answers_then_retake_only_missed(app, client, auth):
         progress = db.session.scalar(sa.select(LessonProgress))
         assert progress.best_percent == 100.0 and progress.last_percent == 100.0 and progress.attempts_count == 2
     history = client.get("/lessons/tcp/quiz").get_data(as_text=True)
-    assert history.count("Review</a>") == 2 and "Best score" in history
+    assert history.count(">Review</a></td>") == 2 and "Best score" in history
 
 
 def test_shuffle_is_stable_on_reload_and_differs_between_attempts(app, client, auth):

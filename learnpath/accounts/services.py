@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Flask, Request
 
 from learnpath.extensions import db, login_manager
-from learnpath.models import Answer, ApiToken, Attempt, Enrollment, Lesson, LessonProgress, Question, User, Course
+from learnpath.models import Answer, ApiToken, Attempt, Course, Enrollment, Lesson, LessonProgress, Question, ReviewCard, User
 
 # A fixed hash checked when the email is unknown, so a login takes as long either way and
 # response timing does not reveal which emails have accounts.
@@ -100,8 +100,15 @@ def export(user: User) -> dict[str, Any]:
         sa.select(Answer, Question.key).join(Question, Question.id == Answer.question_id)
         .where(Answer.user_id == user.id).order_by(Answer.id)
     ).all()
+    cards = db.session.execute(
+        sa.select(ReviewCard, Question.key, Lesson.slug).join(Question, Question.id == ReviewCard.question_id)
+        .join(Lesson, Lesson.id == Question.lesson_id).where(ReviewCard.user_id == user.id).order_by(ReviewCard.id)
+    ).all()
+    reviews = [a for a, _ in answers if a.attempt_id is None]
     by_attempt: dict[int, list] = {}
     for answer, key in answers:
+        if answer.attempt_id is None:
+            continue
         by_attempt.setdefault(answer.attempt_id, []).append({
             "question": key, "response": answer.response, "correct": answer.correct, "points": answer.points,
             "revision": answer.revision, "answered_at": iso(answer.answered_at),
@@ -115,6 +122,13 @@ def export(user: User) -> dict[str, Any]:
         "attempts": [{"id": a.id, "lesson": slug, "status": a.status, "started_at": iso(a.started_at),
                       "submitted_at": iso(a.submitted_at), "percent": a.percent, "answers": by_attempt.get(a.id, [])}
                      for a, slug in attempts],
+        "review": {
+            "desired_retention": user.desired_retention,
+            "cards": [{"lesson": slug, "question": key, "due": iso(c.due), "stability": c.stability,
+                       "difficulty": c.difficulty, "reviews": c.reviews, "lapses": c.lapses} for c, key, slug in cards],
+            "answers": [{"question_id": a.question_id, "response": a.response, "correct": a.correct,
+                         "answered_at": iso(a.answered_at)} for a in reviews],
+        },
     }
 
 
@@ -128,6 +142,7 @@ def delete_account(user: User) -> None:
         sa.update(Attempt).where(Attempt.user_id == uid).values(retake_of_id=None),
         sa.delete(Attempt).where(Attempt.user_id == uid),
         sa.delete(LessonProgress).where(LessonProgress.user_id == uid),
+        sa.delete(ReviewCard).where(ReviewCard.user_id == uid),
         sa.delete(Enrollment).where(Enrollment.user_id == uid),
         sa.delete(ApiToken).where(ApiToken.user_id == uid),
         sa.delete(User).where(User.id == uid),

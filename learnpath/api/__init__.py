@@ -240,7 +240,11 @@ def submit(attempt_id: int):
             responses[question.id] = quiz.parse_value(question, value, f"answers.{qid}")
         except quiz.AnswerError as exc:
             raise BadRequest(str(exc)) from None
-    result, first = quiz.submit(attempt, responses)
+    confidences = body.get("confidence", {})
+    if not isinstance(confidences, dict) or not all(v in ("sure", "unsure") for v in confidences.values()):
+        raise BadRequest("'confidence' must map question ids to \"sure\" or \"unsure\".")
+    confidences = {q.id: confidences[key] for key, q in questions.items() if key in confidences}
+    result, first = quiz.submit(attempt, responses, confidences)
     return jsonify(quiz.result_payload(result)), 200 if first else 409
 
 
@@ -263,6 +267,65 @@ def run_query(question_id: int):
         return jsonify(quiz.run_query(question, sql))
     except SqlError as exc:
         return error_response(400, exc.message, kind=exc.kind)
+
+
+# ---- spaced review and mastery -----------------------------------------------------------------
+
+@bp.get("/me/reviews/due")
+@login_required
+def reviews_due():
+    from learnpath.review import services as review
+
+    now = review.now_utc()
+    cards = review.due_cards(current_user.id, now, limit=100)
+    return jsonify(due=review.due_count(current_user.id, now), cards=[
+        {"card_id": card.id, "due": card.due.isoformat(), "lesson": card.question.lesson.slug,
+         "question": quiz.present(card.question, card.id)} for card in cards
+    ])
+
+
+@bp.post("/reviews/<int:card_id>")
+@login_required
+def review_card(card_id: int):
+    from learnpath.review import services as review
+
+    card = review.own_card(current_user.id, card_id)
+    if card is None:
+        return error_response(404, f"No review card {card_id}.")
+    body = json_body()
+    if "answer" not in body:
+        raise BadRequest("'answer' is required.")
+    confidence = body.get("confidence")
+    if confidence is not None and confidence not in review.CONFIDENCE:
+        raise BadRequest("'confidence' must be \"sure\" or \"unsure\".")
+    question = card.question
+    try:
+        response = quiz.parse_value(question, body["answer"], "answer")
+    except quiz.AnswerError as exc:
+        raise BadRequest(str(exc)) from None
+    result, next_due = review.review(current_user, card, response, confidence)
+    from learnpath.quiz.grading import correct_response
+
+    return jsonify(
+        card_id=card.id, correct=result.correct, points=result.points, feedback=result.feedback,
+        answer=quiz.public_response(question, response),
+        correct_answer=quiz.public_response(question, correct_response(question.kind, question.spec)),
+        explanation_html=question.explanation_html, next_due=next_due.isoformat(),
+    )
+
+
+@bp.get("/me/mastery")
+@login_required
+def mastery():
+    from learnpath.review import services as review
+
+    topics = review.topic_mastery(current_user.id, review.now_utc(), current_user.desired_retention)
+    return jsonify(topics=[
+        {"topic": m.slug, "title": m.title, "level": m.level, "answered": m.answered,
+         "accuracy": round(m.accuracy, 4) if m.accuracy is not None else None,
+         "retrievability": round(m.retrievability, 4) if m.retrievability is not None else None}
+        for m in topics
+    ])
 
 
 @bp.get("/me/progress")

@@ -28,9 +28,11 @@ def course(slug: str):
         states = progress.lesson_states(current_user.id, [l.id for _, l in lessons])
         found = progress.course_stats(current_user.id, [course.id])
         stats = found[0] if found else None
+    from learnpath.review.paths import paths_containing
+
     return render_template(
         "catalog/course.html", course=course, lessons=lessons, states=states, enrollment=enrollment, stats=stats,
-        total_minutes=sum(l.read_minutes for _, l in lessons),
+        total_minutes=sum(l.read_minutes for _, l in lessons), paths=paths_containing(course),
     )
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from learnpath.content.pack import LessonSpec, Pack
 from learnpath.content.render import render_fragment, render_inline, render_markdown
 from learnpath.extensions import db
-from learnpath.models import Course, CourseLesson, Dataset, Lesson, Question, Topic, Track
+from learnpath.models import Course, CourseLesson, Dataset, Lesson, Path, PathCourse, Question, Topic, Track
 from learnpath import search
 
 
@@ -70,6 +70,8 @@ class _Importer:
         self._tracks()
         lessons, reindex = self._lessons(topics)
         self._courses(lessons)
+        self.session.flush()
+        self._prerequisites_and_paths()
         self.session.flush()
         if reindex:
             search.reindex(self.session, reindex)
@@ -209,6 +211,37 @@ class _Importer:
         for course in existing.values():
             if _assign(course, retired=True):
                 self.report.retired["courses"] += 1
+
+
+    def _prerequisites_and_paths(self) -> None:
+        courses = {c.slug: c for c in self.session.scalars(sa.select(Course))}
+        for spec in self.pack.courses:
+            course = courses[spec.slug]
+            wanted = [courses[s] for s in spec.prerequisites]
+            if [c.slug for c in course.prerequisites] != [c.slug for c in sorted(wanted, key=lambda c: c.slug)]:
+                course.prerequisites = wanted
+                self.report.updated["prerequisites"] += 1
+        existing = {p.slug: p for p in self.session.scalars(sa.select(Path))}
+        for position, spec in enumerate(self.pack.paths):
+            path = existing.pop(spec.slug, None)
+            values = dict(title=spec.title, summary=spec.summary, position=position, retired=False)
+            is_new = path is None
+            if is_new:
+                path = Path(slug=spec.slug, **values)
+                self.session.add(path)
+                self.report.created["paths"] += 1
+            changed = not is_new and _assign(path, **values)
+            wanted_steps = [(courses[s].id, i) for i, s in enumerate(spec.courses, start=1)]
+            if [(s.course_id, s.position) for s in path.steps] != wanted_steps:
+                path.steps.clear()
+                self.session.flush()
+                path.steps.extend(PathCourse(course_id=cid, position=pos) for cid, pos in wanted_steps)
+                changed = True
+            if changed and not is_new:
+                self.report.updated["paths"] += 1
+        for path in existing.values():
+            if _assign(path, retired=True):
+                self.report.retired["paths"] += 1
 
 
 def import_pack(pack: Pack) -> ImportReport:

@@ -107,6 +107,15 @@ class CourseSpec:
     category: str
     pass_mark: int
     lessons: list[str]
+    prerequisites: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PathSpec:
+    slug: str
+    title: str
+    summary: str
+    courses: list[str]
 
 
 @dataclass
@@ -136,6 +145,7 @@ class Pack:
     topics: dict[str, str]
     lessons: dict[str, LessonSpec]
     datasets: dict[str, DatasetSpec] = field(default_factory=dict)
+    paths: list[PathSpec] = field(default_factory=list)
 
     @property
     def courses(self) -> list[CourseSpec]:
@@ -451,6 +461,7 @@ def load_catalog(root: Path, problems: list[Problem]) -> list[TrackSpec]:
     if not isinstance(data, Mapping) or not isinstance(data.get("tracks"), list):
         c.add(getattr(data, "line", 1), "catalog.yaml needs a 'tracks' list")
         return []
+    _unknown_keys(c, data, {"tracks", "paths"}, "catalog.yaml")
     tracks, track_slugs, course_slugs = [], set(), set()
     for t in data["tracks"]:
         if not isinstance(t, Mapping):
@@ -466,7 +477,7 @@ def load_catalog(root: Path, problems: list[Problem]) -> list[TrackSpec]:
             if not isinstance(co, Mapping):
                 c.add(t.line_of("courses"), "each course must be a mapping")
                 continue
-            _unknown_keys(c, co, {"slug", "title", "summary", "category", "pass_mark", "lessons"}, "course")
+            _unknown_keys(c, co, {"slug", "title", "summary", "category", "pass_mark", "lessons", "prerequisites"}, "course")
             cslug = _slug(c, co, "slug", "course")
             what = f"course {cslug!r}"
             if cslug in course_slugs:
@@ -482,13 +493,56 @@ def load_catalog(root: Path, problems: list[Problem]) -> list[TrackSpec]:
                 lessons = []
             for dup in {s for s in lessons if lessons.count(s) > 1}:
                 c.add(co.line_of("lessons"), f"{what}: lesson {dup!r} is listed twice")
+            prerequisites = co.get("prerequisites", [])
+            if not isinstance(prerequisites, list) or not all(isinstance(p, str) for p in prerequisites):
+                c.add(co.line_of("prerequisites"), f"{what}: 'prerequisites' must be a list of course slugs")
+                prerequisites = []
             courses.append(CourseSpec(
                 slug=cslug, title=_text(c, co, "title", what), summary=_text(c, co, "summary", what, required=False),
                 category=_text(c, co, "category", what, required=False), pass_mark=pass_mark, lessons=lessons,
+                prerequisites=prerequisites,
             ))
             courses[-1].line = co.line_of("lessons")  # type: ignore[attr-defined]
+            courses[-1].prerequisites_line = co.line_of("prerequisites")  # type: ignore[attr-defined]
         tracks.append(TrackSpec(slug=slug, title=title, courses=courses))
+    known = {course.slug for track in tracks for course in track.courses}
+    for track in tracks:
+        for course in track.courses:
+            for prerequisite in course.prerequisites:
+                if prerequisite not in known or prerequisite == course.slug:
+                    c.add(course.prerequisites_line, f"course {course.slug!r}: prerequisite {prerequisite!r} is not another course of the catalog")  # type: ignore[attr-defined]
     return tracks
+
+
+def load_paths(root: Path, courses: set[str], problems: list[Problem]) -> list[PathSpec]:
+    data = _load_file(root, "catalog.yaml", []) or {}
+    c = _Collector(problems, "catalog.yaml")
+    raw = data.get("paths", []) if isinstance(data, Mapping) else []
+    if not isinstance(raw, list):
+        c.add(data.line_of("paths"), "'paths' must be a list")
+        return []
+    paths, seen = [], set()
+    for p in raw:
+        if not isinstance(p, Mapping):
+            c.add(data.line_of("paths"), "each path must be a mapping with slug, title, summary and courses")
+            continue
+        _unknown_keys(c, p, {"slug", "title", "summary", "courses"}, "path")
+        slug = _slug(c, p, "slug", "path")
+        what = f"path {slug!r}"
+        if slug in seen:
+            c.add(p.line_of("slug"), f"path slug {slug!r} is used twice")
+        seen.add(slug)
+        steps = p.get("courses")
+        if not isinstance(steps, list) or len(steps) < 2 or not all(isinstance(s, str) for s in steps):
+            c.add(p.line_of("courses"), f"{what}: 'courses' must list at least two course slugs")
+            continue
+        for step in steps:
+            if step not in courses:
+                c.add(p.line_of("courses"), f"{what}: unknown course {step!r}")
+        if len(set(steps)) != len(steps):
+            c.add(p.line_of("courses"), f"{what}: a course is listed twice")
+        paths.append(PathSpec(slug, _text(c, p, "title", what), _text(c, p, "summary", what, required=False), steps))
+    return paths
 
 
 DATASET_FILES = ("schema.sql", "data.sql", "hidden.sql")
@@ -614,6 +668,7 @@ def load_pack(root: Path | str) -> Pack:
         for target, line in lesson.linked_slugs:
             if target not in lessons and not (lesson_dir / f"{target}.md").exists():
                 problems.append(Problem(lesson.path, line, f"link to unknown lesson 'lesson:{target}'"))
+    paths = load_paths(root, {course.slug for track in tracks for course in track.courses}, problems)
     datasets, connections = load_datasets(root, problems)
     check_sql_questions(lessons, datasets, connections, problems)
     for pair in connections.values():
@@ -622,4 +677,4 @@ def load_pack(root: Path | str) -> Pack:
                 connection.close()
     if problems:
         raise PackError(problems)
-    return Pack(root=root, tracks=tracks, topics=topics, lessons=lessons, datasets=datasets)
+    return Pack(root=root, tracks=tracks, topics=topics, lessons=lessons, datasets=datasets, paths=paths)

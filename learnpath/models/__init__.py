@@ -2,8 +2,10 @@
 from learnpath.models.accounts import ApiToken, User
 from learnpath.models.catalog import Course, Dataset, CourseLesson, Lesson, Question, Topic, Track, lesson_topic, question_topic
 from learnpath.models.progress import Answer, Attempt, Enrollment, LessonProgress
+from learnpath.models.review import Path, PathCourse, ReviewCard, course_prerequisite
 
 __all__ = [
     "Answer", "ApiToken", "Attempt", "Course", "CourseLesson", "Dataset", "Enrollment", "Lesson", "LessonProgress",
-    "Question", "Topic", "Track", "User", "lesson_topic", "question_topic",
+    "Path", "PathCourse", "Question", "ReviewCard", "Topic", "Track", "User", "course_prerequisite", "lesson_topic",
+    "question_topic",
 ]

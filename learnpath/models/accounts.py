@@ -19,6 +19,8 @@ class User(UserMixin, db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(100))
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # FSRS schedules each card so that the chance of recalling it when due is this value.
+    desired_retention: so.Mapped[float] = so.mapped_column(default=0.9, server_default="0.9")
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default KDF is scrypt (n=2**15, r=8, p=1) with a random salt.

@@ -58,6 +58,13 @@ class Course(db.Model):
     entries: so.Mapped[list[CourseLesson]] = so.relationship(
         back_populates="course", order_by="CourseLesson.position", cascade="all, delete-orphan"
     )
+    # Shown on the course page as advice, never enforced.
+    prerequisites: so.Mapped[list[Course]] = so.relationship(
+        secondary="course_prerequisite",
+        primaryjoin="Course.id == course_prerequisite.c.course_id",
+        secondaryjoin="Course.id == course_prerequisite.c.prerequisite_id",
+        order_by="Course.slug",
+    )
 
 
 class CourseLesson(db.Model):

@@ -88,7 +88,8 @@ class Answer(db.Model):
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    attempt_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    # NULL for answers given in a spaced review rather than in a quiz attempt.
+    attempt_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
     user_id: so.Mapped[int] = so.mapped_column(user_fk())
     question_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("question.id"), index=True)
     response: so.Mapped[Any] = so.mapped_column(sa.JSON, nullable=True)
@@ -97,7 +98,8 @@ class Answer(db.Model):
     revision: so.Mapped[str] = so.mapped_column(sa.String(16))
     # What the grader said beyond right/wrong (e.g. how a SQL result differs); empty for most kinds.
     feedback: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    confidence: so.Mapped[str | None] = so.mapped_column(sa.String(8))  # 'sure' / 'unsure' when the learner said
     answered_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
-    attempt: so.Mapped[Attempt] = so.relationship(back_populates="answers")
+    attempt: so.Mapped[Attempt | None] = so.relationship(back_populates="answers")
     question = so.relationship("Question")

@@ -45,13 +45,19 @@ def dashboard():
     current_streak, longest_streak = services.streaks(services.active_days(uid), today)
     cells, heat_width = charts.heatmap(activity, today)
     trend_points = charts.trend(services.score_trend(uid))
+    from learnpath.review import services as review
+
+    mastery = review.topic_mastery(uid, now, current_user.desired_retention)
+    weakest = [m for m in mastery if m.level != "mastered"][:5]
     return render_template(
         "progress/dashboard.html", enrollments=enrollments, stats=stats, next_up=next_up,
         totals=services.totals(uid), trend=trend_points, topics=services.topic_accuracy(uid),
         cells=cells, heat_width=heat_width, active_last_year=sum(1 for c in cells if c.count),
         answers_last_year=sum(c.count for c in cells), current_streak=current_streak,
         longest_streak=longest_streak, recent=services.recent_attempts(uid),
-        resume=services.continue_where_left_off(uid),
+        resume=services.continue_where_left_off(uid), mastery=mastery, weakest=weakest,
+        weakest_lessons=review.lessons_for_topics([m.slug for m in weakest]),
+        next_action=review.what_next(current_user, now, mastery), due=review.due_count(uid, now),
     )
 
 

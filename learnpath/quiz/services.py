@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from flask import current_app
 
 from learnpath.extensions import db
-from learnpath.models import Answer, Attempt, Lesson, Question
+from learnpath.models import Answer, Attempt, Lesson, Question, User
 from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
 from learnpath.quiz.grading import correct_response, grade
@@ -113,6 +113,10 @@ def parse_value(question: Question, value: Any, field: str) -> Any:
             raise AnswerError(f"{field}: the query is longer than {MAX_SQL_CHARS:,} characters")
         return value
     raise AnswerError(f"{field}: unsupported question kind {kind!r}")
+
+
+def parse_confidences(questions: list[Question], form) -> dict[int, str]:
+    return {q.id: form[f"confidence-{q.id}"] for q in questions if form.get(f"confidence-{q.id}") in ("sure", "unsure")}
 
 
 def parse_form(question: Question, form) -> Any:
@@ -261,7 +265,7 @@ def grade_responses(questions: list[Question], responses: dict[int, Any], carrie
     return Result(round(score, 4), max_score, percent, percent >= pass_mark, items)
 
 
-def submit(attempt: Attempt, responses: dict[int, Any]) -> tuple[Result, bool]:
+def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, str] | None = None) -> tuple[Result, bool]:
     """Grade and record once. Returns (result, first): `first` is False for a repeated submit.
 
     The status flip is one conditional UPDATE: of two concurrent submits exactly one matches
@@ -282,13 +286,21 @@ def submit(attempt: Attempt, responses: dict[int, Any]) -> tuple[Result, bool]:
         db.session.rollback()
         db.session.refresh(attempt)
         return stored_result(attempt), False
+    confidences = confidences or {}
     db.session.add_all(
         Answer(attempt_id=attempt.id, user_id=attempt.user_id, question_id=item.question.id,
                response=item.response, correct=item.correct, points=item.points,
-               revision=item.question.revision, feedback=item.feedback or None, answered_at=now)
+               revision=item.question.revision, feedback=item.feedback or None,
+               confidence=confidences.get(item.question.id), answered_at=now)
         for item in result.items
     )
     progress.record_attempt(attempt.user_id, lesson, result.percent, result.passed, now)
+    # Every answered question becomes (or updates) a spaced-review card, in the same transaction.
+    from learnpath.review import services as review
+
+    retention = db.session.scalar(sa.select(User.desired_retention).where(User.id == attempt.user_id))
+    review.record_answers(attempt.user_id, [(i.question.id, i.correct, confidences.get(i.question.id))
+                                            for i in result.items if i.response is not None], now, retention)
     db.session.commit()
     db.session.refresh(attempt)
     return result, True

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from flask import got_request_exception
 from flask_migrate import upgrade
+from playwright.sync_api import expect
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from learnpath import create_app
@@ -29,6 +30,8 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+# expect() retries until this timeout: generous for a loaded CI runner, never a fixed sleep.
+expect.set_options(timeout=10_000)
 
 
 class _QuietHandler(WSGIRequestHandler):

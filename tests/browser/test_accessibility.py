@@ -104,7 +104,7 @@ PAGES = {
 }
 
 
-def test_axe_harness_reports_violations(new_context):
+def test_axe_harness_reports_violations(new_context, axe_js):
     """The harness itself: a page with known problems must produce violations, or a silently
     broken injection would make every test above pass."""
     page = new_context(bypass_csp=True).new_page()
@@ -116,26 +116,38 @@ def test_axe_harness_reports_violations(new_context):
     assert {found["color-contrast"], found["image-alt"], found["label"]} <= BLOCKING
 
 
+@pytest.fixture(scope="module")
+def axe_contexts(browser: Browser, browser_context_args, learner: Learner, axe_js):
+    """One context per audience for the whole module (a fresh page per test), with bypass_csp."""
+    contexts = {
+        True: browser.new_context(**browser_context_args, bypass_csp=True, storage_state=learner.storage_state),
+        False: browser.new_context(**browser_context_args, bypass_csp=True),
+    }
+    yield contexts
+    for context in contexts.values():
+        context.close()
+
+
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_serious_axe_violations(name: str, new_context, learner: Learner):
+def test_no_serious_axe_violations(name: str, axe_contexts, learner: Learner):
     """One page load per page; axe runs on it in the light, then the dark color scheme."""
     target = PAGES[name]
-    context = new_context(bypass_csp=True, storage_state=learner.storage_state if target.logged_in else None)
-    page = context.new_page()
-    page.emulate_media(color_scheme="light")
-    target.open(page, learner)
-    expect(page.locator("main h1")).to_be_visible()
-
-    failures = []
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == BACKGROUND[scheme]
-        violations = axe_violations(page)
-        blocking = [v for v in violations if v["impact"] in BLOCKING]
-        minor = [v for v in violations if v["impact"] not in BLOCKING]
-        if minor:  # shown with -s or on failure; not failing
-            print(f"{name} ({scheme}): minor/moderate axe findings:\n{describe_violations(minor)}")
-        if blocking:
-            failures.append(f"{scheme} color scheme: {len(blocking)} serious/critical violation(s)\n"
-                            + describe_violations(blocking))
-    assert not failures, f"axe (WCAG 2.0/2.1 A+AA) on {name} ({page.url}):\n" + "\n".join(failures)
+    page = axe_contexts[target.logged_in].new_page()
+    try:
+        target.open(page, learner)
+        expect(page.locator("main h1")).to_be_visible()
+        failures = []
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            assert page.evaluate("getComputedStyle(document.body).backgroundColor") == BACKGROUND[scheme]
+            violations = axe_violations(page)
+            blocking = [v for v in violations if v["impact"] in BLOCKING]
+            minor = [v for v in violations if v["impact"] not in BLOCKING]
+            if minor:  # shown with -s or on failure; not failing
+                print(f"{name} ({scheme}): minor/moderate axe findings:\n{describe_violations(minor)}")
+            if blocking:
+                failures.append(f"{scheme} color scheme: {len(blocking)} serious/critical violation(s)\n"
+                                + describe_violations(blocking))
+        assert not failures, f"axe (WCAG 2.0/2.1 A+AA) on {name} ({page.url}):\n" + "\n".join(failures)
+    finally:
+        page.close()

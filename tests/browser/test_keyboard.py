@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 _FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
-  const fieldset = el.closest('fieldset');
+  const fieldset = el.closest('fieldset.question');
   const style = getComputedStyle(el);
   // the color the focus ring (outline-offset: 2px) is drawn on: the nearest opaque background
   const behind = (node) => {
@@ -28,7 +28,7 @@ _FOCUSED = """() => {
     return getComputedStyle(document.documentElement).backgroundColor;
   };
   return {
-    tag: el.tagName.toLowerCase(), type: el.type || '', value: el.value || '',
+    tag: el.tagName.toLowerCase(), type: el.type || '', field: el.getAttribute('name') || '', value: el.value || '',
     checked: !!el.checked, name: el.getAttribute('aria-label') || (el.labels && el.labels.length
       ? el.labels[0].innerText.trim() : (el.innerText || '').trim()),
     prompt: fieldset?.querySelector('.prompt')?.innerText.trim() ?? '',
@@ -61,6 +61,12 @@ def assert_focus_ring(el: dict, what: str) -> None:
     assert style != "none" and width >= 2, f"focus on {what} has no outline ({el['outline']})"
     ratio = contrast(color, el["around"])
     assert ratio >= 3, f"focus ring on {what}: {color} on {el['around']} is {ratio:.2f}:1, below 3:1"
+
+
+def answer(kind: str) -> Callable[[dict], bool]:
+    """An answer control of this input type: named q<question id> (not e.g. the optional
+    confidence-<id> radios that follow each question)."""
+    return lambda el: el["type"] == kind and re.fullmatch(r"q\d+", el["field"]) is not None
 
 
 def tab_to(page: Page, wanted: Callable[[dict], bool], what: str, limit: int = 30) -> dict:
@@ -101,17 +107,17 @@ def test_tcp_quiz_by_keyboard_alone(page: Page):
     # Multiple choice: Space ticks the three right checkboxes (shown in shuffled order).
     ticked = []
     for _ in range(4):
-        el = tab_to(page, lambda el: el["type"] == "checkbox", "a checkbox")
+        el = tab_to(page, answer("checkbox"), "a checkbox")
         if el["name"] in RELIABLE_RIGHT:
             page.keyboard.press("Space")
             assert focused(page)["checked"]
             ticked.append(el["name"])
     assert sorted(ticked) == sorted(RELIABLE_RIGHT)
 
-    el = tab_to(page, lambda el: el["type"] == "text", "the short text answer")
+    el = tab_to(page, answer("text"), "the short text answer")
     assert "HTTP/1.1" in el["prompt"]
     page.keyboard.type("tcp")
-    el = tab_to(page, lambda el: el["type"] == "text", "the numeric answer")
+    el = tab_to(page, answer("text"), "the numeric answer")
     assert el["name"] == "Your answer (in RTT)"
     page.keyboard.type("1")
     page.keyboard.press("Enter")  # implicit submission: the first submit button, "Submit answers"
@@ -129,7 +135,7 @@ def test_radio_quiz_by_keyboard_alone_in_dark_mode(page: Page):
 
     # Single choice: Tab enters the group, ArrowDown moves and selects (wrapping round); the
     # options are shuffled per visit, so press until the right one is reached.
-    el = tab_to(page, lambda el: el["type"] == "radio", "the first radio group")
+    el = tab_to(page, answer("radio"), "the first radio group")
     assert "TTL" in el["prompt"]
     for _ in range(3):
         page.keyboard.press("ArrowDown")
@@ -138,13 +144,13 @@ def test_radio_quiz_by_keyboard_alone_in_dark_mode(page: Page):
             break
     assert el["name"] == "Decrements it by one" and el["checked"]
 
-    # True/false: Tab leaves the first group for the second; Space selects the focused radio.
-    el = tab_to(page, lambda el: el["type"] == "radio", "the true/false group", limit=1)
+    # True/false: Tab leaves the first group for the next answer group; Space selects the focused radio.
+    el = tab_to(page, answer("radio"), "the true/false group", limit=5)
     assert "different paths" in el["prompt"] and el["name"] == "True"
     page.keyboard.press("Space")
     assert focused(page)["checked"]
 
-    tab_to(page, lambda el: el["tag"] == "button" and el["name"] == "Submit answers", "the submit button", limit=1)
+    tab_to(page, lambda el: el["tag"] == "button" and el["name"] == "Submit answers", "the submit button", limit=5)
     page.keyboard.press("Enter")
     expect(result_heading(page)).to_have_text("Your result: 100.0%")
     expect(page.locator(".notice")).to_contain_text("This result was not saved.")

@@ -1,0 +1,100 @@
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from learnpath.extensions import db
+from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
+from learnpath.quiz import services as quiz
+from learnpath.review import bp, paths as path_service, services
+from learnpath.review.forms import RetentionForm
+
+SESSION_KEY = "review_session"
+
+
+@bp.get("/review")
+@login_required
+def index():
+    now = services.now_utc()
+    cards = services.due_cards(current_user.id, now, limit=1)
+    tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
+    if not cards:
+        session.pop(SESSION_KEY, None)
+        return render_template("review/done.html", tally=tally, upcoming=_upcoming())
+    card = cards[0]
+    question = card.question
+    return render_template(
+        "review/card.html", card=card, question=quiz.present(question, card.id), lesson=question.lesson,
+        due=services.due_count(current_user.id, now), tally=tally,
+        previews=quiz.dataset_previews([question]), draft={}, runs={},
+    )
+
+
+def _upcoming():
+    from learnpath.models import ReviewCard
+
+    return db.session.scalar(sa.select(sa.func.min(ReviewCard.due)).where(ReviewCard.user_id == current_user.id))
+
+
+@bp.post("/review/<int:card_id>")
+@login_required
+def answer(card_id: int):
+    card = services.own_card(current_user.id, card_id) or abort(404)
+    question = card.question
+    response = quiz.parse_form(question, request.form)
+    confidence = request.form.get("confidence") if request.form.get("confidence") in services.CONFIDENCE else None
+    result, next_due = services.review(current_user, card, response, confidence)
+    tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
+    tally = {"done": tally["done"] + 1, "correct": tally["correct"] + int(result.correct)}
+    session[SESSION_KEY] = tally
+    return render_template(
+        "review/result.html", card=card, question=question, lesson=question.lesson, result=result, response=response,
+        next_due=next_due, tally=tally, describe=quiz.describe, describe_correct=quiz.describe_correct,
+        due=services.due_count(current_user.id, services.now_utc()),
+    )
+
+
+@bp.route("/review/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = RetentionForm(desired_retention=Decimal(round(current_user.desired_retention * 100)))
+    if form.validate_on_submit():
+        current_user.desired_retention = float(form.desired_retention.data) / 100
+        db.session.commit()
+        flash("Desired retention saved; it applies from your next review.", "success")
+        return redirect(url_for("review.index"))
+    return render_template("review/settings.html", form=form)
+
+
+@bp.get("/topics/<slug>")
+def topic(slug: str):
+    topic = db.session.scalar(sa.select(Topic).where(Topic.slug == slug)) or abort(404)
+    lessons = db.session.scalars(
+        sa.select(Lesson).join(lesson_topic, lesson_topic.c.lesson_id == Lesson.id)
+        .where(lesson_topic.c.topic_id == topic.id, ~Lesson.retired).order_by(Lesson.title)).all()
+    questions = db.session.execute(
+        sa.select(Question, Lesson).join(question_topic, question_topic.c.question_id == Question.id)
+        .join(Lesson, Lesson.id == Question.lesson_id)
+        .where(question_topic.c.topic_id == topic.id, ~Question.retired, ~Lesson.retired)
+        .order_by(Lesson.title, Question.position)).all()
+    mastery = None
+    if current_user.is_authenticated:
+        mastery = next((m for m in services.topic_mastery(current_user.id, services.now_utc(), current_user.desired_retention)
+                        if m.slug == slug), None)
+    return render_template("review/topic.html", topic=topic, lessons=lessons, questions=questions, mastery=mastery)
+
+
+@bp.get("/paths")
+def paths():
+    uid = current_user.id if current_user.is_authenticated else None
+    return render_template("review/paths.html", paths=path_service.paths_with_progress(uid))
+
+
+@bp.get("/paths/<slug>")
+def path(slug: str):
+    uid = current_user.id if current_user.is_authenticated else None
+    found = path_service.paths_with_progress(uid, slug)
+    if not found:
+        abort(404)
+    return render_template("review/path.html", progress=found[0])

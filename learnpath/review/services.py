@@ -1,0 +1,252 @@
+"""Spaced review (FSRS), topic mastery and the dashboard's "what next".
+
+Every answered question becomes (or updates) the learner's review card, scheduled by py-fsrs:
+wrong -> Again, right -> Good; a learner who says they were unsure of a right answer gets Hard
+(a sure-but-wrong answer is Again like any wrong one). Mastery levels combine recent accuracy
+with FSRS retrievability, so a level decays when the learner is predicted to have forgotten.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import fsrs
+import sqlalchemy as sa
+from flask import current_app
+
+from learnpath.extensions import db
+from learnpath.models import (
+    Answer, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Topic, User,
+    lesson_topic, question_topic,
+)
+from learnpath.quiz.grading import Grade, grade
+
+CONFIDENCE = ("sure", "unsure")
+LEVELS = ("not started", "attempted", "familiar", "proficient", "mastered")
+RECENT_ANSWERS = 20  # accuracy per topic is measured over the learner's latest answers
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def rating(correct: bool, confidence: str | None) -> fsrs.Rating:
+    if not correct:
+        return fsrs.Rating.Again
+    return fsrs.Rating.Hard if confidence == "unsure" else fsrs.Rating.Good
+
+
+def scheduler(desired_retention: float) -> fsrs.Scheduler:
+    return fsrs.Scheduler(desired_retention=desired_retention,
+                          enable_fuzzing=current_app.config.get("FSRS_FUZZING", True))
+
+
+def to_fsrs(row: ReviewCard) -> fsrs.Card:
+    return fsrs.Card(card_id=row.id or 0, state=fsrs.State(row.state), step=row.step, stability=row.stability,
+                     difficulty=row.difficulty, due=row.due, last_review=row.last_review)
+
+
+def _store(row: ReviewCard, card: fsrs.Card, rated: fsrs.Rating, when: datetime) -> None:
+    row.state, row.step = int(card.state), card.step
+    row.stability, row.difficulty = card.stability, card.difficulty
+    row.due, row.last_review = card.due, when
+    row.last_rating = int(rated)
+    row.reviews += 1
+    if rated == fsrs.Rating.Again:
+        row.lapses += 1
+
+
+def record_answers(user_id: int, outcomes: Iterable[tuple[int, bool, str | None]], when: datetime,
+                   desired_retention: float) -> None:
+    """Create or update the learner's cards for (question_id, correct, confidence) outcomes.
+
+    Runs inside the caller's transaction (quiz submit or review), one SELECT for all cards.
+    """
+    outcomes = list(outcomes)
+    if not outcomes:
+        return
+    cards = {c.question_id: c for c in db.session.scalars(sa.select(ReviewCard).where(
+        ReviewCard.user_id == user_id, ReviewCard.question_id.in_([q for q, _, _ in outcomes])))}
+    fsrs_scheduler = scheduler(desired_retention)
+    for question_id, correct, confidence in outcomes:
+        row = cards.get(question_id)
+        if row is None:
+            row = ReviewCard(user_id=user_id, question_id=question_id, state=int(fsrs.State.Learning), step=0,
+                             due=when, reviews=0, lapses=0)
+            db.session.add(row)
+            cards[question_id] = row
+        rated = rating(correct, confidence)
+        card, _ = fsrs_scheduler.review_card(to_fsrs(row), rated, review_datetime=when)
+        _store(row, card, rated, when)
+
+
+def due_query(user_id: int, now: datetime):
+    return (sa.select(ReviewCard).join(Question, Question.id == ReviewCard.question_id)
+            .join(Lesson, Lesson.id == Question.lesson_id)
+            .where(ReviewCard.user_id == user_id, ReviewCard.due <= now, ~Question.retired, ~Lesson.retired))
+
+
+def due_count(user_id: int, now: datetime) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(due_query(user_id, now).subquery()))
+
+
+def due_cards(user_id: int, now: datetime, limit: int = 50) -> list[ReviewCard]:
+    """Most overdue first: the order FSRS's due dates give."""
+    return list(db.session.scalars(due_query(user_id, now).order_by(ReviewCard.due, ReviewCard.id).limit(limit)))
+
+
+def own_card(user_id: int, card_id: int) -> ReviewCard | None:
+    if not 0 < card_id <= 2**31 - 1:
+        return None
+    card = db.session.get(ReviewCard, card_id)
+    return card if card is not None and card.user_id == user_id else None
+
+
+def review(user: User, card: ReviewCard, response: Any, confidence: str | None,
+           when: datetime | None = None) -> tuple[Grade, datetime]:
+    """Grade a review answer exactly as the quiz does, keep the answer, reschedule the card."""
+    when = when or now_utc()
+    question = card.question
+    result = grade(question.kind, question.spec, response) if response is not None else Grade(False, 0.0)
+    db.session.add(Answer(attempt_id=None, user_id=user.id, question_id=question.id, response=response,
+                          correct=result.correct, points=result.points, revision=question.revision,
+                          feedback=result.feedback or None, confidence=confidence, answered_at=when))
+    record_answers(user.id, [(question.id, result.correct, confidence)], when, user.desired_retention)
+    db.session.commit()
+    return result, card.due
+
+
+# ---- mastery -----------------------------------------------------------------------------------
+
+@dataclass
+class TopicMastery:
+    slug: str
+    title: str
+    level: str
+    answered: int
+    accuracy: float | None  # over the latest RECENT_ANSWERS answers
+    retrievability: float | None  # mean predicted recall of the topic's cards, now
+
+    @property
+    def rank(self) -> int:
+        return LEVELS.index(self.level)
+
+
+def level_for(answered: int, accuracy: float | None, retrievability: float | None) -> str:
+    if not answered:
+        return "not started"
+    acc, r = accuracy or 0.0, retrievability if retrievability is not None else 0.0
+    if answered >= 8 and acc >= 0.9 and r >= 0.9:
+        return "mastered"
+    if answered >= 5 and acc >= 0.75 and r >= 0.8:
+        return "proficient"
+    if acc >= 0.6 and r >= 0.6:
+        return "familiar"
+    return "attempted"
+
+
+def topic_mastery(user_id: int, now: datetime, desired_retention: float = 0.9) -> list[TopicMastery]:
+    """Every topic the learner has answered, with its level. Two queries, whatever the history."""
+    ranked = (
+        sa.select(
+            question_topic.c.topic_id.label("topic_id"), Answer.correct.label("correct"),
+            sa.func.row_number().over(partition_by=question_topic.c.topic_id,
+                                      order_by=(Answer.answered_at.desc(), Answer.id.desc())).label("rn"),
+            sa.func.count().over(partition_by=question_topic.c.topic_id).label("total"),
+        )
+        .join(question_topic, question_topic.c.question_id == Answer.question_id)
+        .where(Answer.user_id == user_id)
+    ).subquery()
+    accuracy_rows = db.session.execute(
+        sa.select(ranked.c.topic_id, sa.func.max(ranked.c.total),
+                  sa.func.avg(sa.case((ranked.c.correct, 1.0), else_=0.0)))
+        .where(ranked.c.rn <= RECENT_ANSWERS).group_by(ranked.c.topic_id)
+    ).all()
+    if not accuracy_rows:
+        return []
+    card_rows = db.session.execute(
+        sa.select(question_topic.c.topic_id, ReviewCard)
+        .join(question_topic, question_topic.c.question_id == ReviewCard.question_id)
+        .where(ReviewCard.user_id == user_id)
+    ).all()
+    fsrs_scheduler = fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+    recall: dict[int, list[float]] = {}
+    for topic_id, card in card_rows:
+        if card.last_review is not None:
+            recall.setdefault(topic_id, []).append(fsrs_scheduler.get_card_retrievability(to_fsrs(card), now))
+    topics = {t.id: t for t in db.session.scalars(sa.select(Topic).where(Topic.id.in_([r[0] for r in accuracy_rows])))}
+    out = []
+    for topic_id, answered, accuracy in accuracy_rows:
+        values = recall.get(topic_id)
+        r = sum(values) / len(values) if values else None
+        acc = float(accuracy) if accuracy is not None else None
+        topic = topics[topic_id]
+        out.append(TopicMastery(topic.slug, topic.title, level_for(answered, acc, r), answered, acc, r))
+    return sorted(out, key=lambda m: (m.rank, m.accuracy or 0, m.slug))
+
+
+def lessons_for_topics(topic_slugs: list[str]) -> dict[str, list[Lesson]]:
+    if not topic_slugs:
+        return {}
+    rows = db.session.execute(
+        sa.select(Topic.slug, Lesson).join(lesson_topic, lesson_topic.c.topic_id == Topic.id)
+        .join(Lesson, Lesson.id == lesson_topic.c.lesson_id)
+        .where(Topic.slug.in_(topic_slugs), ~Lesson.retired).order_by(Lesson.title)
+    ).all()
+    out: dict[str, list[Lesson]] = {}
+    for slug, lesson in rows:
+        out.setdefault(slug, []).append(lesson)
+    return out
+
+
+# ---- what next ---------------------------------------------------------------------------------
+
+@dataclass
+class NextAction:
+    kind: str  # review | lesson | topic | explore
+    title: str
+    endpoint: str
+    params: dict
+    reason: str
+
+
+def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = None) -> NextAction:
+    due = due_count(user.id, now)
+    if due:
+        return NextAction("review", f"Review {due} due question{'s' if due != 1 else ''}", "review.index", {},
+                          "These are the questions you are about to forget: reviewing them today keeps them "
+                          "for weeks, waiting makes them harder to recall.")
+    course_row = db.session.execute(
+        sa.select(Course, sa.func.max(LessonProgress.updated_at).label("touched"))
+        .join(Enrollment, sa.and_(Enrollment.course_id == Course.id, Enrollment.user_id == user.id))
+        .join(CourseLesson, CourseLesson.course_id == Course.id)
+        .outerjoin(LessonProgress, sa.and_(LessonProgress.lesson_id == CourseLesson.lesson_id,
+                                           LessonProgress.user_id == user.id))
+        .where(Enrollment.completed_at.is_(None), ~Course.retired)
+        .group_by(Course.id).order_by(sa.func.max(LessonProgress.updated_at).desc().nulls_last(), Course.id).limit(1)
+    ).first()
+    if course_row is not None:
+        from learnpath.progress.services import next_lessons
+
+        course = course_row[0]
+        lesson = next_lessons(user.id, [course.id]).get(course.id)
+        if lesson is not None:
+            return NextAction("lesson", lesson.title, "catalog.lesson", {"slug": lesson.slug, "course": course.slug},
+                              f"The next lesson of {course.title}, the course you are working on.")
+    mastery = mastery if mastery is not None else topic_mastery(user.id, now, user.desired_retention)
+    weak = next((m for m in mastery if m.level in ("attempted", "familiar")), None)
+    if weak is not None:
+        lesson = db.session.scalar(
+            sa.select(Lesson).join(lesson_topic, lesson_topic.c.lesson_id == Lesson.id)
+            .join(Topic, Topic.id == lesson_topic.c.topic_id)
+            .outerjoin(LessonProgress, sa.and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id))
+            .where(Topic.slug == weak.slug, ~Lesson.retired)
+            .order_by(LessonProgress.completed_at.is_not(None), Lesson.title).limit(1)
+        )
+        if lesson is not None:
+            accuracy = f"{round(100 * (weak.accuracy or 0))}% of recent answers right"
+            return NextAction("topic", lesson.title, "catalog.lesson", {"slug": lesson.slug},
+                              f"{weak.title} is your weakest topic ({weak.level}, {accuracy}); this lesson covers it.")
+    return NextAction("explore", "Pick a learning path", "review.paths", {},
+                      "Nothing is due and no course is in progress: a path orders courses so each builds on the last.")
