@@ -32,3 +32,47 @@ def test_concurrent_submits_record_exactly_one_result(app):
         assert db.session.scalar(sa.select(sa.func.count(Answer.id))) == 4
         assert db.session.scalar(sa.select(LessonProgress.attempts_count)) == 1
         assert db.session.scalar(sa.select(Attempt.status)) == "submitted"
+
+
+KILL_SCRIPT = r"""
+import os, signal, sys
+from learnpath import create_app
+from learnpath.content import importer
+from learnpath.content.pack import load_pack
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x"})
+calls = {"n": 0}
+real = importer.render_markdown
+
+def render_then_die(source):
+    calls["n"] += 1
+    if calls["n"] == 2:  # half-way: one lesson already written in the open transaction
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(source)
+
+importer.render_markdown = render_then_die
+with app.app_context():
+    importer.import_pack(load_pack(sys.argv[2]))
+"""
+
+
+def test_import_killed_half_way_leaves_the_catalog_intact(app, pack_copy, database_url, tmp_path):
+    import subprocess
+    import sys
+
+    from learnpath.models import Lesson
+
+    def snapshot():
+        with app.app_context():
+            db.session.expire_all()
+            return [(l.slug, l.title, l.source_hash) for l in db.session.scalars(sa.select(Lesson).order_by(Lesson.slug))]
+
+    before = snapshot()
+    for name in ("packets.md", "tcp.md"):
+        path = pack_copy / "lessons" / name
+        path.write_text(path.read_text().replace("summary: ", "summary: Edited ", 1))
+    script = tmp_path / "kill_import.py"
+    script.write_text(KILL_SCRIPT)
+    result = subprocess.run([sys.executable, str(script), database_url, str(pack_copy)], capture_output=True, timeout=120)
+    assert result.returncode == -9, result.stderr.decode()[-2000:]
+    assert snapshot() == before

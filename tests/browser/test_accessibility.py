@@ -104,18 +104,6 @@ PAGES = {
 }
 
 
-def test_axe_harness_reports_violations(new_context, axe_js):
-    """The harness itself: a page with known problems must produce violations, or a silently
-    broken injection would make every test above pass."""
-    page = new_context(bypass_csp=True).new_page()
-    page.set_content('<!doctype html><html lang="en"><title>t</title><body><main><h1>Broken</h1>'
-                     '<p style="color:#bbb;background:#fff">low contrast</p><img src="data:,">'
-                     '<input type="text"></main></body></html>')
-    found = {v["id"]: v["impact"] for v in axe_violations(page)}
-    assert {"color-contrast", "image-alt", "label"} <= set(found), found
-    assert {found["color-contrast"], found["image-alt"], found["label"]} <= BLOCKING
-
-
 @pytest.fixture(scope="module")
 def axe_contexts(browser: Browser, browser_context_args, learner: Learner, axe_js):
     """One context per audience for the whole module (a fresh page per test), with bypass_csp."""
@@ -151,3 +139,16 @@ def test_no_serious_axe_violations(name: str, axe_contexts, learner: Learner):
         assert not failures, f"axe (WCAG 2.0/2.1 A+AA) on {name} ({page.url}):\n" + "\n".join(failures)
     finally:
         page.close()
+
+
+def test_axe_harness_reports_violations(axe_contexts):
+    """The harness itself: a page with known problems must produce violations, or a silently
+    broken injection would make every page pass."""
+    page = axe_contexts[False].new_page()
+    page.set_content('<!doctype html><html lang="en"><title>t</title><body><main><h1>Broken</h1>'
+                     '<p style="color:#bbb;background:#fff">low contrast</p><img src="data:,">'
+                     '<input type="text"></main></body></html>')
+    found = {v["id"]: v["impact"] for v in axe_violations(page)}
+    assert {"color-contrast", "image-alt", "label"} <= set(found), found
+    assert {found["color-contrast"], found["image-alt"], found["label"]} <= BLOCKING
+    page.close()
