@@ -179,6 +179,7 @@ class _Importer:
 
     def _courses(self, lessons: dict[str, Lesson]) -> None:
         existing = {c.slug: c for c in self.session.scalars(sa.select(Course))}
+        self.new_courses: set[str] = set()
         position = 0
         for track_spec in self.pack.tracks:
             track = self.tracks[track_spec.slug]
@@ -191,6 +192,7 @@ class _Importer:
                 position += 1
                 is_new = course is None
                 if is_new:
+                    self.new_courses.add(spec.slug)
                     course = Course(slug=spec.slug, track=track, **values)
                     self.session.add(course)
                     self.report.created["courses"] += 1
@@ -220,7 +222,8 @@ class _Importer:
             wanted = [courses[s] for s in spec.prerequisites]
             if [c.slug for c in course.prerequisites] != [c.slug for c in sorted(wanted, key=lambda c: c.slug)]:
                 course.prerequisites = wanted
-                self.report.updated["prerequisites"] += 1
+                if spec.slug not in self.new_courses:
+                    self.report.updated["courses"] += 1
         existing = {p.slug: p for p in self.session.scalars(sa.select(Path))}
         for position, spec in enumerate(self.pack.paths):
             path = existing.pop(spec.slug, None)
