@@ -117,7 +117,7 @@ def page(context):
 
     def on_console(msg) -> None:
         url = msg.location.get("url") or ""
-        # The app serves no /favicon.ico; chromium asks for it anyway (see the report).
+        # Tolerate a /favicon.ico request from chromium if a page ever lacks the icon link.
         if msg.type == "error" and not url.endswith("/favicon.ico"):
             problems.append(f"console.{msg.type}: {msg.text} ({url})")
 
