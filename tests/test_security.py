@@ -109,3 +109,48 @@ def test_sanitized_lesson_html(client):
     html = client.get("/lessons/rest").get_data(as_text=True)
     assert "alert(1)" not in re.sub(r"<[^>]+>", "", html.split('class="prose"')[1].split("</div>")[0]) or "<script" not in html
     assert "<script" not in html and "javascript:" not in html
+
+
+def test_rate_limits_can_live_in_redis(make_app):
+    """Production shares counters between workers through Redis (RATELIMIT_STORAGE_URI)."""
+    import redis
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    client.flushdb()
+    from flask_migrate import upgrade
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_AUTH="2 per minute", RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
+    with app.app_context():
+        upgrade()
+    first, second = app.test_client(), app.test_client()  # two clients, one shared counter (same address)
+    body = {"email": "r@example.com", "password": "wrong password"}
+    assert [first.post("/api/v1/auth/token", json=body).status_code for _ in range(2)] == [401, 401]
+    assert second.post("/api/v1/auth/token", json=body).status_code == 429
+    assert client.keys("*")
+    client.flushdb()
+
+
+def test_sql_run_is_rate_limited_per_learner(make_app):
+    from flask_migrate import upgrade
+
+    from learnpath.content.importer import import_pack
+    from learnpath.content.pack import load_pack
+    from learnpath.models import Question
+    from learnpath.extensions import db
+    import sqlalchemy as sa
+    from tests.conftest import FIXTURE_PACK, api_token
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SQL_RUN="3 per minute")
+    with app.app_context():
+        upgrade()
+        import_pack(load_pack(FIXTURE_PACK))
+        qid = db.session.scalar(sa.select(Question.id).filter_by(kind="sql"))
+    client = app.test_client()
+    ada = {"Authorization": f"Bearer {api_token(client)}"}
+    eve = {"Authorization": f"Bearer {api_token(client, email='eve@example.com')}"}
+    statuses = [client.post(f"/api/v1/questions/{qid}/run", headers=ada, json={"sql": "SELECT 1"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert client.post(f"/api/v1/questions/{qid}/run", headers=eve, json={"sql": "SELECT 1"}).status_code == 200

@@ -145,3 +145,24 @@ def test_go_examples_compile_and_vet(pack, tmp_path):
     for package, where in names.items():
         output = output.replace(f"examples/{package}", where).replace(f"./{package}/", f"{where}: ")
     assert result.returncode == 0, output
+
+
+def test_sql_examples_run_on_the_sample_database(pack):
+    """Every ```sql runnable block is one query that runs on the SQL course's sample data (DuckDB)."""
+    import duckdb
+
+    dataset = pack.datasets["company"]
+    connection = duckdb.connect(":memory:")
+    connection.execute(dataset.schema_sql)
+    connection.execute(dataset.data_sql)
+    blocks = _runnable_blocks(pack, "sql")
+    assert len(blocks) >= 10
+    failures = []
+    for slug, line, sql in blocks:
+        try:
+            statements = duckdb.extract_statements(sql)
+            assert len(statements) == 1 and statements[0].type == duckdb.StatementType.SELECT, "not one SELECT"
+            connection.execute(sql).fetchall()
+        except (duckdb.Error, AssertionError) as exc:
+            failures.append(f"{slug} (body line {line}): {exc}")
+    assert not failures, "\n".join(failures)
