@@ -46,8 +46,10 @@ def _seed_history(app, user_email="ada@example.com"):
         db.session.add(attempt)
         db.session.flush()
         for days_ago, correct in ((1, True), (2, False), (3, True), (3, True), (10, False)):
+            when = today - timedelta(days=days_ago)
             db.session.add(Answer(attempt_id=attempt.id, user_id=uid, question_id=q.id, response="dec", correct=correct,
-                                  points=float(correct), revision=q.revision, answered_at=today - timedelta(days=days_ago)))
+                                  points=float(correct), revision=q.revision, answered_at=when))
+            services.record_answer_stats(uid, [(q.id, correct)], when)
         db.session.commit()
         return uid
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from learnpath.extensions import db
 from learnpath.models import Answer, Question, ReviewCard, User
+from learnpath.progress.services import record_answer_stats
 from learnpath.quiz import services as quiz
 from learnpath.review import paths as path_service
 from learnpath.review import services as review
@@ -114,8 +115,7 @@ def test_mastery_levels_move_with_answers_and_decay_with_time(app, learner):
         when = T0
         for _ in range(6):  # right answers, each when due: stability grows
             review.record_answers(learner, [(q, True, None) for q in qids], when, 0.9)
-            db.session.add_all(Answer(attempt_id=None, user_id=learner, question_id=q, response=None, correct=True,
-                                      points=1, revision="r", answered_at=when) for q in qids)
+            record_answer_stats(learner, [(q, True) for q in qids], when)
             db.session.commit()
             when = max(c.due for c in db.session.scalars(sa.select(ReviewCard)))
         fresh = {m.slug: m for m in review.topic_mastery(learner, when)}["networking"]
@@ -124,8 +124,7 @@ def test_mastery_levels_move_with_answers_and_decay_with_time(app, learner):
         assert later.retrievability < fresh.retrievability and later.rank < fresh.rank
         # wrong answers pull accuracy (and the level) down
         for _ in range(10):
-            db.session.add_all(Answer(attempt_id=None, user_id=learner, question_id=q, response=None, correct=False,
-                                      points=0, revision="r", answered_at=when + timedelta(minutes=1)) for q in qids)
+            record_answer_stats(learner, [(q, False) for q in qids], when + timedelta(minutes=1))
         db.session.commit()
         worse = {m.slug: m for m in review.topic_mastery(learner, when)}["networking"]
         assert worse.accuracy == 0.0 and worse.level == "attempted"
@@ -160,8 +159,7 @@ def test_what_next(app, client, learner):
 def test_what_next_weakest_topic_when_nothing_due_or_in_progress(app, learner):
     with app.app_context():
         user = db.session.get(User, learner)
-        db.session.add(Answer(attempt_id=None, user_id=learner, question_id=_qid("port"), response="udp",
-                              correct=False, points=0, revision="r", answered_at=T0))
+        record_answer_stats(learner, [(_qid("port"), False)], T0)
         db.session.commit()
         choice = review.what_next(user, T0)
         assert choice.kind == "topic" and choice.params["slug"] == "tcp" and "weakest topic" in choice.reason
@@ -224,3 +222,30 @@ def test_topic_page(client, learner):
     html = client.get("/topics/tcp").get_data(as_text=True)
     assert "Topic: TCP" in html and "TCP: reliable streams" in html and "Put the steps of the TCP handshake" in html
     assert client.get("/topics/nope").status_code == 404
+
+
+def test_retrievability_formula_matches_fsrs():
+    scheduler = fsrs.Scheduler(enable_fuzzing=False)
+    card, _ = scheduler.review_card(fsrs.Card(), fsrs.Rating.Good, T0)
+    card, _ = scheduler.review_card(card, fsrs.Rating.Good, card.due)
+    for days in (0, 1, 3, 30, 400):
+        when = card.last_review + timedelta(days=days)
+        expected = scheduler.get_card_retrievability(card, when)
+        assert review.retrievability(card.stability, days, -scheduler.parameters[20]) == pytest.approx(expected)
+
+
+def test_aggregates_match_the_raw_answers(app, client, learner):
+    """The per-day and per-topic aggregates agree with a GROUP BY over every answer."""
+    from learnpath.models import DailyActivity, TopicStat, question_topic
+
+    for slug in ("packets", "tcp", "packets"):
+        attempt_id = _start(client, slug)
+        client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id, right=slug == "tcp"), "action": "submit"})
+    with app.app_context():
+        raw = db.session.execute(sa.select(question_topic.c.topic_id, sa.func.count(), sa.func.sum(
+            sa.case((Answer.correct, 1), else_=0))).join(question_topic, question_topic.c.question_id == Answer.question_id)
+            .where(Answer.user_id == learner).group_by(question_topic.c.topic_id)).all()
+        kept = {t.topic_id: (t.answered, t.correct) for t in db.session.scalars(sa.select(TopicStat))}
+        assert kept == {t: (n, int(c)) for t, n, c in raw}
+        assert db.session.scalar(sa.select(sa.func.sum(DailyActivity.answered))) == \
+            db.session.scalar(sa.select(sa.func.count(Answer.id)))

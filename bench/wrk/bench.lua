@@ -2,10 +2,11 @@
 --
 --   wrk ... -s bench/wrk/bench.lua URL -- get
 --       the URL with wrk's -H headers (Cookie / Authorization / User-Agent).
---   wrk ... -s bench/wrk/bench.lua URL -- replay FILE NTHREADS
+--   wrk ... -s bench/wrk/bench.lua URL -- replay FILE NTHREADS [OFFSET]
 --       walk FILE, one request a line: METHOD<TAB>PATH<TAB>BEARER-TOKEN<TAB>JSON-BODY (token/body may be
---       empty). Each thread takes every NTHREADS-th line, so no request is sent twice, until a thread runs
---       out; then it starts again from its first line and counts the repeats in "wrapped".
+--       empty), skipping its first OFFSET lines (already used by an earlier run). Each thread takes every
+--       NTHREADS-th line, so no request is sent twice, until a thread runs out; then it starts again from
+--       its first line and counts the repeats in "wrapped".
 --
 -- Every response's status is counted (a 302 to /login would otherwise pass as a success), and done()
 -- prints one line "BENCHJSON {...}" with the totals and exact latency percentiles (microseconds).
@@ -30,11 +31,11 @@ function init(args)
   local mode = args[1] or "get"
   if mode == "replay" then
     replay = true
-    local file, nthreads = args[2], tonumber(args[3] or "1")
+    local file, nthreads, offset = args[2], tonumber(args[3] or "1"), tonumber(args[4] or "0")
     reqs = {}
     local n = 0
     for line in io.lines(file) do
-      if n % nthreads == (id - 1) then
+      if n >= offset and (n - offset) % nthreads == (id - 1) then
         local method, path, token, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
         local headers = {}
         if token ~= "" then headers["Authorization"] = "Bearer " .. token end

@@ -8,7 +8,10 @@ import sqlalchemy as sa
 from flask import Flask, Request
 
 from learnpath.extensions import db, login_manager
-from learnpath.models import Answer, ApiToken, Attempt, Course, Enrollment, Lesson, LessonProgress, Question, ReviewCard, User
+from learnpath.models import (
+    Answer, ApiToken, Attempt, Course, DailyActivity, Enrollment, Lesson, LessonProgress, Question, ReviewCard, TopicStat,
+    User,
+)
 
 # A fixed hash checked when the email is unknown, so a login takes as long either way and
 # response timing does not reveal which emails have accounts.
@@ -143,6 +146,8 @@ def delete_account(user: User) -> None:
         sa.delete(Attempt).where(Attempt.user_id == uid),
         sa.delete(LessonProgress).where(LessonProgress.user_id == uid),
         sa.delete(ReviewCard).where(ReviewCard.user_id == uid),
+        sa.delete(DailyActivity).where(DailyActivity.user_id == uid),
+        sa.delete(TopicStat).where(TopicStat.user_id == uid),
         sa.delete(Enrollment).where(Enrollment.user_id == uid),
         sa.delete(ApiToken).where(ApiToken.user_id == uid),
         sa.delete(User).where(User.id == uid),

@@ -5,7 +5,7 @@ answered question, never aggregated away.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +13,9 @@ import sqlalchemy.orm as so
 
 from learnpath.extensions import db
 from learnpath.models._types import UTCDateTime, utcnow
+
+RECENT_RESULTS = 20  # topic mastery looks at the learner's latest answers per topic
+
 
 def user_fk() -> sa.ForeignKey:
     return sa.ForeignKey("user.id", ondelete="CASCADE")
@@ -103,3 +106,27 @@ class Answer(db.Model):
 
     attempt: so.Mapped[Attempt | None] = so.relationship(back_populates="answers")
     question = so.relationship("Question")
+
+
+class DailyActivity(db.Model):
+    """Answers per learner per UTC day, kept by every submit and review (heatmap, streaks, totals).
+
+    The dashboard reads at most one row per day instead of scanning every answer.
+    """
+
+    __tablename__ = "daily_activity"
+    user_id: so.Mapped[int] = so.mapped_column(user_fk(), primary_key=True)
+    day: so.Mapped[date] = so.mapped_column(sa.Date, primary_key=True)
+    answered: so.Mapped[int] = so.mapped_column(default=0)
+    correct: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class TopicStat(db.Model):
+    """Per learner and topic: counts and the latest results ('1' right, '0' wrong, newest last)."""
+
+    __tablename__ = "topic_stat"
+    user_id: so.Mapped[int] = so.mapped_column(user_fk(), primary_key=True)
+    topic_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True)
+    answered: so.Mapped[int] = so.mapped_column(default=0)
+    correct: so.Mapped[int] = so.mapped_column(default=0)
+    recent: so.Mapped[str] = so.mapped_column(sa.String(RECENT_RESULTS), default="")

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from learnpath.extensions import db
 from learnpath.models import (
-    Answer, Attempt, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Topic, question_topic,
+    Attempt, Course, CourseLesson, DailyActivity, Enrollment, Lesson, LessonProgress, Topic, TopicStat, question_topic,
 )
+from learnpath.models.progress import RECENT_RESULTS
 from learnpath.models._types import utcnow
 
 DEFAULT_PASS_MARK = 70
@@ -197,6 +198,60 @@ def continue_where_left_off(user_id: int) -> tuple[Lesson, Course | None] | None
     return row, course
 
 
+# ---- answer aggregates -------------------------------------------------------------------------
+
+def _insert(model):
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+def _keep_last(text, n: int):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.right(text, n)
+    return sa.func.substr(text, -n)
+
+
+def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: datetime) -> None:
+    """Fold answers into the per-day and per-topic aggregates, in the caller's transaction.
+
+    Upserts with increments (INSERT ... ON CONFLICT DO UPDATE), so concurrent submits by the
+    same learner cannot lose a count.
+    """
+    if not outcomes:
+        return
+    day = when.astimezone(timezone.utc).date()
+    correct = sum(1 for _, ok in outcomes if ok)
+    stmt = _insert(DailyActivity).values(user_id=user_id, day=day, answered=len(outcomes), correct=correct)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=["user_id", "day"],
+        set_={"answered": DailyActivity.answered + stmt.excluded.answered,
+              "correct": DailyActivity.correct + stmt.excluded.correct},
+    ))
+    topics_of: dict[int, list[int]] = {}
+    for question_id, topic_id in db.session.execute(
+            sa.select(question_topic.c.question_id, question_topic.c.topic_id)
+            .where(question_topic.c.question_id.in_({q for q, _ in outcomes}))):
+        topics_of.setdefault(question_id, []).append(topic_id)
+    per_topic: dict[int, list[bool]] = {}
+    for question_id, ok in outcomes:
+        for topic_id in topics_of.get(question_id, []):
+            per_topic.setdefault(topic_id, []).append(ok)
+    if not per_topic:
+        return
+    rows = [{"user_id": user_id, "topic_id": t, "answered": len(r), "correct": sum(r),
+             "recent": "".join("1" if ok else "0" for ok in r)[-RECENT_RESULTS:]} for t, r in per_topic.items()]
+    stmt = _insert(TopicStat).values(rows)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=["user_id", "topic_id"],
+        set_={"answered": TopicStat.answered + stmt.excluded.answered,
+              "correct": TopicStat.correct + stmt.excluded.correct,
+              "recent": _keep_last(TopicStat.recent + stmt.excluded.recent, RECENT_RESULTS)},
+    ))
+
+
 # ---- dashboard aggregates ----------------------------------------------------------------------
 
 @dataclass
@@ -217,10 +272,11 @@ def totals(user_id: int) -> Totals:
         .where(LessonProgress.user_id == user_id)
     ).one()
     answered, correct = db.session.execute(
-        sa.select(sa.func.count(Answer.id), sa.func.coalesce(sa.func.sum(sa.case((Answer.correct, 1), else_=0)), 0))
-        .where(Answer.user_id == user_id)
+        sa.select(sa.func.coalesce(sa.func.sum(DailyActivity.answered), 0),
+                  sa.func.coalesce(sa.func.sum(DailyActivity.correct), 0))
+        .where(DailyActivity.user_id == user_id)
     ).one()
-    return Totals(completed, passed, answered, int(correct))
+    return Totals(completed, passed, int(answered), int(correct))
 
 
 def score_trend(user_id: int, limit: int = 30) -> list[tuple[datetime, float, str]]:
@@ -235,35 +291,28 @@ def score_trend(user_id: int, limit: int = 30) -> list[tuple[datetime, float, st
 
 def topic_accuracy(user_id: int, limit: int = 12) -> list[tuple[str, str, int, int]]:
     """(slug, title, answered, correct) per topic, most answered first."""
-    answered = sa.func.count(Answer.id)
     rows = db.session.execute(
-        sa.select(Topic.slug, Topic.title, answered, sa.func.sum(sa.case((Answer.correct, 1), else_=0)))
-        .select_from(Answer)
-        .join(question_topic, question_topic.c.question_id == Answer.question_id)
-        .join(Topic, Topic.id == question_topic.c.topic_id)
-        .where(Answer.user_id == user_id)
-        .group_by(Topic.slug, Topic.title).order_by(answered.desc(), Topic.slug).limit(limit)
+        sa.select(Topic.slug, Topic.title, TopicStat.answered, TopicStat.correct)
+        .join(Topic, Topic.id == TopicStat.topic_id).where(TopicStat.user_id == user_id)
+        .order_by(TopicStat.answered.desc(), Topic.slug).limit(limit)
     ).all()
-    return [(r[0], r[1], r[2], int(r[3])) for r in rows]
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def activity_by_day(user_id: int, since: datetime) -> dict[date, int]:
-    """Answers per UTC day since `since`."""
-    day = sa.func.date(Answer.answered_at)
+    """Answers per UTC day since `since` (one row per day, however many answers)."""
     rows = db.session.execute(
-        sa.select(day, sa.func.count()).where(Answer.user_id == user_id, Answer.answered_at >= since).group_by(day)
+        sa.select(DailyActivity.day, DailyActivity.answered)
+        .where(DailyActivity.user_id == user_id, DailyActivity.day >= since.date())
     ).all()
-    out = {}
-    for d, n in rows:
-        out[d if isinstance(d, date) else date.fromisoformat(str(d))] = n
-    return out
+    return {d: n for d, n in rows}
 
 
 def active_days(user_id: int) -> list[date]:
-    """Every distinct UTC day with activity, for streaks (bounded by days, not by answers)."""
-    day = sa.func.date(Answer.answered_at)
-    rows = db.session.scalars(sa.select(day).where(Answer.user_id == user_id).group_by(day).order_by(day))
-    return [d if isinstance(d, date) else date.fromisoformat(str(d)) for d in rows]
+    """Every UTC day with activity, oldest first, for streaks."""
+    return list(db.session.scalars(
+        sa.select(DailyActivity.day).where(DailyActivity.user_id == user_id, DailyActivity.answered > 0)
+        .order_by(DailyActivity.day)))
 
 
 def streaks(days: list[date], today: date) -> tuple[int, int]:
@@ -288,6 +337,7 @@ def streaks(days: list[date], today: date) -> tuple[int, int]:
 def recent_attempts(user_id: int, limit: int = 8) -> list[tuple[Attempt, Lesson]]:
     return [(a, l) for a, l in db.session.execute(
         sa.select(Attempt, Lesson).join(Lesson, Lesson.id == Attempt.lesson_id)
+        .options(load_only(Lesson.slug, Lesson.title))
         .where(Attempt.user_id == user_id, Attempt.status == "submitted")
         .order_by(Attempt.submitted_at.desc()).limit(limit)
     ).all()]

@@ -295,6 +295,7 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
         for item in result.items
     )
     progress.record_attempt(attempt.user_id, lesson, result.percent, result.passed, now)
+    progress.record_answer_stats(attempt.user_id, [(i.question.id, i.correct) for i in result.items], now)
     # Every answered question becomes (or updates) a spaced-review card, in the same transaction.
     from learnpath.review import services as review
 

@@ -17,14 +17,13 @@ from flask import current_app
 
 from learnpath.extensions import db
 from learnpath.models import (
-    Answer, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Topic, User,
+    Answer, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Topic, TopicStat, User,
     lesson_topic, question_topic,
 )
 from learnpath.quiz.grading import Grade, grade
 
 CONFIDENCE = ("sure", "unsure")
 LEVELS = ("not started", "attempted", "familiar", "proficient", "mastered")
-RECENT_ANSWERS = 20  # accuracy per topic is measured over the learner's latest answers
 
 
 def now_utc() -> datetime:
@@ -113,6 +112,9 @@ def review(user: User, card: ReviewCard, response: Any, confidence: str | None,
                           correct=result.correct, points=result.points, revision=question.revision,
                           feedback=result.feedback or None, confidence=confidence, answered_at=when))
     record_answers(user.id, [(question.id, result.correct, confidence)], when, user.desired_retention)
+    from learnpath.progress.services import record_answer_stats
+
+    record_answer_stats(user.id, [(question.id, result.correct)], when)
     db.session.commit()
     return result, card.due
 
@@ -146,43 +148,37 @@ def level_for(answered: int, accuracy: float | None, retrievability: float | Non
     return "attempted"
 
 
+def retrievability(stability: float, elapsed_days: float, decay: float) -> float:
+    """FSRS's forgetting curve: predicted recall after `elapsed_days` for a card of `stability`."""
+    factor = 0.9 ** (1 / decay) - 1
+    return (1 + factor * max(elapsed_days, 0.0) / stability) ** decay
+
+
 def topic_mastery(user_id: int, now: datetime, desired_retention: float = 0.9) -> list[TopicMastery]:
-    """Every topic the learner has answered, with its level. Two queries, whatever the history."""
-    ranked = (
-        sa.select(
-            question_topic.c.topic_id.label("topic_id"), Answer.correct.label("correct"),
-            sa.func.row_number().over(partition_by=question_topic.c.topic_id,
-                                      order_by=(Answer.answered_at.desc(), Answer.id.desc())).label("rn"),
-            sa.func.count().over(partition_by=question_topic.c.topic_id).label("total"),
-        )
-        .join(question_topic, question_topic.c.question_id == Answer.question_id)
-        .where(Answer.user_id == user_id)
-    ).subquery()
-    accuracy_rows = db.session.execute(
-        sa.select(ranked.c.topic_id, sa.func.max(ranked.c.total),
-                  sa.func.avg(sa.case((ranked.c.correct, 1.0), else_=0.0)))
-        .where(ranked.c.rn <= RECENT_ANSWERS).group_by(ranked.c.topic_id)
+    """Every topic the learner has answered, weakest first. Two small queries whatever the history:
+    the per-topic aggregates kept at each answer, and the learner's cards (bounded by the catalog)."""
+    stats = db.session.execute(
+        sa.select(TopicStat.topic_id, Topic.slug, Topic.title, TopicStat.answered, TopicStat.recent)
+        .join(Topic, Topic.id == TopicStat.topic_id).where(TopicStat.user_id == user_id)
     ).all()
-    if not accuracy_rows:
+    if not stats:
         return []
-    card_rows = db.session.execute(
-        sa.select(question_topic.c.topic_id, ReviewCard)
-        .join(question_topic, question_topic.c.question_id == ReviewCard.question_id)
-        .where(ReviewCard.user_id == user_id)
-    ).all()
-    fsrs_scheduler = fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+    decay = -fsrs.Scheduler().parameters[20]
     recall: dict[int, list[float]] = {}
-    for topic_id, card in card_rows:
-        if card.last_review is not None:
-            recall.setdefault(topic_id, []).append(fsrs_scheduler.get_card_retrievability(to_fsrs(card), now))
-    topics = {t.id: t for t in db.session.scalars(sa.select(Topic).where(Topic.id.in_([r[0] for r in accuracy_rows])))}
+    for topic_id, stability, last_review in db.session.execute(
+        sa.select(question_topic.c.topic_id, ReviewCard.stability, ReviewCard.last_review)
+        .join(question_topic, question_topic.c.question_id == ReviewCard.question_id)
+        .where(ReviewCard.user_id == user_id, ReviewCard.last_review.is_not(None))
+    ):
+        if stability:
+            elapsed = (now - last_review).total_seconds() / 86400
+            recall.setdefault(topic_id, []).append(retrievability(stability, elapsed, decay))
     out = []
-    for topic_id, answered, accuracy in accuracy_rows:
+    for topic_id, slug, title, answered, recent in stats:
         values = recall.get(topic_id)
         r = sum(values) / len(values) if values else None
-        acc = float(accuracy) if accuracy is not None else None
-        topic = topics[topic_id]
-        out.append(TopicMastery(topic.slug, topic.title, level_for(answered, acc, r), answered, acc, r))
+        acc = recent.count("1") / len(recent) if recent else None
+        out.append(TopicMastery(slug, title, level_for(answered, acc, r), answered, acc, r))
     return sorted(out, key=lambda m: (m.rank, m.accuracy or 0, m.slug))
 
 

@@ -7,6 +7,7 @@ browser: pytest-playwright is pointed at /usr/bin/chromium (or $LEARNPATH_CHROMI
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,8 +110,25 @@ def browser_context_args(browser_context_args, base_url):
             "timezone_id": "UTC", "reduced_motion": "reduce"}
 
 
+@dataclass
+class ConsoleWatch:
+    """What the `page` fixture does with console errors. A test may allow() one exact, expected
+    message by a regex over "console.error: <text> (<url>)"; it then lands in `tolerated` (for the
+    test to assert on) instead of failing the test. Nothing is allowed unless a test asks."""
+    allowed: list[re.Pattern] = field(default_factory=list)
+    tolerated: list[str] = field(default_factory=list)
+
+    def allow(self, pattern: str) -> None:
+        self.allowed.append(re.compile(pattern))
+
+
 @pytest.fixture
-def page(context):
+def console_watch() -> ConsoleWatch:
+    return ConsoleWatch()
+
+
+@pytest.fixture
+def page(context, console_watch: ConsoleWatch):
     """pytest-playwright's page, failing the test if the page logs an error (e.g. a CSP violation)."""
     page = context.new_page()
     problems: list[str] = []
@@ -119,7 +137,9 @@ def page(context):
         url = msg.location.get("url") or ""
         # Tolerate a /favicon.ico request from chromium if a page ever lacks the icon link.
         if msg.type == "error" and not url.endswith("/favicon.ico"):
-            problems.append(f"console.{msg.type}: {msg.text} ({url})")
+            entry = f"console.{msg.type}: {msg.text} ({url})"
+            allowed = any(pattern.fullmatch(entry) for pattern in console_watch.allowed)
+            (console_watch.tolerated if allowed else problems).append(entry)
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))

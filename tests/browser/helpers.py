@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
+from typing import Callable
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -49,6 +51,12 @@ RTT = "A handshake takes how many round trips before the client can send data?"
 # tests/fixtures/pack/lessons/packets.md
 TTL = "What does a router do to the TTL of a packet it forwards?"
 INDEPENDENT = "Packets of one flow may take different paths."
+# tests/fixtures/pack/lessons/rest.md (the sql question runs on datasets/shop: data.sql is what
+# learners see, hidden.sql is the second dataset the grader also checks)
+IDEMPOTENT = "Which method is idempotent?"
+CUSTOMERS_SQL = "List the name of every customer who has at least one order"
+CUSTOMERS_REFERENCE = ("SELECT c.name, COUNT(*) AS orders\nFROM customers c JOIN orders o ON o.customer_id = c.id\n"
+                       "GROUP BY c.name")
 
 
 def question(page: Page, prompt: str) -> Locator:
@@ -91,6 +99,53 @@ def answer_tcp_quiz(page: Page, *, wrong: bool) -> None:
 
 def result_heading(page: Page) -> Locator:
     return page.get_by_role("heading", level=1, name=re.compile(r"^Your result: "))
+
+
+# ---- the app's database (the live server runs in this process) --------------------------------
+
+def schedule_cards(app, email: str, due_now: Callable[[str], bool] = lambda prompt_html: True) -> int:
+    """Make the learner's review cards whose question prompt satisfies `due_now` due an hour ago,
+    and all their other cards due tomorrow; returns how many are due now. Only the due dates
+    move: FSRS state (stability, difficulty, step) stays as the quizzes left it."""
+    import sqlalchemy as sa
+
+    from learnpath.extensions import db
+    from learnpath.models import ReviewCard, User
+    from learnpath.review.services import now_utc
+
+    now = now_utc()
+    with app.app_context():
+        try:
+            user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
+            assert user_id is not None, f"no user {email}"
+            cards = db.session.scalars(sa.select(ReviewCard).where(ReviewCard.user_id == user_id)).all()
+            due = 0
+            for card in cards:
+                if due_now(card.question.prompt_html):
+                    card.due, due = now - timedelta(hours=1), due + 1
+                else:
+                    card.due = now + timedelta(days=1)
+            db.session.commit()
+            return due
+        finally:
+            db.session.remove()
+
+
+def review_answers(app, email: str) -> list[tuple[str, bool, str | None]]:
+    """(question prompt html, correct, confidence) of the learner's review answers, oldest first."""
+    import sqlalchemy as sa
+
+    from learnpath.extensions import db
+    from learnpath.models import Answer, Question, User
+
+    with app.app_context():
+        try:
+            return [tuple(row) for row in db.session.execute(
+                sa.select(Question.prompt_html, Answer.correct, Answer.confidence)
+                .join(Question, Question.id == Answer.question_id).join(User, User.id == Answer.user_id)
+                .where(User.email == email, Answer.attempt_id.is_(None)).order_by(Answer.id))]
+        finally:
+            db.session.remove()
 
 
 # ---- screenshots -------------------------------------------------------------------------------
