@@ -408,6 +408,15 @@ def prepare_database(url: str | None) -> tuple[str, str, str | None]:
     return plain, "postgresql", name
 
 
+def scratch_database_url(url: str) -> str:
+    if url.startswith("sqlite"):
+        return f"sqlite:///{OUT / 'import-scratch.sqlite3'}"
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_import").render_as_string(hide_password=False)
+
+
 def drop_pg_database(url: str, name: str) -> None:
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
@@ -606,13 +615,37 @@ def main() -> None:
     # 1. schema, catalog import (timed), re-import with no change (timed)
     _, upgrade_wall = flask_cli(env, "db", "upgrade")
     out1, import_wall = flask_cli(env, "content", "import", "seeds")
-    out2, reimport_wall = flask_cli(env, "content", "import", "seeds")
-    imports = {"upgrade_wall": upgrade_wall, "full": cli_seconds(out1), "full_wall": import_wall, "full_out": out1,
-               "noop": cli_seconds(out2), "noop_wall": reimport_wall, "noop_out": out2,
-               "others": CLI_OTHERS[1:3]}
-    log(f"db upgrade {upgrade_wall:.1f}s; import: {out1}; re-import: {out2}")
-    if "no changes" not in out2:
-        fail(f"the re-import of an unchanged pack changed something: {out2}")
+    full = (cli_seconds(out1), import_wall, CLI_OTHERS[-1], out1)
+    for attempt in range(RETRIES):
+        if full[2] < CONTAMINATED:
+            break
+        # measured again on a scratch database: the full import needs an empty one
+        log(f"full import: other processes used {full[2]:.2f} cores, measuring again on a scratch database "
+            f"({attempt + 1}/{RETRIES})")
+        scratch_url, _, scratch_pg = prepare_database(scratch_database_url(url))
+        scratch_env = {**env, "DATABASE_URL": scratch_url}
+        flask_cli(scratch_env, "db", "upgrade")
+        out, wall = flask_cli(scratch_env, "content", "import", "seeds")
+        if CLI_OTHERS[-1] < full[2]:
+            full = (cli_seconds(out), wall, CLI_OTHERS[-1], out)
+        if scratch_pg:
+            drop_pg_database(scratch_url, scratch_pg)
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                Path(scratch_url.split("///", 1)[1] + suffix).unlink(missing_ok=True)
+    noop = None
+    for attempt in range(RETRIES + 1):
+        out2, reimport_wall = flask_cli(env, "content", "import", "seeds")
+        if "no changes" not in out2:
+            fail(f"the re-import of an unchanged pack changed something: {out2}")
+        if noop is None or CLI_OTHERS[-1] < noop[2]:
+            noop = (cli_seconds(out2), reimport_wall, CLI_OTHERS[-1], out2)
+        if noop[2] < CONTAMINATED:
+            break
+    imports = {"upgrade_wall": upgrade_wall, "full": full[0], "full_wall": full[1], "full_out": full[3],
+               "noop": noop[0], "noop_wall": noop[1], "noop_out": noop[3], "others": [full[2], noop[2]]}
+    log(f"db upgrade {upgrade_wall:.1f}s; import: {full[3]}; re-import: {noop[3]} (other processes: "
+        f"{full[2]:.2f} / {noop[2]:.2f} cores)")
 
     # 2. learners
     os.environ.update(DATABASE_URL=url, SECRET_KEY=secret, LEARNPATH_ENV="production", RATELIMIT_ENABLED="0")

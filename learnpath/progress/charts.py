@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from markupsafe import Markup, escape
 from datetime import date, datetime, timedelta
 
 
@@ -31,6 +33,17 @@ class HeatCell:
     day: date
     count: int
     level: int
+
+
+def heatmap_svg(cells: list[HeatCell], width: int, label: str) -> Markup:
+    """The calendar as one SVG string: 371 cells are built faster here than in a template loop."""
+    parts = [f'<svg viewBox="0 0 {width} 98" class="heatmap" role="img" aria-label="{escape(label)}">']
+    for c in cells:
+        plural = "" if c.count == 1 else "s"
+        parts.append(f'<rect x="{c.x}" y="{c.y}" width="12" height="12" rx="2" class="heat-{c.level}">'
+                     f"<title>{c.day.isoformat()}: {c.count} answer{plural}</title></rect>")
+    parts.append("</svg>")
+    return Markup("".join(parts))
 
 
 def heatmap(counts: dict[date, int], today: date, days: int = 365, cell: int = 12) -> tuple[list[HeatCell], int]:

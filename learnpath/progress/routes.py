@@ -44,6 +44,8 @@ def dashboard():
     activity = services.activity_by_day(uid, datetime.combine(today - timedelta(days=371), datetime.min.time(), timezone.utc))
     current_streak, longest_streak = services.streaks(services.active_days(uid), today)
     cells, heat_width = charts.heatmap(activity, today)
+    active_last_year = sum(1 for c in cells if c.count)
+    answers_last_year = sum(c.count for c in cells)
     trend_points = charts.trend(services.score_trend(uid))
     from learnpath.review import services as review
 
@@ -52,8 +54,9 @@ def dashboard():
     return render_template(
         "progress/dashboard.html", enrollments=enrollments, stats=stats, next_up=next_up,
         totals=services.totals(uid), trend=trend_points, topics=services.topic_accuracy(uid),
-        cells=cells, heat_width=heat_width, active_last_year=sum(1 for c in cells if c.count),
-        answers_last_year=sum(c.count for c in cells), current_streak=current_streak,
+        active_last_year=active_last_year, answers_last_year=answers_last_year, current_streak=current_streak,
+        heatmap_svg=charts.heatmap_svg(cells, heat_width, f"Activity calendar: {answers_last_year} answers on "
+                                                          f"{active_last_year} days in the last 365 days"),
         longest_streak=longest_streak, recent=services.recent_attempts(uid),
         resume=services.continue_where_left_off(uid), mastery=mastery, weakest=weakest,
         weakest_lessons=review.lessons_for_topics([m.slug for m in weakest]),

@@ -154,6 +154,14 @@ def retrievability(stability: float, elapsed_days: float, decay: float) -> float
     return (1 + factor * max(elapsed_days, 0.0) / stability) ** decay
 
 
+def _days_since(column, now: datetime):
+    """Elapsed days computed by the database: no datetime parsing per card in Python."""
+    naive = now.astimezone(timezone.utc).replace(tzinfo=None)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.extract("epoch", sa.literal(naive, sa.DateTime) - column) / 86400.0
+    return sa.func.julianday(sa.literal(naive.isoformat(sep=" "))) - sa.func.julianday(column)
+
+
 def topic_mastery(user_id: int, now: datetime, desired_retention: float = 0.9) -> list[TopicMastery]:
     """Every topic the learner has answered, weakest first. Two small queries whatever the history:
     the per-topic aggregates kept at each answer, and the learner's cards (bounded by the catalog)."""
@@ -163,20 +171,23 @@ def topic_mastery(user_id: int, now: datetime, desired_retention: float = 0.9) -
     ).all()
     if not stats:
         return []
+    # The mean of FSRS's forgetting curve over the topic's cards, computed by the database
+    # (same formula as `retrievability`, checked against py-fsrs by the tests).
     decay = -fsrs.Scheduler().parameters[20]
-    recall: dict[int, list[float]] = {}
-    for topic_id, stability, last_review in db.session.execute(
-        sa.select(question_topic.c.topic_id, ReviewCard.stability, ReviewCard.last_review)
+    factor = 0.9 ** (1 / decay) - 1
+    elapsed = _days_since(ReviewCard.last_review, now)
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    clamped = sa.func.max(elapsed, 0.0) if sqlite else sa.func.greatest(elapsed, 0.0)
+    curve = sa.func.power(1.0 + factor * clamped / ReviewCard.stability, decay)
+    recall = dict(db.session.execute(
+        sa.select(question_topic.c.topic_id, sa.func.avg(curve))
         .join(question_topic, question_topic.c.question_id == ReviewCard.question_id)
-        .where(ReviewCard.user_id == user_id, ReviewCard.last_review.is_not(None))
-    ):
-        if stability:
-            elapsed = (now - last_review).total_seconds() / 86400
-            recall.setdefault(topic_id, []).append(retrievability(stability, elapsed, decay))
+        .where(ReviewCard.user_id == user_id, ReviewCard.last_review.is_not(None), ReviewCard.stability > 0)
+        .group_by(question_topic.c.topic_id)
+    ).all())
     out = []
     for topic_id, slug, title, answered, recent in stats:
-        values = recall.get(topic_id)
-        r = sum(values) / len(values) if values else None
+        r = float(recall[topic_id]) if recall.get(topic_id) is not None else None
         acc = recent.count("1") / len(recent) if recent else None
         out.append(TopicMastery(slug, title, level_for(answered, acc, r), answered, acc, r))
     return sorted(out, key=lambda m: (m.rank, m.accuracy or 0, m.slug))

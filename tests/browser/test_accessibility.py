@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.helpers import (
-    INDEPENDENT, TTL, answer_single, answer_tcp_quiz, axe_violations, describe_violations, question,
-    result_heading, sign_up,
+    HANDSHAKE, INDEPENDENT, TTL, answer_single, answer_tcp_quiz, axe_violations, describe_violations, question,
+    result_heading, schedule_cards, sign_up,
 )
 
 pytestmark = pytest.mark.browser
@@ -25,17 +25,44 @@ BACKGROUND = {"light": "rgb(255, 255, 255)", "dark": "rgb(13, 17, 23)"}  # --bg 
 
 @dataclass(frozen=True)
 class Learner:
-    """A learner with some history: packets passed, tcp read and failed once, a tcp retake open."""
+    """A learner with some history: packets passed, tcp read and failed once, a tcp retake open,
+    review cards for all six questions answered."""
     storage_state: dict
     result_url: str
     quiz_url: str
+    email: str
+    app: object  # the live server's app, to move review cards' due dates
+
+
+PATH_SLUG = "net-to-api"
+
+
+def add_learning_path(app) -> None:
+    """The fixture pack defines no learning path: add one (both courses) so /paths has a card
+    with a progress bar and /paths/<slug> has steps."""
+    import sqlalchemy as sa
+
+    from learnpath.extensions import db
+    from learnpath.models import Course, Path, PathCourse
+
+    with app.app_context():
+        try:
+            if db.session.scalar(sa.select(Path).where(Path.slug == PATH_SLUG)) is None:
+                courses = [db.session.scalar(sa.select(Course).where(Course.slug == slug))
+                           for slug in ("net-basics", "api-course")]
+                db.session.add(Path(slug=PATH_SLUG, title="From packets to APIs", summary="Networks first, then HTTP APIs.",
+                                    position=0, steps=[PathCourse(course_id=c.id, position=i) for i, c in enumerate(courses)]))
+                db.session.commit()
+        finally:
+            db.session.remove()
 
 
 @pytest.fixture(scope="module")
-def learner(browser: Browser, browser_context_args) -> Learner:
+def learner(browser: Browser, browser_context_args, live_server) -> Learner:
+    add_learning_path(live_server.app)
     context = browser.new_context(**browser_context_args)
     page = context.new_page()
-    sign_up(page, name="Grace")
+    email = sign_up(page, name="Grace")
     page.goto("/courses/net-basics")
     page.get_by_role("button", name="Enroll in this course").click()
     expect(page.get_by_role("status")).to_contain_text("You are enrolled")
@@ -62,7 +89,7 @@ def learner(browser: Browser, browser_context_args) -> Learner:
     quiz_url = page.url
     state = context.storage_state()
     context.close()
-    return Learner(storage_state=state, result_url=result_url, quiz_url=quiz_url)
+    return Learner(storage_state=state, result_url=result_url, quiz_url=quiz_url, email=email, app=live_server.app)
 
 
 def _signup_with_errors(page: Page) -> None:
@@ -77,6 +104,20 @@ def _visitor_result(page: Page) -> None:
     answer_single(page, TTL, "Leaves it alone")
     page.get_by_role("button", name="Submit answers").click()
     expect(page.locator(".notice")).to_contain_text("This result was not saved.")
+
+
+def _review_due(page: Page, learner: Learner) -> None:
+    """/review showing a card: the handshake (ordering) question made due, the others not."""
+    assert schedule_cards(learner.app, learner.email, lambda prompt: HANDSHAKE in prompt) == 1
+    page.goto("/review")
+    expect(page.locator("#review-form .prompt")).to_have_text(HANDSHAKE)
+    expect(page.get_by_role("status")).to_contain_text("1 question due")
+
+
+def _review_nothing_due(page: Page, learner: Learner) -> None:
+    assert schedule_cards(learner.app, learner.email, lambda prompt: False) == 0
+    page.goto("/review")
+    expect(page.get_by_role("status")).to_have_text("Nothing is due right now.")
 
 
 @dataclass(frozen=True)
@@ -94,6 +135,13 @@ PAGES = {
     "quiz-start": Target(True, lambda page, l: page.goto("/lessons/packets/quiz?course=net-basics")),
     "result": Target(True, lambda page, l: page.goto(l.result_url)),
     "dashboard": Target(True, lambda page, l: page.goto("/dashboard")),
+    "paths": Target(True, lambda page, l: page.goto("/paths")),
+    "path": Target(True, lambda page, l: page.goto(f"/paths/{PATH_SLUG}")),
+    "review-due": Target(True, _review_due),
+    "review-nothing-due": Target(True, _review_nothing_due),
+    "review-settings": Target(True, lambda page, l: page.goto("/review/settings")),
+    "topic": Target(True, lambda page, l: page.goto("/topics/tcp")),
+    "account": Target(True, lambda page, l: page.goto("/account")),
     # a visitor's pages
     "login": Target(False, lambda page, l: page.goto("/login")),
     "signup": Target(False, lambda page, l: page.goto("/signup")),

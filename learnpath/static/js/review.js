@@ -29,7 +29,7 @@ document.addEventListener("keydown", (event) => {
       input.focus();
     }
   } else if (event.key === "s" || event.key === "u") {
-    const radio = form.querySelector(`input[name^="confidence-"][value="${event.key === "s" ? "sure" : "unsure"}"]`);
+    const radio = form.querySelector(`input[name="confidence"][value="${event.key === "s" ? "sure" : "unsure"}"]`);
     if (radio) radio.checked = true;
   }
 });
