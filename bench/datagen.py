@@ -10,7 +10,10 @@ Everything goes through the app's own tables (learnpath.models) and follows the 
   completed_at = read and passed), enrollments are completed (with a certificate) exactly when every
   active lesson of the course is completed;
 - where the schema has review_card (spaced review), one FSRS card per (learner, answered question),
-  scheduled by py-fsrs from the learner's latest answers (the app's rating rule: wrong -> Again, right -> Good).
+  scheduled by py-fsrs from the learner's latest answers (the app's rating rule: wrong -> Again, right -> Good);
+- where the schema has the answer aggregates (daily_activity, topic_stat), they hold exactly what the app's
+  progress.services.record_answer_stats would have folded in: answers and right answers per UTC day, and per
+  topic the counts and the latest results ('1'/'0', newest last, at most 20).
 
 Users and attempts get explicit ids (answers reference attempts); on PostgreSQL the sequences are
 moved past them afterwards so the app's own inserts keep working.
@@ -61,6 +64,7 @@ class Catalog:
     questions: dict[int, Q]
     courses: dict[int, list[int]]  # course id -> its active lessons in order
     course_slugs: dict[int, str]
+    topics_of: dict[int, list[int]] = field(default_factory=dict)  # question id -> topic ids
 
     @property
     def quiz_lessons(self) -> list[int]:
@@ -90,7 +94,7 @@ def _wrong_response(kind: str, spec: dict[str, Any]) -> Any:
 
 def load_catalog(session) -> Catalog:
     """Active lessons, their active questions (pre-graded right/wrong answers) and courses."""
-    from learnpath.models import Course, CourseLesson, Lesson, Question
+    from learnpath.models import Course, CourseLesson, Lesson, Question, question_topic
     from learnpath.quiz.grading import correct_response, grade
     from learnpath.quiz.services import public_response
 
@@ -126,12 +130,16 @@ def load_catalog(session) -> Catalog:
         questions[q.id] = Q(q.id, q.lesson_id, q.kind, q.revision, variants, public)
         qids_by_lesson[q.lesson_id].append(q.id)
 
+    topics_of: dict[int, list[int]] = defaultdict(list)
+    for qid, tid in session.execute(sa.select(question_topic.c.question_id, question_topic.c.topic_id)):
+        topics_of[qid].append(tid)
     return Catalog(
         lessons={lid: L(lid, l.slug, qids_by_lesson.get(lid, []), pass_marks.get(lid, 70), lid in sql_lessons)
                  for lid, l in lessons.items()},
         questions=questions,
         courses={cid: lids for cid, lids in course_lessons.items() if lids},
         course_slugs={c.id: c.slug for c in courses},
+        topics_of=dict(topics_of),
     )
 
 
@@ -167,6 +175,8 @@ class Generator:
     progress: dict[tuple[int, int], dict] = field(default_factory=dict)
     enrollments: dict[tuple[int, int], dict] = field(default_factory=dict)
     card_events: dict[int, list[tuple[datetime, bool]]] = field(default_factory=lambda: defaultdict(list))
+    answer_log: list[tuple[datetime, int, int, bool]] = field(default_factory=list)  # the learner's, for aggregates
+    seq: int = 0
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     fsrs_scheduler: Any = None
 
@@ -184,6 +194,12 @@ class Generator:
                 models["review_card"] = ReviewCard
                 import fsrs
                 self.fsrs_scheduler = fsrs.Scheduler(desired_retention=0.9, enable_fuzzing=False)
+        except ImportError:
+            pass
+        try:
+            from learnpath.models import DailyActivity, TopicStat
+            if inspector.has_table("daily_activity") and inspector.has_table("topic_stat"):
+                models["daily_activity"], models["topic_stat"] = DailyActivity, TopicStat
         except ImportError:
             pass
         self.tables = {name: table_for(model, inspector) for name, model in models.items()}
@@ -208,7 +224,7 @@ class Generator:
 
     def flush_all(self) -> None:
         self.flush_history()
-        for name in ("lesson_progress", "enrollment", "review_card", "api_token"):
+        for name in ("lesson_progress", "enrollment", "review_card", "daily_activity", "topic_stat", "api_token"):
             if name in self.tables:
                 self.insert(name, self.buf.pop(name, []))
 
@@ -294,6 +310,8 @@ class Generator:
                 right_now.add(qid)
             if self.fsrs_scheduler is not None:
                 self.card_events[qid].append((submitted, correct))
+            self.seq += 1
+            self.answer_log.append((submitted, self.seq, qid, correct))
         learner.answers += len(asked)
         score = total + sum(carried.values())
         max_score = float(len(asked) + len(carried))
@@ -403,6 +421,28 @@ class Generator:
         uid = learner.id
         if self.fsrs_scheduler is not None:
             self._cards(uid)
+        if "daily_activity" in self.tables:
+            self._aggregates(uid)
+        self.answer_log.clear()
+
+    def _aggregates(self, uid: int) -> None:
+        from learnpath.models.progress import RECENT_RESULTS
+
+        days: dict[Any, list[int]] = {}
+        topics: dict[int, list] = {}
+        for when, _, qid, correct in sorted(self.answer_log):
+            d = days.setdefault(when.astimezone(UTC).date(), [0, 0])
+            d[0] += 1
+            d[1] += correct
+            for tid in self.catalog.topics_of.get(qid, []):
+                t = topics.setdefault(tid, [0, 0, ""])
+                t[0] += 1
+                t[1] += correct
+                t[2] = (t[2] + ("1" if correct else "0"))[-RECENT_RESULTS:]
+        self.buf["daily_activity"].extend({"user_id": uid, "day": day, "answered": a, "correct": c}
+                                          for day, (a, c) in days.items())
+        self.buf["topic_stat"].extend({"user_id": uid, "topic_id": tid, "answered": a, "correct": c, "recent": r}
+                                      for tid, (a, c, r) in topics.items())
 
     def _cards(self, uid: int) -> None:
         import fsrs
@@ -452,6 +492,46 @@ class Generator:
         self.buf["lesson_progress"].extend(self.progress.values())
         self.buf["enrollment"].extend(self.enrollments.values())
         self.progress, self.enrollments = {}, {}
+
+
+def verify(conn: sa.Connection) -> list[str]:
+    """The generated history against the invariants the app keeps; returns the violations found."""
+    day = "date(answered_at)" if conn.dialect.name == "sqlite" else "CAST(answered_at AS DATE)"
+    ok = "CASE WHEN correct THEN 1 ELSE 0 END"
+    names = set(sa.inspect(conn).get_table_names())
+    checks = {
+        "lesson_progress.attempts_count = submitted attempts":
+            "SELECT count(*) FROM lesson_progress lp WHERE attempts_count != (SELECT count(*) FROM attempt a "
+            "WHERE a.user_id = lp.user_id AND a.lesson_id = lp.lesson_id AND a.status = 'submitted')",
+        "lesson_progress.best_percent = best submitted percent":
+            "SELECT count(*) FROM lesson_progress lp WHERE coalesce(best_percent, -1) != coalesce((SELECT "
+            "max(percent) FROM attempt a WHERE a.user_id = lp.user_id AND a.lesson_id = lp.lesson_id "
+            "AND a.status = 'submitted'), -1)",
+        "answer.revision = the question's revision":
+            "SELECT count(*) FROM answer an JOIN question q ON q.id = an.question_id WHERE an.revision != q.revision",
+        "answer.user_id / answered_at = its attempt's":
+            "SELECT count(*) FROM answer an JOIN attempt a ON a.id = an.attempt_id "
+            "WHERE an.user_id != a.user_id OR an.answered_at != a.submitted_at",
+        "a completed lesson is read":
+            "SELECT count(*) FROM lesson_progress WHERE completed_at IS NOT NULL AND read_at IS NULL",
+    }
+    if "daily_activity" in names:
+        checks["daily_activity = answers per user and day"] = (
+            f"SELECT count(*) FROM (SELECT user_id, {day} AS day, count(*) AS n, sum({ok}) AS k FROM answer "
+            "GROUP BY user_id, " + day + ") x FULL OUTER JOIN daily_activity d ON d.user_id = x.user_id AND d.day = x.day "
+            "WHERE x.n IS NULL OR d.answered IS NULL OR x.n != d.answered OR x.k != d.correct")
+    if "topic_stat" in names:
+        checks["topic_stat = answers per user and topic"] = (
+            f"SELECT count(*) FROM (SELECT a.user_id, qt.topic_id, count(*) AS n, sum({ok}) AS k FROM answer a "
+            "JOIN question_topic qt ON qt.question_id = a.question_id GROUP BY a.user_id, qt.topic_id) x "
+            "FULL OUTER JOIN topic_stat t ON t.user_id = x.user_id AND t.topic_id = x.topic_id "
+            "WHERE x.n IS NULL OR t.answered IS NULL OR x.n != t.answered OR x.k != t.correct")
+    problems = []
+    for what, sql in checks.items():
+        n = conn.scalar(sa.text(sql))
+        if n:
+            problems.append(f"{what}: {n} rows disagree")
+    return problems
 
 
 def submit_body(catalog: Catalog, lesson: L, rng: random.Random) -> str:
@@ -532,6 +612,17 @@ def generate(app, *, learners: int, heavy_answers: int, heavy_small_answers: int
                 for table in ("user", "attempt"):
                     conn.execute(sa.text(
                         f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"))
+        with db.engine.connect() as conn:
+            problems = verify(conn)
+            if problems:
+                raise SystemExit("bench/datagen.py broke the app's invariants:\n  " + "\n  ".join(problems))
+            inspector = sa.inspect(conn)
+            empty = [t for t in inspector.get_table_names()
+                     if any(c["name"] == "user_id" for c in inspector.get_columns(t))
+                     and conn.scalar(sa.text(f'SELECT count(*) FROM "{t}"')) == 0]
+        if empty:
+            log(f"WARNING: per-learner tables left empty by the generator: {', '.join(empty)} — if the app keeps "
+                "data there for every learner, bench/datagen.py must fill them too")
         if db.engine.dialect.name == "postgresql":
             # Autovacuum would analyze these tables within minutes in production; do it now so the
             # planner sees the real sizes from the first request on.

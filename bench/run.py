@@ -457,7 +457,8 @@ def db_stats(url: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with engine.connect() as conn:
         names = set(sa.inspect(conn).get_table_names())
-        for table in ("user", "enrollment", "lesson_progress", "attempt", "answer", "review_card", "question", "lesson"):
+        for table in ("user", "enrollment", "lesson_progress", "attempt", "answer", "review_card", "daily_activity",
+                      "topic_stat", "question", "lesson"):
             if table in names:
                 out[table] = conn.scalar(sa.text(f'SELECT count(*) FROM "{table}"'))
         if engine.dialect.name == "postgresql":
@@ -695,6 +696,12 @@ def main() -> None:
         Endpoint("course", "course `/courses/distributed-systems`", "/courses/distributed-systems"),
         Endpoint("lesson", "lesson `/lessons/tcp-deep-dive`", "/lessons/tcp-deep-dive"),
         Endpoint("search", "search `/search?q=consistency`", "/search?q=consistency"),
+        Endpoint("course_user", "course page, logged in (light learner)", "/courses/distributed-systems",
+                 headers={"Cookie": cookies["light"]},
+                 note="with a session cookie: personal (enrollment, progress), so never served from a page cache"),
+        Endpoint("lesson_user", "lesson page, logged in (light learner)", "/lessons/tcp-deep-dive",
+                 headers={"Cookie": cookies["light"]},
+                 note="with a session cookie: personal (read state), so never served from a page cache"),
         Endpoint("dash_light", f"dashboard, light learner ({users['light']['answers']} answers)", "/dashboard",
                  headers={"Cookie": cookies["light"]}),
         Endpoint("dash_2k", f"dashboard, heavy learner ({users['heavy2k']['answers']:,} answers)", "/dashboard",

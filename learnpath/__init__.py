@@ -32,12 +32,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from learnpath import accounts, api, catalog, errors, models, progress, quiz, review, security, sqllab  # noqa: F401
+    from learnpath import accounts, api, catalog, errors, models, pagecache, progress, quiz, review, security, sqllab  # noqa: F401
     from learnpath.content import cli as content_cli
 
     security.init_app(app)
     errors.init_app(app)
     sqllab.init_app(app)
+    pagecache.init_app(app)
     accounts.init_app(app)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(accounts.bp)

@@ -9,7 +9,29 @@ CSP = (
 )
 
 
+def _has_nul(request) -> bool:
+    if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+        return True
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.is_json:
+            raw = request.get_data(cache=True)
+            return b"\x00" in raw or b"\\u0000" in raw
+        return any("\x00" in v for v in request.form.values())
+    return False
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        # No text we store or look up may hold NUL: PostgreSQL refuses it, so answer 400 up front.
+        from flask import request
+
+        from learnpath.errors import error_response
+
+        if _has_nul(request):
+            return error_response(400, "Text may not contain NUL characters.")
+        return None
+
     @app.after_request
     def headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)

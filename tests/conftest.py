@@ -45,7 +45,7 @@ def make_app(database_url):
         config = {
             "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False, "SECRET_KEY": "test-secret", "SERVER_NAME": None,
-            "FSRS_FUZZING": False,
+            "FSRS_FUZZING": False, "PAGE_CACHE_VERSION_TTL": 0,
         }
         config.update(settings)
         app = create_app(config)

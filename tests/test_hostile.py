@@ -75,3 +75,15 @@ def test_forms_and_queries(hostile, data, query):
     for path in ("/search", "/api/v1/search", "/login", "/lessons/tcp", "/"):
         response = browser.get(path, query_string={"q": query, "next": query, "course": query})
         assert response.status_code < 500, (path, query)
+
+
+@pytest.mark.parametrize("method, path, kwargs", [
+    ("get", "/api/v1/courses/%00", {}),
+    ("get", "/lessons/a%00b", {}),
+    ("get", "/search?q=%00", {}),
+    ("post", "/api/v1/auth/token", {"json": {"email": "a\u0000@example.com", "password": "x" * 12}}),
+    ("post", "/login", {"data": {"email": "a\x00@example.com", "password": "x"}}),
+])
+def test_nul_characters_are_a_clean_400(client, method, path, kwargs):
+    response = getattr(client, method)(path, **kwargs)
+    assert response.status_code == 400

@@ -4,10 +4,12 @@ from flask_login import current_user
 from learnpath import search as search_engine
 from learnpath.catalog import bp, services
 from learnpath.extensions import db
+from learnpath.pagecache import cached_page
 from learnpath.progress import services as progress
 
 
 @bp.get("/")
+@cached_page
 def home():
     tracks = services.course_summaries()
     total_minutes = sum(s.minutes for _, summaries in tracks for s in summaries)
@@ -16,6 +18,7 @@ def home():
 
 
 @bp.get("/courses/<slug>")
+@cached_page
 def course(slug: str):
     course = services.get_course(slug) or abort(404)
     lessons = services.syllabus(course)
@@ -37,6 +40,7 @@ def course(slug: str):
 
 
 @bp.get("/lessons/<slug>")
+@cached_page
 def lesson(slug: str):
     lesson = services.get_lesson(slug) or abort(404)
     courses = services.lesson_courses(lesson)
@@ -48,6 +52,7 @@ def lesson(slug: str):
 
 
 @bp.get("/search")
+@cached_page
 def search():
     query = request.args.get("q", "")[:200]
     hits = search_engine.search(db.session, query) if query.strip() else []

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from learnpath.content.pack import LessonSpec, Pack
 from learnpath.content.render import render_fragment, render_inline, render_markdown
 from learnpath.extensions import db
-from learnpath.models import Course, CourseLesson, Dataset, Lesson, Path, PathCourse, Question, Topic, Track
+from learnpath.models import CatalogState, Course, CourseLesson, Dataset, Lesson, Path, PathCourse, Question, Topic, Track
 from learnpath import search
 
 
@@ -75,7 +75,18 @@ class _Importer:
         self.session.flush()
         if reindex:
             search.reindex(self.session, reindex)
+        if self.report.changed:
+            self._bump_catalog_version()
         return self.report
+
+    def _bump_catalog_version(self) -> None:
+        import uuid
+
+        state = self.session.get(CatalogState, 1)
+        if state is None:
+            self.session.add(CatalogState(id=1, version=uuid.uuid4().hex))
+        else:
+            state.version = uuid.uuid4().hex
 
     def _topics(self) -> dict[str, Topic]:
         existing = {t.slug: t for t in self.session.scalars(sa.select(Topic))}

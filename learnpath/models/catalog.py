@@ -137,3 +137,15 @@ class Dataset(db.Model):
     hidden_sql: so.Mapped[str] = so.mapped_column(sa.Text)
     # Tables, columns and a few rows, rendered at import and shown beside each exercise.
     preview_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+
+class CatalogState(db.Model):
+    """One row whose version changes with every import that changes something.
+
+    Workers compare it (at most once a second) to drop cached catalog pages: explicit,
+    cross-process invalidation without a shared cache server.
+    """
+
+    __tablename__ = "catalog_state"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    version: so.Mapped[str] = so.mapped_column(sa.String(32))

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user, login_required
 
 from learnpath.extensions import db
+from learnpath.pagecache import cached_page
 from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
 from learnpath.quiz import services as quiz
 from learnpath.review import bp, paths as path_service, services
@@ -68,6 +69,7 @@ def settings():
 
 
 @bp.get("/topics/<slug>")
+@cached_page
 def topic(slug: str):
     topic = db.session.scalar(sa.select(Topic).where(Topic.slug == slug)) or abort(404)
     lessons = db.session.scalars(
@@ -86,12 +88,14 @@ def topic(slug: str):
 
 
 @bp.get("/paths")
+@cached_page
 def paths():
     uid = current_user.id if current_user.is_authenticated else None
     return render_template("review/paths.html", paths=path_service.paths_with_progress(uid))
 
 
 @bp.get("/paths/<slug>")
+@cached_page
 def path(slug: str):
     uid = current_user.id if current_user.is_authenticated else None
     found = path_service.paths_with_progress(uid, slug)
