@@ -213,17 +213,23 @@ class _Importer:
                     if course.track_id != track.id:
                         course.track = track
                         changed = True
-                wanted = [(lessons[slug].id, i) for i, slug in enumerate(spec.lessons, start=1)]
-                if [(e.lesson_id, e.position) for e in course.entries] != wanted:
-                    course.entries.clear()
-                    self.session.flush()
-                    course.entries.extend(CourseLesson(lesson_id=lid, position=pos) for lid, pos in wanted)
-                    changed = True
+                wanted = [lessons[slug].id for slug in spec.lessons]
+                changed = self._replace_ordered(course.entries, "lesson_id", wanted, CourseLesson) or changed
                 if changed and not is_new:
                     self.report.updated["courses"] += 1
         for course in existing.values():
             if _assign(course, retired=True):
                 self.report.retired["courses"] += 1
+
+    def _replace_ordered(self, rows: list, key: str, wanted_ids: list[int], model) -> bool:
+        """Make an ordered association (course lessons, path courses) match the pack; True if it changed."""
+        wanted = [(wanted_id, position) for position, wanted_id in enumerate(wanted_ids, start=1)]
+        if [(getattr(row, key), row.position) for row in rows] == wanted:
+            return False
+        rows.clear()
+        self.session.flush()  # delete before insert: the (parent, child) primary key would collide
+        rows.extend(model(**{key: wanted_id}, position=position) for wanted_id, position in wanted)
+        return True
 
 
     def _prerequisites_and_paths(self) -> None:
@@ -245,12 +251,8 @@ class _Importer:
                 self.session.add(path)
                 self.report.created["paths"] += 1
             changed = not is_new and _assign(path, **values)
-            wanted_steps = [(courses[s].id, i) for i, s in enumerate(spec.courses, start=1)]
-            if [(s.course_id, s.position) for s in path.steps] != wanted_steps:
-                path.steps.clear()
-                self.session.flush()
-                path.steps.extend(PathCourse(course_id=cid, position=pos) for cid, pos in wanted_steps)
-                changed = True
+            wanted = [courses[s].id for s in spec.courses]
+            changed = self._replace_ordered(path.steps, "course_id", wanted, PathCourse) or changed
             if changed and not is_new:
                 self.report.updated["paths"] += 1
         for path in existing.values():

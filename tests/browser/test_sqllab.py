@@ -164,6 +164,9 @@ def test_run_button_without_javascript_posts_the_form(browser: Browser, browser_
             expect(sql.locator(".run-result table")).to_have_count(0)
 
             if who == "learner":  # (a visitor's submission is graded by the same code: see the test above)
+                page.goto(page.url)  # GET the attempt again: the run saved the answers as a draft
+                expect(question(page, CUSTOMERS_SQL).get_by_role("textbox", name="Your query")).to_have_value(DROP)
+                expect(question(page, IDEMPOTENT).get_by_label("PUT", exact=True)).to_be_checked()
                 submit_reference_query(page)
                 expect(page.get_by_role("button", name="Retake the quiz")).to_be_visible()
     finally:
