@@ -106,6 +106,22 @@ def _visitor_result(page: Page) -> None:
     expect(page.locator(".notice")).to_contain_text("This result was not saved.")
 
 
+def _paths(page: Page) -> None:
+    page.goto("/paths")
+    expect(page.get_by_role("progressbar", name="From packets to APIs progress")).to_be_visible()
+
+
+def _path(page: Page) -> None:
+    page.goto(f"/paths/{PATH_SLUG}")
+    expect(page.get_by_role("progressbar", name="Path progress")).to_be_visible()
+    expect(page.locator("ol.path-steps > li")).to_have_count(2)
+
+
+def _topic(page: Page) -> None:
+    page.goto("/topics/tcp")
+    expect(page.locator("main")).to_contain_text("Your level:")  # the learner's mastery of the topic
+
+
 def _review_due(page: Page, learner: Learner) -> None:
     """/review showing a card: the handshake (ordering) question made due, the others not."""
     assert schedule_cards(learner.app, learner.email, lambda prompt: HANDSHAKE in prompt) == 1
@@ -135,12 +151,12 @@ PAGES = {
     "quiz-start": Target(True, lambda page, l: page.goto("/lessons/packets/quiz?course=net-basics")),
     "result": Target(True, lambda page, l: page.goto(l.result_url)),
     "dashboard": Target(True, lambda page, l: page.goto("/dashboard")),
-    "paths": Target(True, lambda page, l: page.goto("/paths")),
-    "path": Target(True, lambda page, l: page.goto(f"/paths/{PATH_SLUG}")),
+    "paths": Target(True, lambda page, l: _paths(page)),
+    "path": Target(True, lambda page, l: _path(page)),
     "review-due": Target(True, _review_due),
     "review-nothing-due": Target(True, _review_nothing_due),
     "review-settings": Target(True, lambda page, l: page.goto("/review/settings")),
-    "topic": Target(True, lambda page, l: page.goto("/topics/tcp")),
+    "topic": Target(True, lambda page, l: _topic(page)),
     "account": Target(True, lambda page, l: page.goto("/account")),
     # a visitor's pages
     "login": Target(False, lambda page, l: page.goto("/login")),
