@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from learnpath.extensions import db
 from learnpath.models import Course, CourseLesson, Lesson, Track
@@ -16,6 +16,10 @@ class CourseSummary:
     lesson_count: int
     minutes: int
     question_count: int
+
+
+SYLLABUS_COLUMNS = load_only(Lesson.id, Lesson.slug, Lesson.title, Lesson.summary, Lesson.read_minutes,
+                             Lesson.question_count, Lesson.retired)
 
 
 def course_summaries() -> list[tuple[Track, list[CourseSummary]]]:
@@ -55,6 +59,7 @@ def syllabus(course: Course) -> list[tuple[int, Lesson]]:
     rows = db.session.scalars(
         sa.select(Lesson).join(CourseLesson, CourseLesson.lesson_id == Lesson.id)
         .where(CourseLesson.course_id == course.id, ~Lesson.retired).order_by(CourseLesson.position)
+        .options(SYLLABUS_COLUMNS)  # titles and counts only: the bodies are ~40 KB a lesson
     ).all()
     return list(enumerate(rows, start=1))
 

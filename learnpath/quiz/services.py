@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 from flask import current_app
 
 from learnpath.extensions import db
@@ -271,7 +271,7 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
     The status flip is one conditional UPDATE: of two concurrent submits exactly one matches
     `status='in_progress'`; the other rolls back and reads the stored result.
     """
-    lesson = db.session.get(Lesson, attempt.lesson_id)
+    lesson = db.session.get(Lesson, attempt.lesson_id, options=[load_only(Lesson.id, Lesson.question_count)])
     questions = attempt_questions(attempt)
     result = grade_responses(questions, responses, attempt.carried or {}, progress.pass_mark(lesson.id))
     now = utcnow()
@@ -304,6 +304,7 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
                                             for i in result.items if i.response is not None], now, retention)
     db.session.commit()
     db.session.refresh(attempt)
+    attempt_questions(attempt)  # reload the expired questions in one SELECT, not one per result line
     return result, True
 
 

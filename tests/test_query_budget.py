@@ -1,0 +1,72 @@
+"""Every page and API endpoint issues a bounded number of SQL queries, whatever the history (no N+1)."""
+from sqlalchemy import event
+
+from learnpath.extensions import db
+from tests.conftest import api_token
+from tests.test_quiz import _answers, _start
+
+PAGES = [
+    ("/", 6), ("/courses/net-basics", 10), ("/courses/api-course", 10), ("/lessons/tcp", 10),
+    ("/lessons/tcp?course=api-course", 10), ("/lessons/tcp/quiz", 10), ("/search?q=tcp", 6), ("/dashboard", 25),
+    ("/paths", 8), ("/topics/tcp", 10), ("/review", 12), ("/account", 6),
+]
+API = [
+    ("/api/v1/courses", 6), ("/api/v1/courses/net-basics", 6), ("/api/v1/lessons/tcp", 6), ("/api/v1/me/progress", 8),
+    ("/api/v1/me/mastery", 8), ("/api/v1/me/reviews/due", 10),
+]
+
+
+def _count(app, client, path, headers=None):
+    with app.app_context():
+        engine = db.engine
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(path, headers=headers or {})
+        assert response.status_code == 200, (path, response.status_code)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def _history(app, client, rounds):
+    for _ in range(rounds):
+        for slug in ("packets", "tcp"):
+            attempt_id = _start(client, slug)
+            client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id, right=False), "action": "submit"})
+
+
+def test_pages_have_a_fixed_query_budget(app, client, auth):
+    auth.signup()
+    client.post("/courses/net-basics/enroll")
+    _history(app, client, 1)
+    small = {path: _count(app, client, path) for path, _ in PAGES}
+    _history(app, client, 4)
+    for path, budget in PAGES:
+        large = _count(app, client, path)
+        assert large == small[path] and large <= budget, (path, small[path], large, budget)
+
+
+def test_api_has_a_fixed_query_budget(app, client):
+    headers = {"Authorization": f"Bearer {api_token(client)}"}
+    client.post("/api/v1/courses/net-basics/enrollment", headers=headers)
+
+    def history(rounds):
+        for _ in range(rounds):
+            attempt = client.post("/api/v1/lessons/tcp/attempts", headers=headers).get_json()
+            client.post(f"/api/v1/attempts/{attempt['attempt_id']}/submit", headers=headers, json={"answers": {}})
+
+    history(1)
+    small = {path: _count(app, client, path, headers) for path, _ in API}
+    history(5)
+    for path, budget in API:
+        large = _count(app, client, path, headers)
+        assert large == small[path] and large <= budget, (path, small[path], large, budget)
+
+
+def test_catalog_pages_cost_the_same_for_every_course_and_lesson(app, client, auth):
+    """Per-page cost does not depend on which course or lesson, nor on how many lessons it lists."""
+    auth.signup()
+    assert _count(app, client, "/courses/net-basics") == _count(app, client, "/courses/api-course")
+    assert _count(app, client, "/lessons/packets") == _count(app, client, "/lessons/rest")
