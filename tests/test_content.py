@@ -180,3 +180,21 @@ def test_failing_import_leaves_database_exactly_as_before(pack_copy, ctx, monkey
         import_pack(load_pack(pack_copy))
     db.session.expire_all()
     assert snapshot() == before
+
+
+def test_parse_cache_is_content_addressed(pack_copy, tmp_path):
+    cache = tmp_path / "cache.pickle"
+    first = load_pack(pack_copy, cache_path=cache)
+    assert cache.exists()
+    again = load_pack(pack_copy, cache_path=cache)
+    assert {s: (l.title, [q.revision for q in l.questions]) for s, l in again.lessons.items()} == \
+        {s: (l.title, [q.revision for q in l.questions]) for s, l in first.lessons.items()}
+    _edit(pack_copy / "lessons/packets.md", "What does a router do to the TTL", "What does a router do with the TTL")
+    edited = load_pack(pack_copy, cache_path=cache)
+    assert edited.lessons["packets"].questions[0].prompt.startswith("What does a router do with the TTL")
+    _edit(pack_copy / "lessons/packets.md", "  kind: single", "  kind: essay")
+    with pytest.raises(PackError):  # a cached good parse never hides a new problem
+        load_pack(pack_copy, cache_path=cache)
+    cache.write_bytes(b"not a pickle")
+    _edit(pack_copy / "lessons/packets.md", "  kind: essay", "  kind: single")
+    assert load_pack(pack_copy, cache_path=cache).lessons["packets"]

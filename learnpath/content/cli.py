@@ -6,7 +6,7 @@ import time
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from learnpath.content.pack import PackError, load_pack
 
@@ -14,8 +14,15 @@ content = AppGroup("content", help="Validate and import content packs (docs/cont
 
 
 def _load(path: str):
+    from pathlib import Path
+
+    from flask import current_app
+
+    # Parsed lessons and verified reference queries are remembered by content hash, so
+    # re-validating or re-importing an unchanged pack skips the work (instance/pack-cache).
+    cache = Path(current_app.instance_path) / "pack-cache.pickle"
     try:
-        return load_pack(path)
+        return load_pack(path, cache_path=cache)
     except PackError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -24,6 +31,7 @@ def _load(path: str):
 
 
 @content.command("validate")
+@with_appcontext
 @click.argument("path", type=click.Path())
 def validate(path: str) -> None:
     """Report every problem in the pack at PATH, with file and line. Changes nothing."""
@@ -34,6 +42,7 @@ def validate(path: str) -> None:
 
 
 @content.command("import")
+@with_appcontext
 @click.argument("path", type=click.Path())
 def import_(path: str) -> None:
     """Import the pack at PATH in one transaction (all or nothing)."""

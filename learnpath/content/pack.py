@@ -571,8 +571,12 @@ def _run_script(connection, text: str, rel: str, problems: list[Problem]) -> boo
     return True
 
 
-def load_datasets(root: Path, problems: list[Problem]) -> tuple[dict[str, DatasetSpec], dict[str, tuple]]:
-    """Datasets and, for checking reference queries, a loaded in-memory database per variant."""
+def load_datasets(root: Path, problems: list[Problem], known_good: frozenset = frozenset()
+                  ) -> tuple[dict[str, DatasetSpec], dict[str, tuple]]:
+    """Datasets and, for checking reference queries, a loaded in-memory database per variant.
+
+    A dataset whose version is in `known_good` (validated by an earlier run) is not loaded.
+    """
     import duckdb
 
     datasets, connections = {}, {}
@@ -591,25 +595,37 @@ def load_datasets(root: Path, problems: list[Problem]) -> tuple[dict[str, Datase
             texts[filename] = path.read_text(encoding="utf-8")
         if len(texts) != len(DATASET_FILES):
             continue
+        spec = DatasetSpec(name, texts["schema.sql"], texts["data.sql"], texts["hidden.sql"])
+        if spec.version in known_good:
+            datasets[name] = spec
+            continue
         pair = []
         for rows_file in ("data.sql", "hidden.sql"):
             connection = duckdb.connect(":memory:")
             ok = _run_script(connection, texts["schema.sql"], f"datasets/{name}/schema.sql", problems) and \
                 _run_script(connection, texts[rows_file], f"datasets/{name}/{rows_file}", problems)
             pair.append(connection if ok else None)
-        datasets[name] = DatasetSpec(name, texts["schema.sql"], texts["data.sql"], texts["hidden.sql"])
+        datasets[name] = spec
         connections[name] = tuple(pair)
     return datasets, connections
 
 
 def check_sql_questions(lessons: dict[str, LessonSpec], datasets: dict[str, DatasetSpec],
-                        connections: dict[str, tuple], problems: list[Problem]) -> None:
-    """Every reference query runs on both datasets and returns 1..1000 rows."""
+                        connections: dict[str, tuple], problems: list[Problem],
+                        checked: set[tuple[str, str]] | None = None, root: Path | None = None) -> None:
+    """Every reference query runs on both datasets and returns 1..1000 rows.
+
+    `checked` holds (lesson source hash, dataset version) pairs already verified by an earlier
+    run; those lessons are skipped, and the pairs verified now are added to it.
+    """
     import threading
 
     import duckdb
 
+    checked = checked if checked is not None else set()
     for lesson in lessons.values():
+        before = len(problems)
+        versions = set()
         for q in lesson.questions:
             if q.kind != "sql":
                 continue
@@ -618,6 +634,11 @@ def check_sql_questions(lessons: dict[str, LessonSpec], datasets: dict[str, Data
                 problems.append(Problem(lesson.path, q.line, f"question {q.key!r}: unknown dataset {name!r} (datasets/{name}/ is missing)"))
                 continue
             q.spec["dataset_version"] = datasets[name].version
+            versions.add(datasets[name].version)
+            if (lesson.source_hash, datasets[name].version) in checked:
+                continue
+            if name not in connections and root is not None:  # known-good dataset, loaded only now
+                connections.update(load_datasets(root, problems)[1])
             for variant, connection in zip(("visible", "hidden"), connections.get(name, (None, None))):
                 if connection is None:
                     continue
@@ -636,14 +657,55 @@ def check_sql_questions(lessons: dict[str, LessonSpec], datasets: dict[str, Data
                     timer.cancel()
                 if not 1 <= len(rows) <= 1000:
                     problems.append(Problem(lesson.path, q.line, f"question {q.key!r}: reference returns {len(rows)} rows on the {variant} dataset (1-1000 needed)"))
+        if len(problems) == before:
+            checked.update((lesson.source_hash, version) for version in versions)
 
 
-def load_pack(root: Path | str) -> Pack:
+@dataclass
+class _ParseCache:
+    """What earlier runs established, keyed by content hashes: parsed lessons and verified checks.
+
+    Content-addressed, so an edited file (or topic vocabulary) simply misses; it only saves work.
+    """
+
+    lessons: dict[str, LessonSpec] = field(default_factory=dict)
+    checked: set[tuple[str, str]] = field(default_factory=set)
+    datasets: set[str] = field(default_factory=set)
+
+    @classmethod
+    def read(cls, path: Path | None) -> _ParseCache:
+        import pickle
+
+        if path is None or not path.is_file():
+            return cls()
+        try:
+            cache = pickle.loads(path.read_bytes())  # our own file in the instance folder
+            return cache if isinstance(cache, cls) else cls()
+        except Exception:  # a stale or truncated cache is just a cold start
+            return cls()
+
+    def write(self, path: Path | None) -> None:
+        import os
+        import pickle
+        import tempfile
+
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(self, handle)
+        os.replace(tmp, path)
+
+
+def load_pack(root: Path | str, cache_path: Path | None = None) -> Pack:
     root = Path(root)
     problems: list[Problem] = []
     if not root.is_dir():
         raise PackError([Problem(str(root), 1, "not a folder: a content pack is a folder with catalog.yaml")])
+    cache = _ParseCache.read(cache_path)
     topics = load_topics(root, problems)
+    topics_key = hashlib.sha256(json.dumps(sorted(topics.items())).encode()).hexdigest()[:16]
     tracks = load_catalog(root, problems)
     lessons: dict[str, LessonSpec] = {}
     lesson_dir = root / "lessons"
@@ -652,7 +714,13 @@ def load_pack(root: Path | str) -> Pack:
     else:
         for path in sorted(lesson_dir.glob("*.md")):
             rel = f"lessons/{path.name}"
-            lesson = parse_lesson(path, rel, topics, problems)
+            key = f"{rel}:{hashlib.sha256(path.read_bytes()).hexdigest()}:{topics_key}"
+            lesson = cache.lessons.get(key)
+            if lesson is None:
+                before = len(problems)
+                lesson = parse_lesson(path, rel, topics, problems)
+                if lesson and len(problems) == before:
+                    cache.lessons[key] = lesson
             if lesson:
                 lessons[lesson.slug] = lesson
     used = set()
@@ -669,12 +737,16 @@ def load_pack(root: Path | str) -> Pack:
             if target not in lessons and not (lesson_dir / f"{target}.md").exists():
                 problems.append(Problem(lesson.path, line, f"link to unknown lesson 'lesson:{target}'"))
     paths = load_paths(root, {course.slug for track in tracks for course in track.courses}, problems)
-    datasets, connections = load_datasets(root, problems)
-    check_sql_questions(lessons, datasets, connections, problems)
+    datasets, connections = load_datasets(root, problems, frozenset(cache.datasets))
+    check_sql_questions(lessons, datasets, connections, problems, cache.checked, root)
     for pair in connections.values():
         for connection in pair:
             if connection is not None:
                 connection.close()
     if problems:
         raise PackError(problems)
+    cache.datasets.update(d.version for d in datasets.values())
+    live = {f"lessons/{l.path.split('/')[-1]}" for l in lessons.values()}
+    cache.lessons = {k: v for k, v in cache.lessons.items() if k.split(":")[0] in live}
+    cache.write(cache_path)
     return Pack(root=root, tracks=tracks, topics=topics, lessons=lessons, datasets=datasets, paths=paths)
