@@ -51,5 +51,13 @@ test: install system-deps postgres  ## every test: unit + API on SQLite and Post
 	LEARNPATH_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 	$(BIN)/pytest -m browser
 
+bench: install  ## full benchmark over HTTP (gunicorn, 2 workers; wrk) -> bench/results.md
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/run.py
+
+bench-quick: install  ## the same in under a minute
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/run.py --quick
+
 clean:
 	rm -rf $(VENV) instance node_modules *.egg-info
