@@ -3,7 +3,7 @@ import pytest
 import sqlalchemy as sa
 
 from learnpath.extensions import db
-from learnpath.models import Answer, Question
+from learnpath.models import Question
 from learnpath.quiz.grading import correct_response
 from learnpath.quiz.services import public_response
 from tests.conftest import api_token

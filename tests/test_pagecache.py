@@ -1,5 +1,4 @@
 """Visitors' catalog pages are cached with ETags and dropped when an import changes the catalog."""
-import sqlalchemy as sa
 from sqlalchemy import event
 
 from learnpath.content.importer import import_pack

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 
 from learnpath.extensions import db
 from learnpath.models import Answer, Question
-from learnpath.quiz import services
 from learnpath.quiz.grading import grade
 from learnpath.sqllab import datasets, engine
 from tests.conftest import api_token

@@ -10,7 +10,7 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from learnpath import search as search_engine

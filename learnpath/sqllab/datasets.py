@@ -11,8 +11,6 @@ import html
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable
-
 import duckdb
 
 from learnpath.sqllab import engine
@@ -106,5 +104,3 @@ def preview_html(schema_sql: str, data_sql: str, sample_rows: int = 3) -> str:
     finally:
         connection.close()
 
-
-Loader = Callable[[str], tuple[str, str]]
