@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Flask, current_app, make_response, request, session
+from flask import Flask, Response, current_app, make_response, request, session
 
 from learnpath.extensions import db
 
@@ -34,6 +34,43 @@ class _PageCache:
 
 def init_app(app: Flask) -> None:
     app.extensions["pagecache"] = _PageCache()
+    app.wsgi_app = _FastPath(app, app.wsgi_app)
+
+
+def _key(environ: dict, version: str | None) -> tuple:
+    return (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), version)
+
+
+class _FastPath:
+    """Serve a cached visitor page straight from WSGI, before Flask builds a request.
+
+    Only a cookie-less GET whose page is cached under a version checked less than
+    PAGE_CACHE_VERSION_TTL ago; anything else (a miss, a stale version) goes through Flask,
+    which refreshes the version and fills the cache.
+    """
+
+    def __init__(self, app: Flask, wsgi_app):
+        from learnpath.security import policy_headers
+
+        self.app, self.wsgi_app = app, wsgi_app
+        self.policy = list(policy_headers(app).items())
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "GET" and not environ.get("HTTP_COOKIE") \
+                and self.app.config.get("PAGE_CACHE", True):
+            state: _PageCache = self.app.extensions["pagecache"]
+            fresh = time.monotonic() - state.checked < self.app.config.get("PAGE_CACHE_VERSION_TTL", 1.0)
+            hit = state.pages.get(_key(environ, state.version)) if fresh else None
+            if hit is not None:
+                body, mimetype, etag = hit
+                headers = [("ETag", f'"{etag}"'), ("Cache-Control", "no-cache"), ("Vary", "Cookie"), *self.policy]
+                if f'"{etag}"' in environ.get("HTTP_IF_NONE_MATCH", ""):
+                    start_response("304 NOT MODIFIED", headers)
+                    return []
+                start_response("200 OK", [("Content-Type", f"{mimetype}; charset=utf-8"),
+                                          ("Content-Length", str(len(body))), *headers])
+                return [body]
+        return self.wsgi_app(environ, start_response)
 
 
 def _state() -> _PageCache:
@@ -60,7 +97,7 @@ def cached_page(view):
         if request.cookies or not current_app.config.get("PAGE_CACHE", True):
             return view(*args, **kwargs)
         state = _state()
-        key = (request.full_path, catalog_version())
+        key = _key(request.environ, catalog_version())
         with state.lock:
             hit = state.pages.get(key)
             if hit is not None:
@@ -76,10 +113,8 @@ def cached_page(view):
                 while len(state.pages) > MAX_PAGES:
                     state.pages.popitem(last=False)
         body, mimetype, etag = hit
-        response = make_response(body)
-        response.mimetype = mimetype
-        response.set_etag(etag)
-        response.headers["Cache-Control"] = "no-cache"  # may be stored, but revalidated each time
-        response.vary.add("Cookie")
-        return response.make_conditional(request)
+        headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache", "Vary": "Cookie"}  # stored, revalidated each time
+        if etag in request.if_none_match:
+            return Response(status=304, headers=headers)
+        return Response(body, mimetype=mimetype, headers=headers)
     return wrapper

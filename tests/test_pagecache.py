@@ -54,3 +54,24 @@ def test_logged_in_pages_are_never_shared(app, client, auth):
 def test_unknown_pages_are_not_cached(app, client):
     assert client.get("/lessons/nope").status_code == 404
     assert "ETag" not in client.get("/lessons/nope").headers
+
+
+def test_fast_path_serves_from_wsgi_with_security_headers(make_app):
+    from flask_migrate import upgrade
+
+    from tests.conftest import FIXTURE_PACK
+
+    app = make_app(PAGE_CACHE_VERSION_TTL=60)
+    with app.app_context():
+        upgrade()
+        import_pack(load_pack(FIXTURE_PACK))
+    client = app.test_client()
+    first = client.get("/courses/net-basics")
+    second, statements = _count_queries(app, lambda: client.get("/courses/net-basics"))
+    assert statements == [] and second.get_data() == first.get_data()
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "ETag"):
+        assert second.headers[header] == first.headers[header]
+    assert client.get("/courses/net-basics", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    # a request with a cookie never takes the fast path
+    client.set_cookie("session", "x")
+    assert _count_queries(app, lambda: client.get("/courses/net-basics"))[1]
