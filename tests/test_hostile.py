@@ -12,7 +12,7 @@ json_values = st.recursive(
 )
 form_data = st.dictionaries(
     st.sampled_from(["email", "password", "name", "remember", "action", "course", "only_missed", "q1", "q2", "q3",
-                     "q4", "q5", "q6", "q7", "q4-x", "profile-name", "password-current", "password-new",
+                     "q4", "q5", "q6", "q7", "q8", "q4-x", "confidence", "confidence-4", "desired_retention", "seed", "profile-name", "password-current", "password-new",
                      "delete-password", "delete-confirm", "next"]) | st.text(max_size=12),
     st.text(max_size=60), max_size=8,
 )
@@ -20,10 +20,11 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(H
 
 API_POSTS = ["/api/v1/auth/register", "/api/v1/auth/token", "/api/v1/courses/net-basics/enrollment",
              "/api/v1/lessons/tcp/read", "/api/v1/lessons/tcp/attempts", "/api/v1/attempts/{attempt}/submit",
-             "/api/v1/attempts/abc/submit", "/api/v1/courses/%00/enrollment"]
+             "/api/v1/attempts/abc/submit", "/api/v1/courses/%00/enrollment", "/api/v1/questions/1/run",
+             "/api/v1/questions/8/run", "/api/v1/reviews/1"]
 FORM_POSTS = ["/signup", "/login", "/logout", "/account", "/account/delete", "/courses/net-basics/enroll",
               "/lessons/tcp/read", "/lessons/tcp/attempts", "/attempts/{attempt}", "/lessons/tcp/quiz/try",
-              "/lessons/packets/quiz/try"]
+              "/lessons/packets/quiz/try", "/lessons/rest/quiz/try", "/review/settings", "/review/1"]
 
 
 @pytest.fixture
