@@ -45,8 +45,8 @@ MODES: dict[str, dict[str, Any]] = {
     "full": dict(learners=1000, heavy=20_000, heavy_small=2_000, duration=10, latency_duration=10, max_duration=30, warm=2,
                  latency_all=True,
                  submit={"warm": 2_000, "c16": 9_000, "c2": 7_000}, start={"warm": 2_000, "c16": 9_000, "c2": 7_000}),
-    "quick": dict(learners=100, heavy=20_000, heavy_small=2_000, duration=1, latency_duration=2, max_duration=5, warm=0,
-                  latency_all=False, submit={"warm": 50, "c16": 1_500, "c2": 1_500}, start={"warm": 50, "c16": 1_500}),
+    "quick": dict(learners=80, heavy=20_000, heavy_small=2_000, duration=1, latency_duration=2, max_duration=3, warm=0,
+                  latency_all=False, submit={"warm": 50, "c16": 1_000, "c2": 1_000}, start={"warm": 50, "c16": 1_000}),
 }
 
 # (target, description)
@@ -233,6 +233,7 @@ def on_signal(signum, frame) -> None:
 # ---- other load on the machine -----------------------------------------------------------------
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PG_DATABASE: str | None = None  # set for a PostgreSQL run: its backends are not "other processes"
 
 
 def cpu_snapshot() -> dict[int, int]:
@@ -242,6 +243,7 @@ def cpu_snapshot() -> dict[int, int]:
     """
     ours_sessions = {s.proc.pid for s in SERVERS if s.proc}
     me = os.getpid()
+    pg_title = f" {PG_DATABASE} " if PG_DATABASE else None
     out = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -254,6 +256,12 @@ def cpu_snapshot() -> dict[int, int]:
         pid, ppid, session = int(entry.name), int(fields[1]), int(fields[3])
         if pid == me or ppid == me or session in ours_sessions:
             continue
+        if pg_title and raw[raw.find("(") + 1:raw.rfind(")")] == "postgres":
+            try:  # a PostgreSQL backend serving the benchmark's own database does the app's work
+                if pg_title in Path(f"/proc/{pid}/cmdline").read_text():
+                    continue
+            except OSError:
+                pass
         out[pid] = int(fields[11]) + int(fields[12])
     return out
 
@@ -573,6 +581,28 @@ def preflight(base: str, ep: Endpoint, files: dict[str, dict[str, str]], rounds:
     return best
 
 
+_LOCK = None
+
+
+def take_lock() -> None:
+    """One run at a time: two runs would share the CPU and overwrite each other's bench/out/ files."""
+    import fcntl
+
+    global _LOCK
+    _LOCK = open(OUT / ".lock", "a+")
+    try:
+        fcntl.flock(_LOCK, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        _LOCK.seek(0)
+        other = _LOCK.read().strip() or "?"
+        fail(f"another bench/run.py is running (pid {other}): two runs would disturb each other's measurements "
+             f"and overwrite each other's files in bench/out/; wait for it to finish")
+    _LOCK.seek(0)
+    _LOCK.truncate()
+    _LOCK.write(str(os.getpid()))
+    _LOCK.flush()
+
+
 def measure_floor(env: dict[str, str], mode: dict[str, Any], name: str) -> dict[str, WrkResult]:
     hello = Server("hello", "hello:app", env, ["--pythonpath", str(BENCH)])
     hello.start()
@@ -613,12 +643,15 @@ def main() -> None:
     if args.duration:
         mode["duration"] = mode["latency_duration"] = args.duration
     OUT.mkdir(parents=True, exist_ok=True)
+    take_lock()
     atexit.register(stop_all)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     t0 = time.perf_counter()
 
     url, backend, pg_name = prepare_database(args.database_url)
+    global PG_DATABASE
+    PG_DATABASE = pg_name
     if pg_name and not args.keep_db:
         atexit.register(drop_pg_database, url, pg_name)
     secret = secrets.token_urlsafe(48)
@@ -764,6 +797,11 @@ def main() -> None:
     log(f"done in {total:.0f}s: bench/results.md (copy: bench/out/results-{backend}-{mode_name}.md)")
     print()
     print(report)
+    unexpected = {ep.key: sum(r.unexpected(ep.expect) for r in results[ep.key].values()) for ep in endpoints}
+    if any(unexpected.values()):
+        fail("some measurements got unexpected statuses, so they measured something else: "
+             + ", ".join(f"{k} {n:,}" for k, n in unexpected.items() if n) + " (see the statuses column and "
+             "bench/out/gunicorn-learnpath.log)")
 
 
 def build_report(mode_name, backend, url, mach, imports, stats, fixture, floor, floor_mem, endpoints, results,
@@ -785,6 +823,7 @@ def build_report(mode_name, backend, url, mach, imports, stats, fixture, floor, 
         need = 0.10 if key == "submit_ratio" else 0.50
         ratio = r.rps / f16 if f16 else 0.0
         checks[key] = (f"{ratio:.0%} of floor ({r.rps:,.0f} / {f16:,.0f} req/s)", ratio >= need)
+    expected = {ep.key: ep.expect for ep in endpoints}
     d20, d2 = res("dash_20k", latency_source), res("dash_2k", latency_source)
     checks["dash_p95"] = (f"p95 {d20.p95:.1f} ms at 2 connections ({res('dash_20k', 'c16').p95:.0f} ms at 16)",
                           d20.requests > 0 and d20.p95 <= 30)
@@ -799,6 +838,12 @@ def build_report(mode_name, backend, url, mach, imports, stats, fixture, floor, 
     checks["import_noop"] = (f"{imports['noop']:.2f} s (CLI; {imports['noop_wall']:.1f} s with process start)",
                              imports["noop"] <= 1)
     checks["worker_rss"] = (f"{peak:.0f} MB (max VmHWM of {len(app_mem)} workers)", peak <= 150)
+    # A measurement with unexpected statuses (401, 302 to /login, 500, a 409 replay) measured something else.
+    for key, pages in (("lesson_ratio", ["lesson"]), ("course_ratio", ["course"]), ("submit_ratio", ["submit"]),
+                       ("dash_p95", ["dash_20k"]), ("submit_p95", ["submit"]), ("dash_scaling", ["dash_2k", "dash_20k"])):
+        bad = sum(r.unexpected(expected[p]) for p in pages for r in results[p].values())
+        if bad:
+            checks[key] = (f"**invalid: {bad:,} responses with an unexpected status** ({checks[key][0]})", False)
 
     lines = [
         f"# learnpath benchmark results ({mode_name} mode, {backend})",
