@@ -44,6 +44,8 @@ def main() -> None:
     parser.add_argument("--pages", default="home,course,lesson,search,dash_light,dash_2k,dash_20k,progress,submit")
     parser.add_argument("-n", type=int, default=30, help="requests per page (each timed and profiled)")
     parser.add_argument("--no-pyinstrument", action="store_true")
+    parser.add_argument("--skip", type=int, default=0,
+                        help="for submit/start: skip this many request lines from the end (already used by a run)")
     parser.add_argument("--tag", default="", help="suffix for the output files")
     args = parser.parse_args()
 
@@ -98,7 +100,8 @@ def main() -> None:
             return [lambda: client.get(path, headers=headers)] * n
         key = "submit" if method == "SUBMIT" else "start"
         phases = fixture["request_files"][key]
-        lines = Path(phases.get("c2") or phases["c16"]).read_text().splitlines()[-2 * n:]
+        lines = Path(phases.get("c2") or phases["c16"]).read_text().splitlines()
+        lines = lines[: len(lines) - args.skip][-2 * n:]
         client = app.test_client()
         calls = []
         for line in lines:

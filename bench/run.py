@@ -300,6 +300,7 @@ class Endpoint:
     replay_file: str | None = None   # a fixed request file (all phases)
     latency: bool = False            # always measured at 2 connections too
     note: str = ""
+    cold: bool = False               # served with the per-learner dashboard cache off (every view a miss)
 
 
 @dataclass
@@ -725,6 +726,10 @@ def main() -> None:
     # 4. the app
     app = Server("learnpath", "learnpath:create_app()", env)
     app.start()
+    # The same app with the dashboard cache off: a dashboard viewed right after answering is a cache miss,
+    # so the targets are judged on this server's dashboards; the cached ones show a repeat view.
+    cold_app = Server("learnpath-cold", "learnpath:create_app()", {**env, "LEARNPATH_DASHBOARD_CACHE": "0"})
+    cold_app.start()
     pw = fixture["password"]
     cookies = {kind: login(app.url, users[kind]["email"], pw, name) for kind, name in
                (("light", "Light Learner"), ("heavy2k", "Heavy Learner 2k"), ("heavy", "Heavy Learner"))}
@@ -740,12 +745,14 @@ def main() -> None:
         Endpoint("lesson_user", "lesson page, logged in (light learner)", "/lessons/tcp-deep-dive",
                  headers={"Cookie": cookies["light"]},
                  note="with a session cookie: personal (read state), so never served from a page cache"),
-        Endpoint("dash_light", f"dashboard, light learner ({users['light']['answers']} answers)", "/dashboard",
-                 headers={"Cookie": cookies["light"]}),
-        Endpoint("dash_2k", f"dashboard, heavy learner ({users['heavy2k']['answers']:,} answers)", "/dashboard",
-                 headers={"Cookie": cookies["heavy2k"]}, latency=True),
-        Endpoint("dash_20k", f"dashboard, heavy learner ({users['heavy']['answers']:,} answers)", "/dashboard",
-                 headers={"Cookie": cookies["heavy"]}, latency=True),
+        *(Endpoint(f"{key}{'_cold' if cold else ''}",
+                   f"dashboard, {who} ({users[kind]['answers']:,} answers), {'cache off' if cold else 'cached'}",
+                   "/dashboard", headers={"Cookie": cookies[kind]}, latency=kind != "light", cold=cold,
+                   note="every view rendered from the database (LEARNPATH_DASHBOARD_CACHE=0), as right after "
+                        "answering" if cold else "a repeat view: served from the per-learner cache")
+          for cold in (True, False)
+          for key, kind, who in (("dash_light", "light", "light learner"), ("dash_2k", "heavy2k", "heavy learner"),
+                                 ("dash_20k", "heavy", "heavy learner"))),
         Endpoint("progress", f"API `GET /api/v1/me/progress`, heavy ({users['heavy']['answers']:,} answers)",
                  "/api/v1/me/progress", headers=bearer["heavy"]),
         Endpoint("start_resume", "quiz start, resumed (API, 200)", "/api/v1/lessons/tcp-deep-dive/attempts",
@@ -757,20 +764,22 @@ def main() -> None:
                  latency=True, note="pre-created in-progress attempts, each submitted once: real grading + writes"),
     ]
     files = fixture["request_files"]
-    single = {ep.key: preflight(app.url, ep, files, rounds=3 if mode_name == "full" else 2) for ep in endpoints}
+    single = {ep.key: preflight((cold_app if ep.cold else app).url, ep, files, rounds=3 if mode_name == "full" else 2)
+              for ep in endpoints}
     for ep in endpoints:
+        server = cold_app if ep.cold else app
         results[ep.key] = {}
         phases = ["c16"] + (["c2"] if (ep.latency or mode["latency_all"]) else [])
         for phase in phases:
             conns = 16 if phase == "c16" else 2
             if phase == "c16" and mode["warm"]:
-                run_wrk(app, f"{ep.key}-warm", ep.path.split("<")[0], connections=16, duration=mode["warm"],
+                run_wrk(server, f"{ep.key}-warm", ep.path.split("<")[0], connections=16, duration=mode["warm"],
                         headers=ep.headers, replay_file=ep.replay_file or (files[ep.replay]["warm"] if ep.replay else None))
             replay = ep.replay_file or (files[ep.replay][phase] if ep.replay else None)
             # slow pages get longer runs: ~10 s worth of sequential requests, i.e. >= ~20 samples on 2 workers
             base = d if phase == "c16" else mode["latency_duration"]
             duration = max(base, min(mode["max_duration"], int(10 * single[ep.key] + 0.999)))
-            r = measure(app, f"{ep.key}-{phase}", ep.path.split("<")[0], connections=conns,
+            r = measure(server, f"{ep.key}-{phase}", ep.path.split("<")[0], connections=conns,
                         duration=duration, headers=ep.headers, replay_file=replay, advance=bool(ep.replay))
             results[ep.key][phase] = r
             bad = r.unexpected(ep.expect)
@@ -778,8 +787,9 @@ def main() -> None:
                 f"  statuses {r.statuses}" + (f"  UNEXPECTED {bad}" if bad else "")
                 + (f"  repeats {r.wrapped}" if r.wrapped and ep.replay else "")
                 + f"  (other processes: {r.others:.2f} cores)")
-    app_mem = app.memory()
+    app_mem = {**app.memory(), **cold_app.memory()}
     app.stop()
+    cold_app.stop()
 
     # The floor again: a machine that was busy during the first one (or during the pages) would otherwise
     # skew every ratio. Per phase, the less disturbed of the two floor runs is used.
@@ -824,8 +834,10 @@ def build_report(mode_name, backend, url, mach, imports, stats, fixture, floor, 
         ratio = r.rps / f16 if f16 else 0.0
         checks[key] = (f"{ratio:.0%} of floor ({r.rps:,.0f} / {f16:,.0f} req/s)", ratio >= need)
     expected = {ep.key: ep.expect for ep in endpoints}
-    d20, d2 = res("dash_20k", latency_source), res("dash_2k", latency_source)
-    checks["dash_p95"] = (f"p95 {d20.p95:.1f} ms at 2 connections ({res('dash_20k', 'c16').p95:.0f} ms at 16)",
+    d20, d2 = res("dash_20k_cold", latency_source), res("dash_2k_cold", latency_source)
+    hit = res("dash_20k", latency_source)
+    checks["dash_p95"] = (f"p95 {d20.p95:.1f} ms at 2 connections, every view from the database "
+                          f"({res('dash_20k_cold', 'c16').p95:.0f} ms at 16); a cached repeat view: p95 {hit.p95:.1f} ms",
                           d20.requests > 0 and d20.p95 <= 30)
     s2 = res("submit", latency_source)
     checks["submit_p95"] = (f"p95 {s2.p95:.1f} ms at 2 connections ({res('submit', 'c16').p95:.0f} ms at 16)",
@@ -840,7 +852,8 @@ def build_report(mode_name, backend, url, mach, imports, stats, fixture, floor, 
     checks["worker_rss"] = (f"{peak:.0f} MB (max VmHWM of {len(app_mem)} workers)", peak <= 150)
     # A measurement with unexpected statuses (401, 302 to /login, 500, a 409 replay) measured something else.
     for key, pages in (("lesson_ratio", ["lesson"]), ("course_ratio", ["course"]), ("submit_ratio", ["submit"]),
-                       ("dash_p95", ["dash_20k"]), ("submit_p95", ["submit"]), ("dash_scaling", ["dash_2k", "dash_20k"])):
+                       ("dash_p95", ["dash_20k_cold", "dash_20k"]), ("submit_p95", ["submit"]),
+                       ("dash_scaling", ["dash_2k_cold", "dash_20k_cold"])):
         bad = sum(r.unexpected(expected[p]) for p in pages for r in results[p].values())
         if bad:
             checks[key] = (f"**invalid: {bad:,} responses with an unexpected status** ({checks[key][0]})", False)

@@ -27,3 +27,32 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+
+def dialect_insert(target, dialect: str | None = None):
+    """An INSERT that can carry ON CONFLICT DO UPDATE (an upsert) on both databases we run on."""
+    if (dialect or db.session.get_bind().dialect.name) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(target)
+
+
+def prepared(build):
+    """Build a statement once per database dialect instead of once per call.
+
+    On hot write paths, constructing a SQLAlchemy statement (and its cache key) costs more than
+    running it; a prepared statement takes its values as bind parameters. `build` gets the
+    dialect name ("sqlite" or "postgresql").
+    """
+    built: dict[str, object] = {}
+
+    def statement():
+        name = db.session.get_bind().dialect.name
+        if name not in built:
+            built[name] = build(name)
+        return built[name]
+
+    statement.__doc__ = build.__doc__
+    return statement

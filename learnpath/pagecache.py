@@ -21,12 +21,53 @@ from flask import Flask, Response, current_app, make_response, request, session
 
 from learnpath.extensions import db
 
-MAX_PAGES = 256  # about 15 MB of HTML per worker at most
+MAX_BYTES = 16 * 2**20  # of HTML per worker (about 250 lesson pages)
+
+
+class BoundedCache:
+    """A least-recently-used map bounded by the total size of its values, shared by a worker's threads."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
+        self._items: OrderedDict = OrderedDict()  # key -> (value, size)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def peek(self, key):
+        """The value, without the lock or marking it used: one dict read, for the WSGI fast path."""
+        item = self._items.get(key)
+        return item[0] if item is not None else None
+
+    def get(self, key):
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key, value, size: int) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.size -= old[1]
+            self._items[key] = (value, size)
+            self.size += size
+            while self.size > self.max_bytes:  # a value bigger than the bound is dropped at once
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.size -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
 
 
 @dataclass
 class _PageCache:
-    pages: OrderedDict = field(default_factory=OrderedDict)
+    pages: BoundedCache = field(default_factory=lambda: BoundedCache(MAX_BYTES))
     version: str | None = None
     checked: float = float("-inf")
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -60,7 +101,7 @@ class _FastPath:
                 and self.app.config.get("PAGE_CACHE", True):
             state: _PageCache = self.app.extensions["pagecache"]
             fresh = time.monotonic() - state.checked < self.app.config.get("PAGE_CACHE_VERSION_TTL", 1.0)
-            hit = state.pages.get(_key(environ, state.version)) if fresh else None
+            hit = state.pages.peek(_key(environ, state.version)) if fresh else None
             if hit is not None:
                 body, mimetype, etag = hit
                 headers = [("ETag", f'"{etag}"'), ("Cache-Control", "no-cache"), ("Vary", "Cookie"), *self.policy]
@@ -98,20 +139,14 @@ def cached_page(view):
             return view(*args, **kwargs)
         state = _state()
         key = _key(request.environ, catalog_version())
-        with state.lock:
-            hit = state.pages.get(key)
-            if hit is not None:
-                state.pages.move_to_end(key)
+        hit = state.pages.get(key)
         if hit is None:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200 or session.modified or response.direct_passthrough:
                 return response
             body = response.get_data()
             hit = (body, response.mimetype, hashlib.sha256(body).hexdigest()[:20])
-            with state.lock:
-                state.pages[key] = hit
-                while len(state.pages) > MAX_PAGES:
-                    state.pages.popitem(last=False)
+            state.pages.put(key, hit, len(body))
         body, mimetype, etag = hit
         headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache", "Vary": "Cookie"}  # stored, revalidated each time
         if etag in request.if_none_match:

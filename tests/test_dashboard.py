@@ -59,7 +59,7 @@ def test_dashboard_figures(app, client, auth):
     uid = _seed_history(app)
     with app.app_context():
         today = datetime.now(timezone.utc).date()
-        assert services.streaks(services.active_days(uid), today) == (3, 3)
+        assert services.streaks(list(services.daily_activity(uid)), today) == (3, 3)
         totals = services.totals(uid)
         assert (totals.questions_answered, totals.correct_answers, totals.accuracy) == (5, 3, 60)
         topics = services.topic_accuracy(uid)

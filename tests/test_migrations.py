@@ -39,3 +39,25 @@ def test_sqlite_runs_in_wal_with_foreign_keys(app):
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_downgrade_keeps_learners_history(make_app):
+    """Downgrading past a migration that rebuilds `user` (0003 drops a column: SQLite batch mode copies
+    the table and drops the old one) must not cascade-delete the learners' rows."""
+    app = make_app()
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO \"user\" (id, email, name, password_hash, created_at, desired_retention, progress_version)"
+                " VALUES (4242, 'keep@example.com', 'Keep', 'x', '2026-01-01 00:00:00', 0.9, 0)")
+            connection.exec_driver_sql("INSERT INTO api_token (user_id, token_hash, created_at) "
+                                       "VALUES (4242, 'abc', '2026-01-01 00:00:00')")
+        downgrade(revision="0002")
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM api_token WHERE user_id = 4242").scalar() == 1
+        upgrade()
+        with db.engine.begin() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM api_token WHERE user_id = 4242").scalar() == 1
+            connection.exec_driver_sql("DELETE FROM api_token WHERE user_id = 4242")
+            connection.exec_driver_sql("DELETE FROM \"user\" WHERE id = 4242")

@@ -16,18 +16,23 @@ API = [
 ]
 
 
-def _count(app, client, path, headers=None):
+def _statements(app, request, status=200) -> list[str]:
+    """The SQL statements one request runs; `request()` makes it and returns the response."""
     with app.app_context():
         engine = db.engine
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        response = client.get(path, headers=headers or {})
-        assert response.status_code == 200, (path, response.status_code)
+        response = request()
+        assert response.status_code == status, response.status_code
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
+    return statements
+
+
+def _count(app, client, path, headers=None):
+    return len(_statements(app, lambda: client.get(path, headers=headers or {})))
 
 
 def _history(app, client, rounds):
@@ -70,3 +75,21 @@ def test_catalog_pages_cost_the_same_for_every_course_and_lesson(app, client, au
     auth.signup()
     assert _count(app, client, "/courses/net-basics") == _count(app, client, "/courses/api-course")
     assert _count(app, client, "/lessons/packets") == _count(app, client, "/lessons/rest")
+
+
+def test_quiz_submit_has_a_fixed_query_budget(app, client, auth):
+    """Grading, answers, progress, aggregates and review cards: the same statements for a first
+    submit and a later one (cards then exist), and for quizzes of different lengths."""
+    auth.signup()
+    client.post("/courses/net-basics/enroll")
+
+    def submit(slug):
+        attempt_id = _start(client, slug)
+        answers = {**_answers(app, attempt_id, right=False), "action": "submit"}
+        return _statements(app, lambda: client.post(f"/attempts/{attempt_id}", data=answers), status=302)
+
+    first, again, other = submit("tcp"), submit("tcp"), submit("packets")
+    assert len(first) == len(again) == len(other) <= 16, (len(first), len(again), len(other))
+    # Nothing is written one row at a time: one INSERT for the answers, one upsert for the cards.
+    assert sum(s.startswith("INSERT INTO answer") for s in again) == 1
+    assert sum(s.startswith("INSERT INTO review_card") for s in again) == 1

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Flask, Request
 
-from learnpath.extensions import db, login_manager
+from learnpath.extensions import db, login_manager, prepared
 from learnpath.models import (
     Answer, ApiToken, Attempt, Course, DailyActivity, Enrollment, Lesson, LessonProgress, Question, ReviewCard, TopicStat,
     User,
@@ -61,10 +61,14 @@ def issue_token(user: User) -> str:
     return token
 
 
+@prepared
+def _user_for_token_query(dialect: str):
+    return sa.select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+        ApiToken.token_hash == sa.bindparam("digest"))
+
+
 def user_for_token(token: str) -> User | None:
-    return db.session.scalar(
-        sa.select(User).join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_hash == ApiToken.digest(token))
-    )
+    return db.session.scalar(_user_for_token_query(), {"digest": ApiToken.digest(token)})
 
 
 def bearer_token(request: Request) -> str | None:

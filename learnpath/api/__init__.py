@@ -230,7 +230,8 @@ def submit(attempt_id: int):
     answers = body.get("answers")
     if not isinstance(answers, dict):
         raise BadRequest("'answers' must be an object mapping question ids to answers.")
-    questions = {str(q.id): q for q in quiz.attempt_questions(attempt)}
+    asked = quiz.attempt_questions(attempt)
+    questions = {str(q.id): q for q in asked}
     responses = {}
     for qid, value in answers.items():
         question = questions.get(str(qid))
@@ -244,7 +245,7 @@ def submit(attempt_id: int):
     if not isinstance(confidences, dict) or not all(v in ("sure", "unsure") for v in confidences.values()):
         raise BadRequest("'confidence' must map question ids to \"sure\" or \"unsure\".")
     confidences = {q.id: confidences[key] for key, q in questions.items() if key in confidences}
-    result, first = quiz.submit(attempt, responses, confidences)
+    result, first = quiz.submit(attempt, responses, confidences, asked)
     return jsonify(quiz.result_payload(result)), 200 if first else 409
 
 

@@ -20,6 +20,8 @@ class CourseSummary:
 
 SYLLABUS_COLUMNS = load_only(Lesson.id, Lesson.slug, Lesson.title, Lesson.summary, Lesson.read_minutes,
                              Lesson.question_count, Lesson.retired)
+# A link to a lesson needs these; the bodies (~40 KB a lesson) stay in the database.
+LESSON_LINK = load_only(Lesson.id, Lesson.slug, Lesson.title)
 
 
 def course_summaries() -> list[tuple[Track, list[CourseSummary]]]:

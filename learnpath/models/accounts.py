@@ -21,6 +21,9 @@ class User(UserMixin, db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     # FSRS schedules each card so that the chance of recalling it when due is this value.
     desired_retention: so.Mapped[float] = so.mapped_column(default=0.9, server_default="0.9")
+    # Moves on every write that changes the learner's dashboard, so a cached one is checked
+    # against the row loaded for the request anyway (progress/cache.py).
+    progress_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default KDF is scrypt (n=2**15, r=8, p=1) with a random salt.

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 from learnpath.catalog import services as catalog
 from learnpath.extensions import db
 from learnpath.models import Course, Enrollment, User
-from learnpath.progress import bp, charts, services
+from learnpath.progress import bp, cache as dashboard_cache, charts, services
+from learnpath.review import services as review
 
 
 @bp.post("/courses/<slug>/enroll")
@@ -31,8 +32,15 @@ def mark_read(slug: str):
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    uid = current_user.id
-    now = datetime.now(timezone.utc)
+    now = review.now_utc()
+    body = dashboard_cache.dashboard_body(current_user, now, lambda: _dashboard_body(current_user, now))
+    return render_template("progress/dashboard.html", body=body)
+
+
+def _dashboard_body(user: User, now: datetime) -> tuple[str, datetime]:
+    """The dashboard's content, and the first moment its time-dependent figures change: the next
+    UTC midnight (streak, heat map) or the next review card falling due (due count, what next)."""
+    uid = user.id
     today = now.date()
     enrollments = db.session.execute(
         sa.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
@@ -40,28 +48,29 @@ def dashboard():
     ).all()
     course_ids = [c.id for _, c in enrollments]
     stats = {s.course_id: s for s in services.course_stats(uid, course_ids)}
-    next_up = services.next_lessons(uid, course_ids)
-    activity = services.activity_by_day(uid, datetime.combine(today - timedelta(days=371), datetime.min.time(), timezone.utc))
-    current_streak, longest_streak = services.streaks(services.active_days(uid), today)
+    activity = services.daily_activity(uid)
+    current_streak, longest_streak = services.streaks(list(activity), today)
     cells, heat_width = charts.heatmap(activity, today)
     active_last_year = sum(1 for c in cells if c.count)
     answers_last_year = sum(c.count for c in cells)
-    trend_points = charts.trend(services.score_trend(uid))
-    from learnpath.review import services as review
-
-    mastery = review.topic_mastery(uid, now, current_user.desired_retention)
+    results = services.recent_results(uid)
+    mastery = review.topic_mastery(uid, now, user.desired_retention)
     weakest = [m for m in mastery if m.level != "mastered"][:5]
-    return render_template(
-        "progress/dashboard.html", enrollments=enrollments, stats=stats, next_up=next_up,
-        totals=services.totals(uid), trend=trend_points, topics=services.topic_accuracy(uid),
-        active_last_year=active_last_year, answers_last_year=answers_last_year, current_streak=current_streak,
+    due, next_due = review.due_summary(uid, now)
+    body = render_template(
+        "progress/_dashboard_body.html", enrollments=enrollments, stats=stats,
+        next_up=services.next_lessons(uid, course_ids), totals=services.totals(uid),
+        trend=charts.trend([(r.submitted_at, r.percent, r.title) for r in reversed(results)]),
+        topics=services.topic_accuracy(uid), active_last_year=active_last_year, answers_last_year=answers_last_year,
+        current_streak=current_streak, longest_streak=longest_streak,
         heatmap_svg=charts.heatmap_svg(cells, heat_width, f"Activity calendar: {answers_last_year} answers on "
                                                           f"{active_last_year} days in the last 365 days"),
-        longest_streak=longest_streak, recent=services.recent_attempts(uid),
-        resume=services.continue_where_left_off(uid), mastery=mastery, weakest=weakest,
+        recent=results[:8], resume=services.continue_where_left_off(uid), mastery=mastery, weakest=weakest,
         weakest_lessons=review.lessons_for_topics([m.slug for m in weakest]),
-        next_action=review.what_next(current_user, now, mastery), due=review.due_count(uid, now),
+        next_action=review.what_next(user, now, mastery, due), due=due,
     )
+    midnight = datetime.combine(today + timedelta(days=1), time.min, timezone.utc)
+    return body, min(midnight, next_due or midnight)
 
 
 @bp.get("/certificates/<code>")

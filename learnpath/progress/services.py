@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, load_only
+from sqlalchemy.orm import load_only
 
-from learnpath.extensions import db
+from learnpath.catalog.services import LESSON_LINK
+from learnpath.extensions import db, dialect_insert, prepared
 from learnpath.models import (
-    Attempt, Course, CourseLesson, DailyActivity, Enrollment, Lesson, LessonProgress, Topic, TopicStat, question_topic,
+    Attempt, Course, CourseLesson, DailyActivity, Enrollment, Lesson, LessonProgress, Topic, TopicStat, User,
+    question_topic,
 )
 from learnpath.models.progress import RECENT_RESULTS
 from learnpath.models._types import utcnow
@@ -23,13 +25,15 @@ from learnpath.models._types import utcnow
 DEFAULT_PASS_MARK = 70
 
 
+@prepared
+def _pass_mark_query(dialect: str):
+    return sa.select(sa.func.max(Course.pass_mark)).join(CourseLesson).where(
+        CourseLesson.lesson_id == sa.bindparam("lesson_id"), ~Course.retired)
+
+
 def pass_mark(lesson_id: int) -> int:
     """A lesson in several courses is held to the strictest of their pass marks."""
-    mark = db.session.scalar(
-        sa.select(sa.func.max(Course.pass_mark)).join(CourseLesson).where(
-            CourseLesson.lesson_id == lesson_id, ~Course.retired)
-    )
-    return mark or DEFAULT_PASS_MARK
+    return db.session.scalar(_pass_mark_query(), {"lesson_id": lesson_id}) or DEFAULT_PASS_MARK
 
 
 def _progress_row(user_id: int, lesson_id: int) -> LessonProgress:
@@ -41,10 +45,27 @@ def _progress_row(user_id: int, lesson_id: int) -> LessonProgress:
     return row
 
 
+def bump_progress_version(user_id: int) -> None:
+    """Mark the learner's cached dashboard stale, in the caller's transaction (see progress/cache.py).
+
+    One UPDATE on the table, not the ORM object: a `User` already in the session keeps its
+    loaded version, which is only ever compared with the next request's.
+    """
+    db.session.execute(_bump_version(), {"user_id": user_id})
+
+
+@prepared
+def _bump_version(dialect: str):
+    users = User.__table__
+    return sa.update(users).where(users.c.id == sa.bindparam("user_id")).values(
+        progress_version=users.c.progress_version + 1)
+
+
 def touch_lesson(user_id: int, lesson_id: int) -> LessonProgress:
     """Note the learner is here now: feeds 'continue where you left off'."""
     row = _progress_row(user_id, lesson_id)
     row.updated_at = utcnow()
+    bump_progress_version(user_id)
     return row
 
 
@@ -56,6 +77,7 @@ def enroll(user_id: int, course: Course) -> tuple[Enrollment, bool]:
     db.session.add(enrollment)
     db.session.flush()
     _refresh_courses(user_id, [course.id], utcnow())  # lessons done before enrolling count
+    bump_progress_version(user_id)
     db.session.commit()
     return enrollment, True
 
@@ -70,36 +92,42 @@ def mark_read(user_id: int, lesson: Lesson) -> LessonProgress:
     return row
 
 
+@prepared
+def _attempt_upsert(dialect: str):
+    lp = LessonProgress.__table__.c
+    stmt = dialect_insert(LessonProgress.__table__, dialect)
+    new = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=["user_id", "lesson_id"],
+        set_={
+            "attempts_count": lp.attempts_count + 1,
+            "last_percent": new.last_percent,
+            # Atomic max, so two attempts submitted at once cannot lose the better score.
+            "best_percent": sa.case((sa.or_(lp.best_percent.is_(None), lp.best_percent < new.best_percent),
+                                     new.best_percent), else_=lp.best_percent),
+            "passed_at": sa.func.coalesce(lp.passed_at, new.passed_at),
+            "updated_at": new.updated_at,
+        },
+    ).returning(lp.read_at, lp.passed_at, lp.completed_at)
+
+
 def record_attempt(user_id: int, lesson: Lesson, percent: float, passed: bool, now: datetime) -> None:
-    """Called inside the submit transaction."""
-    _progress_row(user_id, lesson.id)
-    values = {
-        "attempts_count": LessonProgress.attempts_count + 1,
-        "last_percent": percent,
-        # Atomic max, so two attempts submitted at once cannot lose the better score.
-        "best_percent": sa.case(
-            (sa.or_(LessonProgress.best_percent.is_(None), LessonProgress.best_percent < percent), percent),
-            else_=LessonProgress.best_percent,
-        ),
-        "updated_at": now,
-    }
-    if passed:
-        values["passed_at"] = sa.func.coalesce(LessonProgress.passed_at, now)
-    db.session.execute(
-        sa.update(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id)
-        .values(**values).execution_options(synchronize_session=False)
-    )
-    row = db.session.get(LessonProgress, (user_id, lesson.id))
-    db.session.refresh(row)
-    _refresh_lesson(user_id, lesson, row, now)
+    """Called inside the submit transaction: one upsert, and the lesson's completion when it is due."""
+    state = db.session.execute(_attempt_upsert(), {
+        "user_id": user_id, "lesson_id": lesson.id, "attempts_count": 1, "last_percent": percent,
+        "best_percent": percent, "passed_at": now if passed else None, "updated_at": now,
+    }).one()
+    _refresh_lesson(user_id, lesson, state, now)
 
 
-def _refresh_lesson(user_id: int, lesson: Lesson, row: LessonProgress, now: datetime) -> None:
-    """A lesson is completed once it is read and its quiz passed (or it has no quiz)."""
-    quiz_done = row.passed_at is not None or lesson.question_count == 0
-    if row.completed_at is None and row.read_at is not None and quiz_done:
-        row.completed_at = now
-        db.session.flush()
+def _refresh_lesson(user_id: int, lesson: Lesson, state, now: datetime) -> None:
+    """A lesson is completed once it is read and its quiz passed (or it has no quiz).
+
+    `state` is the learner's progress on it: a `LessonProgress` or a row with the same columns."""
+    quiz_done = state.passed_at is not None or lesson.question_count == 0
+    if state.completed_at is None and state.read_at is not None and quiz_done:
+        db.session.execute(sa.update(LessonProgress).where(
+            LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id).values(completed_at=now))
         course_ids = db.session.scalars(sa.select(CourseLesson.course_id).where(CourseLesson.lesson_id == lesson.id))
         _refresh_courses(user_id, list(course_ids), now)
 
@@ -136,7 +164,7 @@ def course_stats(user_id: int, course_ids: list[int]) -> list[CourseStats]:
     """One GROUP BY for any number of courses."""
     if not course_ids:
         return []
-    lp = aliased(LessonProgress)
+    lp = LessonProgress  # not aliased(): a new alias per call would miss SQLAlchemy's compiled-statement cache
     rows = db.session.execute(
         sa.select(
             CourseLesson.course_id,
@@ -177,7 +205,7 @@ def next_lessons(user_id: int, course_ids: list[int]) -> dict[int, Lesson]:
     rows = db.session.execute(
         sa.select(CourseLesson.course_id, Lesson)
         .join(first, sa.and_(first.c.course_id == CourseLesson.course_id, first.c.position == CourseLesson.position))
-        .join(Lesson, Lesson.id == CourseLesson.lesson_id)
+        .join(Lesson, Lesson.id == CourseLesson.lesson_id).options(LESSON_LINK)
     ).all()
     return {course_id: lesson for course_id, lesson in rows}
 
@@ -185,7 +213,7 @@ def next_lessons(user_id: int, course_ids: list[int]) -> dict[int, Lesson]:
 def continue_where_left_off(user_id: int) -> tuple[Lesson, Course | None] | None:
     """The most recently touched lesson that is not completed, with an enrolled course holding it."""
     row = db.session.execute(
-        sa.select(Lesson).join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        sa.select(Lesson).join(LessonProgress, LessonProgress.lesson_id == Lesson.id).options(LESSON_LINK)
         .where(LessonProgress.user_id == user_id, LessonProgress.completed_at.is_(None), ~Lesson.retired)
         .order_by(LessonProgress.updated_at.desc()).limit(1)
     ).scalar()
@@ -193,63 +221,75 @@ def continue_where_left_off(user_id: int) -> tuple[Lesson, Course | None] | None
         return None
     course = db.session.scalar(
         sa.select(Course).join(CourseLesson).join(Enrollment, Enrollment.course_id == Course.id)
-        .where(CourseLesson.lesson_id == row.id, Enrollment.user_id == user_id).limit(1)
+        .options(load_only(Course.slug)).where(CourseLesson.lesson_id == row.id, Enrollment.user_id == user_id).limit(1)
     )
     return row, course
 
 
 # ---- answer aggregates -------------------------------------------------------------------------
 
-def _insert(model):
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
+@prepared
+def _topics_query(dialect: str):
+    return sa.select(question_topic.c.question_id, question_topic.c.topic_id).where(
+        question_topic.c.question_id.in_(sa.bindparam("ids", expanding=True)))
 
 
-def _keep_last(text, n: int):
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.right(text, n)
-    return sa.func.substr(text, -n)
+def topics_of(question_ids: list[int]) -> dict[int, list[int]]:
+    """Question id -> its topic ids."""
+    out: dict[int, list[int]] = {}
+    for question_id, topic_id in db.session.execute(_topics_query(), {"ids": question_ids}):
+        out.setdefault(question_id, []).append(topic_id)
+    return out
 
 
-def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: datetime) -> None:
+@prepared
+def _daily_upsert(dialect: str):
+    stmt = dialect_insert(DailyActivity.__table__, dialect)
+    daily = DailyActivity.__table__.c
+    return stmt.on_conflict_do_update(
+        index_elements=["user_id", "day"],
+        set_={"answered": daily.answered + stmt.excluded.answered, "correct": daily.correct + stmt.excluded.correct},
+    )
+
+
+@prepared
+def _topic_upsert(dialect: str):
+    stmt = dialect_insert(TopicStat.__table__, dialect)
+    stat = TopicStat.__table__.c
+    keep_last = sa.func.right if dialect == "postgresql" else (lambda text, n: sa.func.substr(text, -n))
+    return stmt.on_conflict_do_update(
+        index_elements=["user_id", "topic_id"],
+        set_={"answered": stat.answered + stmt.excluded.answered,
+              "correct": stat.correct + stmt.excluded.correct,
+              "recent": keep_last(stat.recent + stmt.excluded.recent, RECENT_RESULTS)},
+    )
+
+
+def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: datetime,
+                        topics: dict[int, list[int]] | None = None) -> None:
     """Fold answers into the per-day and per-topic aggregates, in the caller's transaction.
 
     Upserts with increments (INSERT ... ON CONFLICT DO UPDATE), so concurrent submits by the
-    same learner cannot lose a count.
+    same learner cannot lose a count. `topics` (from `topics_of`) may be looked up by the caller
+    before its write transaction starts.
     """
+    bump_progress_version(user_id)  # a submit or a review changes what the learner's dashboard shows
     if not outcomes:
         return
     day = when.astimezone(timezone.utc).date()
     correct = sum(1 for _, ok in outcomes if ok)
-    stmt = _insert(DailyActivity).values(user_id=user_id, day=day, answered=len(outcomes), correct=correct)
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=["user_id", "day"],
-        set_={"answered": DailyActivity.answered + stmt.excluded.answered,
-              "correct": DailyActivity.correct + stmt.excluded.correct},
-    ))
-    topics_of: dict[int, list[int]] = {}
-    for question_id, topic_id in db.session.execute(
-            sa.select(question_topic.c.question_id, question_topic.c.topic_id)
-            .where(question_topic.c.question_id.in_({q for q, _ in outcomes}))):
-        topics_of.setdefault(question_id, []).append(topic_id)
+    db.session.execute(_daily_upsert(), {"user_id": user_id, "day": day, "answered": len(outcomes),
+                                         "correct": correct})
+    if topics is None:
+        topics = topics_of([q for q, _ in outcomes])
     per_topic: dict[int, list[bool]] = {}
     for question_id, ok in outcomes:
-        for topic_id in topics_of.get(question_id, []):
+        for topic_id in topics.get(question_id, []):
             per_topic.setdefault(topic_id, []).append(ok)
-    if not per_topic:
-        return
-    rows = [{"user_id": user_id, "topic_id": t, "answered": len(r), "correct": sum(r),
-             "recent": "".join("1" if ok else "0" for ok in r)[-RECENT_RESULTS:]} for t, r in per_topic.items()]
-    stmt = _insert(TopicStat).values(rows)
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=["user_id", "topic_id"],
-        set_={"answered": TopicStat.answered + stmt.excluded.answered,
-              "correct": TopicStat.correct + stmt.excluded.correct,
-              "recent": _keep_last(TopicStat.recent + stmt.excluded.recent, RECENT_RESULTS)},
-    ))
+    if per_topic:
+        db.session.execute(_topic_upsert(), [
+            {"user_id": user_id, "topic_id": t, "answered": len(r), "correct": sum(r),
+             "recent": "".join("1" if ok else "0" for ok in r)[-RECENT_RESULTS:]} for t, r in per_topic.items()])
 
 
 # ---- dashboard aggregates ----------------------------------------------------------------------
@@ -279,14 +319,15 @@ def totals(user_id: int) -> Totals:
     return Totals(completed, passed, int(answered), int(correct))
 
 
-def score_trend(user_id: int, limit: int = 30) -> list[tuple[datetime, float, str]]:
-    rows = db.session.execute(
-        sa.select(Attempt.submitted_at, Attempt.percent, Lesson.title)
+def recent_results(user_id: int, limit: int = 30) -> list[sa.Row]:
+    """The latest submitted attempts, newest first: (id, submitted_at, percent, passed, title).
+    One query serves both the score trend and the recent-attempts table."""
+    return db.session.execute(
+        sa.select(Attempt.id, Attempt.submitted_at, Attempt.percent, Attempt.passed, Lesson.title)
         .join(Lesson, Lesson.id == Attempt.lesson_id)
         .where(Attempt.user_id == user_id, Attempt.status == "submitted")
         .order_by(Attempt.submitted_at.desc()).limit(limit)
     ).all()
-    return [(r[0], r[1], r[2]) for r in reversed(rows)]
 
 
 def topic_accuracy(user_id: int, limit: int = 12) -> list[tuple[str, str, int, int]]:
@@ -299,20 +340,13 @@ def topic_accuracy(user_id: int, limit: int = 12) -> list[tuple[str, str, int, i
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-def activity_by_day(user_id: int, since: datetime) -> dict[date, int]:
-    """Answers per UTC day since `since` (one row per day, however many answers)."""
-    rows = db.session.execute(
+def daily_activity(user_id: int) -> dict[date, int]:
+    """Answers per active UTC day, oldest first: one row per day however many answers, and one
+    query for both the streaks (every day) and the heat map (the last year of them)."""
+    return dict(db.session.execute(
         sa.select(DailyActivity.day, DailyActivity.answered)
-        .where(DailyActivity.user_id == user_id, DailyActivity.day >= since.date())
-    ).all()
-    return {d: n for d, n in rows}
-
-
-def active_days(user_id: int) -> list[date]:
-    """Every UTC day with activity, oldest first, for streaks."""
-    return list(db.session.scalars(
-        sa.select(DailyActivity.day).where(DailyActivity.user_id == user_id, DailyActivity.answered > 0)
-        .order_by(DailyActivity.day)))
+        .where(DailyActivity.user_id == user_id, DailyActivity.answered > 0).order_by(DailyActivity.day)
+    ).all())
 
 
 def streaks(days: list[date], today: date) -> tuple[int, int]:
@@ -332,15 +366,6 @@ def streaks(days: list[date], today: date) -> tuple[int, int]:
                 break
             current += 1
     return current, longest
-
-
-def recent_attempts(user_id: int, limit: int = 8) -> list[tuple[Attempt, Lesson]]:
-    return [(a, l) for a, l in db.session.execute(
-        sa.select(Attempt, Lesson).join(Lesson, Lesson.id == Attempt.lesson_id)
-        .options(load_only(Lesson.slug, Lesson.title))
-        .where(Attempt.user_id == user_id, Attempt.status == "submitted")
-        .order_by(Attempt.submitted_at.desc()).limit(limit)
-    ).all()]
 
 
 def today_utc(now: datetime | None = None) -> date:

@@ -107,7 +107,7 @@ def answer(attempt_id: int):
         services.save_draft(attempt, responses)
         flash("Answers saved. Come back to this quiz any time to finish it.", "success")
         return redirect(url_for("catalog.lesson", slug=attempt.lesson.slug, course=course))
-    _, first = services.submit(attempt, responses, services.parse_confidences(questions, request.form))
+    _, first = services.submit(attempt, responses, services.parse_confidences(questions, request.form), questions)
     if not first:
         flash("This attempt was already submitted; here is its result.", "info")
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, load_only
 from flask import current_app
 
-from learnpath.extensions import db
+from learnpath.extensions import db, prepared
 from learnpath.models import Answer, Attempt, Lesson, Question, User
 from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
@@ -222,8 +222,12 @@ def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> At
     return attempt
 
 
+def _questions_by_id(ids: list[int]) -> dict[int, Question]:
+    return {q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(ids)))}
+
+
 def attempt_questions(attempt: Attempt) -> list[Question]:
-    by_id = {q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(attempt.question_ids)))}
+    by_id = _questions_by_id(attempt.question_ids)
     return [by_id[qid] for qid in attempt.question_ids if qid in by_id]
 
 
@@ -265,46 +269,66 @@ def grade_responses(questions: list[Question], responses: dict[int, Any], carrie
     return Result(round(score, 4), max_score, percent, percent >= pass_mark, items)
 
 
-def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, str] | None = None) -> tuple[Result, bool]:
+@prepared
+def _submit_update(dialect: str):
+    attempt = Attempt.__table__.c
+    return sa.update(Attempt.__table__).where(
+        attempt.id == sa.bindparam("attempt_id"), attempt.status == "in_progress",
+    ).values(status="submitted", draft={}, **{name: sa.bindparam(name) for name in
+                                             ("submitted_at", "score", "max_score", "percent", "passed")})
+
+
+@prepared
+def _answer_insert(dialect: str):
+    return sa.insert(Answer.__table__)
+
+
+def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, str] | None = None,
+           questions: list[Question] | None = None) -> tuple[Result, bool]:
     """Grade and record once. Returns (result, first): `first` is False for a repeated submit.
 
     The status flip is one conditional UPDATE: of two concurrent submits exactly one matches
-    `status='in_progress'`; the other rolls back and reads the stored result.
+    `status='in_progress'`; the other rolls back and reads the stored result. Grading and every
+    read that can happen first happen before it: on SQLite that UPDATE takes the database's
+    write lock, and a short write section is what keeps concurrent submits from queueing.
     """
+    questions = questions if questions is not None else attempt_questions(attempt)
     lesson = db.session.get(Lesson, attempt.lesson_id, options=[load_only(Lesson.id, Lesson.question_count)])
-    questions = attempt_questions(attempt)
     result = grade_responses(questions, responses, attempt.carried or {}, progress.pass_mark(lesson.id))
+    user_id, confidences = attempt.user_id, confidences or {}
+    topics = progress.topics_of([q.id for q in questions])
+    retention = db.session.get(User, user_id).desired_retention  # the signed-in user: no query
     now = utcnow()
-    won = db.session.execute(
-        sa.update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == "in_progress")
-        .values(status="submitted", submitted_at=now, score=result.score, max_score=result.max_score,
-                percent=result.percent, passed=result.passed, draft={})
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = db.session.execute(_submit_update(), {
+        "attempt_id": attempt.id, "submitted_at": now, "score": result.score, "max_score": result.max_score,
+        "percent": result.percent, "passed": result.passed,
+    }).rowcount == 1
     if not won:
         db.session.rollback()
         db.session.refresh(attempt)
         return stored_result(attempt), False
-    confidences = confidences or {}
-    db.session.add_all(
-        Answer(attempt_id=attempt.id, user_id=attempt.user_id, question_id=item.question.id,
-               response=item.response, correct=item.correct, points=item.points,
-               revision=item.question.revision, feedback=item.feedback or None,
-               confidence=confidences.get(item.question.id), answered_at=now)
+    db.session.execute(_answer_insert(), [
+        {"attempt_id": attempt.id, "user_id": user_id, "question_id": item.question.id, "response": item.response,
+         "correct": item.correct, "points": item.points, "revision": item.question.revision,
+         "feedback": item.feedback or None, "confidence": confidences.get(item.question.id), "answered_at": now}
         for item in result.items
-    )
-    progress.record_attempt(attempt.user_id, lesson, result.percent, result.passed, now)
-    progress.record_answer_stats(attempt.user_id, [(i.question.id, i.correct) for i in result.items], now)
+    ])
+    progress.record_attempt(user_id, lesson, result.percent, result.passed, now)
+    progress.record_answer_stats(user_id, [(i.question.id, i.correct) for i in result.items], now, topics)
     # Every answered question becomes (or updates) a spaced-review card, in the same transaction.
     from learnpath.review import services as review
 
-    retention = db.session.scalar(sa.select(User.desired_retention).where(User.id == attempt.user_id))
-    review.record_answers(attempt.user_id, [(i.question.id, i.correct, confidences.get(i.question.id))
-                                            for i in result.items if i.response is not None], now, retention)
-    db.session.commit()
-    db.session.refresh(attempt)
-    attempt_questions(attempt)  # reload the expired questions in one SELECT, not one per result line
+    review.record_answers(user_id, [(i.question.id, i.correct, confidences.get(i.question.id))
+                                    for i in result.items if i.response is not None], now, retention)
+    # The result's catalog rows were not changed: keep them loaded through the commit rather than
+    # reload them. Only the attempt, changed by the UPDATE above, is out of date.
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    session.expire(attempt)
     return result, True
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from learnpath.extensions import db
 from learnpath.pagecache import cached_page
 from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
+from learnpath.progress.services import bump_progress_version
 from learnpath.quiz import services as quiz
 from learnpath.review import bp, paths as path_service, services
 from learnpath.review.forms import RetentionForm
@@ -62,6 +63,7 @@ def settings():
     form = RetentionForm(desired_retention=Decimal(round(current_user.desired_retention * 100)))
     if form.validate_on_submit():
         current_user.desired_retention = float(form.desired_retention.data) / 100
+        bump_progress_version(current_user.id)
         db.session.commit()
         flash("Desired retention saved; it applies from your next review.", "success")
         return redirect(url_for("review.index"))

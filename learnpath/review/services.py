@@ -15,7 +15,8 @@ import fsrs
 import sqlalchemy as sa
 from flask import current_app
 
-from learnpath.extensions import db
+from learnpath.catalog.services import LESSON_LINK
+from learnpath.extensions import db, dialect_insert, prepared
 from learnpath.models import (
     Answer, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Topic, TopicStat, User,
     lesson_topic, question_topic,
@@ -41,43 +42,55 @@ def scheduler(desired_retention: float) -> fsrs.Scheduler:
                           enable_fuzzing=current_app.config.get("FSRS_FUZZING", True))
 
 
-def to_fsrs(row: ReviewCard) -> fsrs.Card:
+def to_fsrs(row) -> fsrs.Card:
+    """A stored card (a `ReviewCard`, or a row with its columns) as py-fsrs's Card."""
     return fsrs.Card(card_id=row.id or 0, state=fsrs.State(row.state), step=row.step, stability=row.stability,
                      difficulty=row.difficulty, due=row.due, last_review=row.last_review)
 
 
-def _store(row: ReviewCard, card: fsrs.Card, rated: fsrs.Rating, when: datetime) -> None:
-    row.state, row.step = int(card.state), card.step
-    row.stability, row.difficulty = card.stability, card.difficulty
-    row.due, row.last_review = card.due, when
-    row.last_rating = int(rated)
-    row.reviews += 1
-    if rated == fsrs.Rating.Again:
-        row.lapses += 1
+_CARD_STATE = ("state", "step", "stability", "difficulty", "due", "last_review", "last_rating", "reviews", "lapses")
+
+
+@prepared
+def _cards_query(dialect: str):
+    card = ReviewCard.__table__.c
+    return sa.select(card.question_id, card.id, *(card[name] for name in _CARD_STATE)).where(
+        card.user_id == sa.bindparam("user_id"), card.question_id.in_(sa.bindparam("ids", expanding=True)))
+
+
+@prepared
+def _card_upsert(dialect: str):
+    stmt = dialect_insert(ReviewCard.__table__, dialect)
+    return stmt.on_conflict_do_update(index_elements=["user_id", "question_id"],
+                                      set_={name: stmt.excluded[name] for name in _CARD_STATE})
 
 
 def record_answers(user_id: int, outcomes: Iterable[tuple[int, bool, str | None]], when: datetime,
                    desired_retention: float) -> None:
     """Create or update the learner's cards for (question_id, correct, confidence) outcomes.
 
-    Runs inside the caller's transaction (quiz submit or review), one SELECT for all cards.
+    Runs inside the caller's transaction (quiz submit or review): one SELECT for the cards there
+    are, py-fsrs for each outcome, then one upsert over all of them.
     """
     outcomes = list(outcomes)
     if not outcomes:
         return
-    cards = {c.question_id: c for c in db.session.scalars(sa.select(ReviewCard).where(
-        ReviewCard.user_id == user_id, ReviewCard.question_id.in_([q for q, _, _ in outcomes])))}
+    cards = {row.question_id: row for row in db.session.execute(
+        _cards_query(), {"user_id": user_id, "ids": [q for q, _, _ in outcomes]})}
     fsrs_scheduler = scheduler(desired_retention)
+    rows = []
     for question_id, correct, confidence in outcomes:
-        row = cards.get(question_id)
-        if row is None:
-            row = ReviewCard(user_id=user_id, question_id=question_id, state=int(fsrs.State.Learning), step=0,
-                             due=when, reviews=0, lapses=0)
-            db.session.add(row)
-            cards[question_id] = row
+        stored = cards.get(question_id)
+        before = to_fsrs(stored) if stored else fsrs.Card(card_id=0, state=fsrs.State.Learning, step=0, due=when)
         rated = rating(correct, confidence)
-        card, _ = fsrs_scheduler.review_card(to_fsrs(row), rated, review_datetime=when)
-        _store(row, card, rated, when)
+        card, _ = fsrs_scheduler.review_card(before, rated, review_datetime=when)
+        rows.append({
+            "user_id": user_id, "question_id": question_id, "state": int(card.state), "step": card.step,
+            "stability": card.stability, "difficulty": card.difficulty, "due": card.due, "last_review": when,
+            "last_rating": int(rated), "reviews": (stored.reviews if stored else 0) + 1,
+            "lapses": (stored.lapses if stored else 0) + (rated == fsrs.Rating.Again),
+        })
+    db.session.execute(_card_upsert(), rows)
 
 
 def due_query(user_id: int, now: datetime):
@@ -86,8 +99,24 @@ def due_query(user_id: int, now: datetime):
             .where(ReviewCard.user_id == user_id, ReviewCard.due <= now, ~Question.retired, ~Lesson.retired))
 
 
+def _count_due(user_id: int, now: datetime):
+    return sa.select(sa.func.count()).select_from(due_query(user_id, now).subquery())
+
+
 def due_count(user_id: int, now: datetime) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(due_query(user_id, now).subquery()))
+    return db.session.scalar(_count_due(user_id, now))
+
+
+def due_summary(user_id: int, now: datetime) -> tuple[int, datetime | None]:
+    """(cards due now, the next time one falls due): one statement, two index searches.
+
+    The next due time skips the joins that hide retired questions: at worst a cached dashboard
+    is refreshed once for nothing, and it stays a lookup on `ix_review_card_user_due`.
+    """
+    next_due = sa.select(sa.func.min(ReviewCard.due)).where(ReviewCard.user_id == user_id, ReviewCard.due > now)
+    count, later = db.session.execute(
+        sa.select(_count_due(user_id, now).scalar_subquery(), next_due.scalar_subquery())).one()
+    return count, later
 
 
 def due_cards(user_id: int, now: datetime, limit: int = 50) -> list[ReviewCard]:
@@ -198,7 +227,7 @@ def lessons_for_topics(topic_slugs: list[str]) -> dict[str, list[Lesson]]:
         return {}
     rows = db.session.execute(
         sa.select(Topic.slug, Lesson).join(lesson_topic, lesson_topic.c.topic_id == Topic.id)
-        .join(Lesson, Lesson.id == lesson_topic.c.lesson_id)
+        .join(Lesson, Lesson.id == lesson_topic.c.lesson_id).options(LESSON_LINK)
         .where(Topic.slug.in_(topic_slugs), ~Lesson.retired).order_by(Lesson.title)
     ).all()
     out: dict[str, list[Lesson]] = {}
@@ -218,8 +247,10 @@ class NextAction:
     reason: str
 
 
-def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = None) -> NextAction:
-    due = due_count(user.id, now)
+def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = None,
+              due: int | None = None) -> NextAction:
+    """`mastery` and `due` (the due count) may be passed by a caller that has them already."""
+    due = due if due is not None else due_count(user.id, now)
     if due:
         return NextAction("review", f"Review {due} due question{'s' if due != 1 else ''}", "review.index", {},
                           "These are the questions you are about to forget: reviewing them today keeps them "
@@ -245,7 +276,7 @@ def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = No
     weak = next((m for m in mastery if m.level in ("attempted", "familiar")), None)
     if weak is not None:
         lesson = db.session.scalar(
-            sa.select(Lesson).join(lesson_topic, lesson_topic.c.lesson_id == Lesson.id)
+            sa.select(Lesson).join(lesson_topic, lesson_topic.c.lesson_id == Lesson.id).options(LESSON_LINK)
             .join(Topic, Topic.id == lesson_topic.c.topic_id)
             .outerjoin(LessonProgress, sa.and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id))
             .where(Topic.slug == weak.slug, ~Lesson.retired)
