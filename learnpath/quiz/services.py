@@ -222,8 +222,13 @@ def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> At
     return attempt
 
 
+@prepared
+def _questions_query(dialect: str):
+    return sa.select(Question).where(Question.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def _questions_by_id(ids: list[int]) -> dict[int, Question]:
-    return {q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(ids)))}
+    return {q.id: q for q in db.session.scalars(_questions_query(), {"ids": ids})}
 
 
 def attempt_questions(attempt: Attempt) -> list[Question]:
@@ -269,6 +274,9 @@ def grade_responses(questions: list[Question], responses: dict[int, Any], carrie
     return Result(round(score, 4), max_score, percent, percent >= pass_mark, items)
 
 
+_LESSON_FOR_PROGRESS = [load_only(Lesson.id, Lesson.question_count)]  # what recording progress reads
+
+
 @prepared
 def _submit_update(dialect: str):
     attempt = Attempt.__table__.c
@@ -293,7 +301,7 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
     write lock, and a short write section is what keeps concurrent submits from queueing.
     """
     questions = questions if questions is not None else attempt_questions(attempt)
-    lesson = db.session.get(Lesson, attempt.lesson_id, options=[load_only(Lesson.id, Lesson.question_count)])
+    lesson = db.session.get(Lesson, attempt.lesson_id, options=_LESSON_FOR_PROGRESS)
     result = grade_responses(questions, responses, attempt.carried or {}, progress.pass_mark(lesson.id))
     user_id, confidences = attempt.user_id, confidences or {}
     topics = progress.topics_of([q.id for q in questions])
