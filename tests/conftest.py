@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from sqlalchemy import event
 
 from learnpath import create_app
 from learnpath.content.importer import import_pack
@@ -122,3 +123,17 @@ def csrf_token(client, path="/login") -> str:
 def api_token(client, email="api@example.com", password="correct horse battery", name="Api") -> str:
     client.post("/api/v1/auth/register", json={"email": email, "password": password, "name": name})
     return client.post("/api/v1/auth/token", json={"email": email, "password": password}).get_json()["token"]
+
+
+def sql_statements(app, request):
+    """Run `request()` (e.g. a test-client call); return (its result, the SQL statements it ran)."""
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        result = request()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return result, statements

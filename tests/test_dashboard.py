@@ -3,11 +3,11 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from learnpath.extensions import db
 from learnpath.models import Answer, Attempt, Question, User
 from learnpath.progress import charts, services
+from tests.conftest import sql_statements
 from tests.test_quiz import _answers, _start
 
 D = date(2026, 3, 10)
@@ -77,15 +77,8 @@ def test_dashboard_query_count_is_bounded(app, client, auth):
     client.post("/courses/api-course/enroll")
 
     def queries_for(path):
-        with app.app_context():
-            engine = db.engine
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
+        response, statements = sql_statements(app, lambda: client.get(path))
+        assert response.status_code == 200
         return len(statements)
 
     attempt_id = _start(client, "packets")

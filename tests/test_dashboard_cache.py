@@ -14,8 +14,7 @@ from learnpath.pagecache import BoundedCache
 from learnpath.progress.services import bump_progress_version
 from learnpath.quiz import services as quiz
 from learnpath.review import services as review
-from tests.conftest import Auth
-from tests.test_pagecache import _count_queries
+from tests.conftest import Auth, sql_statements
 from tests.test_quiz import _answers, _start
 
 HIT = 2  # statements on a hit: flask-login's user, the catalog version (checked every time in tests)
@@ -24,7 +23,7 @@ T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 def _view(app, client) -> tuple[str, int]:
     """(the dashboard's body, the SQL statements the view ran)."""
-    response, statements = _count_queries(app, lambda: client.get("/dashboard"))
+    response, statements = sql_statements(app, lambda: client.get("/dashboard"))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     return html[html.index("<h1>Your dashboard</h1>"):html.index("</main>")], len(statements)

@@ -1,29 +1,15 @@
 """Visitors' catalog pages are cached with ETags and dropped when an import changes the catalog."""
-from sqlalchemy import event
 
 from learnpath.content.importer import import_pack
 from learnpath.content.pack import load_pack
-from learnpath.extensions import db
-
-
-def _count_queries(app, fn):
-    with app.app_context():
-        engine = db.engine
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        result = fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return result, statements
+from tests.conftest import sql_statements
 
 
 def test_anonymous_pages_are_served_from_memory_with_etag(app, client):
     first = client.get("/lessons/tcp")
     etag = first.headers["ETag"]
     assert first.status_code == 200 and "no-cache" in first.headers["Cache-Control"] and "Cookie" in first.headers["Vary"]
-    second, statements = _count_queries(app, lambda: client.get("/lessons/tcp"))
+    second, statements = sql_statements(app, lambda: client.get("/lessons/tcp"))
     assert second.get_data() == first.get_data()
     assert all("catalog_state" in s for s in statements)  # only the version check, no page queries
     revalidated = client.get("/lessons/tcp", headers={"If-None-Match": etag})
@@ -67,11 +53,11 @@ def test_fast_path_serves_from_wsgi_with_security_headers(make_app):
         import_pack(load_pack(FIXTURE_PACK))
     client = app.test_client()
     first = client.get("/courses/net-basics")
-    second, statements = _count_queries(app, lambda: client.get("/courses/net-basics"))
+    second, statements = sql_statements(app, lambda: client.get("/courses/net-basics"))
     assert statements == [] and second.get_data() == first.get_data()
     for header in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "ETag"):
         assert second.headers[header] == first.headers[header]
     assert client.get("/courses/net-basics", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     # a request with a cookie never takes the fast path
     client.set_cookie("session", "x")
-    assert _count_queries(app, lambda: client.get("/courses/net-basics"))[1]
+    assert sql_statements(app, lambda: client.get("/courses/net-basics"))[1]

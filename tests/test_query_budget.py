@@ -1,8 +1,5 @@
 """Every page and API endpoint issues a bounded number of SQL queries, whatever the history (no N+1)."""
-from sqlalchemy import event
-
-from learnpath.extensions import db
-from tests.conftest import api_token
+from tests.conftest import api_token, sql_statements
 from tests.test_quiz import _answers, _start
 
 PAGES = [
@@ -17,17 +14,8 @@ API = [
 
 
 def _statements(app, request, status=200) -> list[str]:
-    """The SQL statements one request runs; `request()` makes it and returns the response."""
-    with app.app_context():
-        engine = db.engine
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = request()
-        assert response.status_code == status, response.status_code
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    response, statements = sql_statements(app, request)
+    assert response.status_code == status, response.status_code
     return statements
 
 

@@ -1,4 +1,4 @@
-from flask import Response, current_app, flash, json, redirect, render_template, request, url_for
+from flask import Response, flash, json, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from learnpath.accounts import bp, services
@@ -6,12 +6,8 @@ from learnpath.accounts.forms import DeleteAccountForm, LoginForm, PasswordForm,
 from learnpath.extensions import db, limiter
 
 
-def _auth_limit() -> str:
-    return current_app.config["RATELIMIT_AUTH"]
-
-
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@limiter.limit(services.auth_rate_limit, methods=["POST"])
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("progress.dashboard"))
@@ -30,7 +26,7 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@limiter.limit(services.auth_rate_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("progress.dashboard"))

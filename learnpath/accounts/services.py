@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, Request
+from flask import Flask, Request, current_app
 
 from learnpath.extensions import db, login_manager, prepared
 from learnpath.models import (
@@ -60,6 +60,11 @@ def issue_token(user: User) -> str:
     db.session.commit()
     return token
 
+
+
+def auth_rate_limit() -> str:
+    """The rate limit of log-in, sign-up and token requests (RATELIMIT_AUTH), for the web and the API."""
+    return current_app.config["RATELIMIT_AUTH"]
 
 @prepared
 def _user_for_token_query(dialect: str):

@@ -32,6 +32,20 @@ class BadRequest(Exception):
         self.message, self.status = message, status
 
 
+def _course_or_404(slug: str):
+    course = catalog.get_course(slug)
+    if course is None:
+        raise BadRequest(f"No course {slug!r}.", 404)
+    return course
+
+
+def _lesson_or_404(slug: str):
+    lesson = catalog.get_lesson(slug)
+    if lesson is None:
+        raise BadRequest(f"No lesson {slug!r}.", 404)
+    return lesson
+
+
 @bp.errorhandler(BadRequest)
 def bad_request(exc: BadRequest):
     return error_response(exc.status, exc.message)
@@ -80,10 +94,6 @@ def login_required(view):
     return wrapper
 
 
-def _auth_limit() -> str:
-    return current_app.config["RATELIMIT_AUTH"]
-
-
 # ---- catalog -----------------------------------------------------------------------------------
 
 @bp.get("/courses")
@@ -97,9 +107,7 @@ def courses():
 
 @bp.get("/courses/<slug>")
 def course(slug: str):
-    course = catalog.get_course(slug)
-    if course is None:
-        return error_response(404, f"No course {slug!r}.")
+    course = _course_or_404(slug)
     return jsonify(
         slug=course.slug, title=course.title, summary=course.summary, track=course.track.slug,
         pass_mark=course.pass_mark,
@@ -110,9 +118,7 @@ def course(slug: str):
 
 @bp.get("/lessons/<slug>")
 def lesson(slug: str):
-    lesson = catalog.get_lesson(slug)
-    if lesson is None:
-        return error_response(404, f"No lesson {slug!r}.")
+    lesson = _lesson_or_404(slug)
     return jsonify(
         slug=lesson.slug, title=lesson.title, summary=lesson.summary, read_minutes=lesson.read_minutes,
         topics=[t.slug for t in lesson.topics], body_html=lesson.body_html, toc_html=lesson.toc_html,
@@ -135,7 +141,7 @@ def search():
 # ---- accounts ----------------------------------------------------------------------------------
 
 @bp.post("/auth/register")
-@limiter.limit(_auth_limit)
+@limiter.limit(accounts.auth_rate_limit)
 def register():
     body = json_body()
     email = string_field(body, "email")
@@ -151,7 +157,7 @@ def register():
 
 
 @bp.post("/auth/token")
-@limiter.limit(_auth_limit)
+@limiter.limit(accounts.auth_rate_limit)
 def token():
     body = json_body()
     user = accounts.authenticate(string_field(body, "email"), string_field(body, "password", max_len=200))
@@ -165,9 +171,7 @@ def token():
 @bp.post("/courses/<slug>/enrollment")
 @login_required
 def enroll(slug: str):
-    course = catalog.get_course(slug)
-    if course is None:
-        return error_response(404, f"No course {slug!r}.")
+    course = _course_or_404(slug)
     enrollment, created = progress.enroll(current_user.id, course)
     return jsonify(course=course.slug, enrolled_at=enrollment.enrolled_at.isoformat()), 201 if created else 200
 
@@ -175,9 +179,7 @@ def enroll(slug: str):
 @bp.post("/lessons/<slug>/read")
 @login_required
 def read(slug: str):
-    lesson = catalog.get_lesson(slug)
-    if lesson is None:
-        return error_response(404, f"No lesson {slug!r}.")
+    lesson = _lesson_or_404(slug)
     row = progress.mark_read(current_user.id, lesson)
     return jsonify(lesson=lesson.slug, state=row.state, read_at=row.read_at.isoformat())
 

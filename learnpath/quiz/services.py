@@ -6,6 +6,7 @@ on the server until the attempt is submitted.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
@@ -36,8 +37,12 @@ class AnswerError(ValueError):
 
 def public_id(question_id: int, key: str) -> str:
     """An opaque, stable id for a choice/item: reveals nothing about the file's ids or order."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"{question_id}:{key}".encode(), hashlib.sha256).hexdigest()[:10]
+    return _public_id(current_app.config["SECRET_KEY"], question_id, key)
+
+
+@functools.lru_cache(maxsize=65_536)  # a few options per question: the whole catalog several times over
+def _public_id(secret: str, question_id: int, key: str) -> str:
+    return hmac.new(secret.encode(), f"{question_id}:{key}".encode(), hashlib.sha256).hexdigest()[:10]
 
 
 def _shuffled(options: list[dict], seed: int, question_id: int, never_identity: bool) -> list[dict]:
