@@ -958,6 +958,9 @@ def build_report(mode_name, backend, url, mach, imports, stats, fixture, floor, 
         lines.append(f"| {label} | {text} | {'met' if met else '**not met**'} |")
     met = sum(1 for t, _ in TARGETS if checks[t][1])
     lines += ["", f"{met} of {len(TARGETS)} targets met."]
+    if met < len(TARGETS):
+        lines += ["", "Why a target is not met, from the profiles (with what was changed and what it would take): "
+                      "bench/PROFILE.md §0 (the newest round)."]
     if mode_name == "quick":
         lines += ["", "Quick mode: 1-second wrk runs and fewer learners; indicative only — use the full mode for "
                       "decisions."]
