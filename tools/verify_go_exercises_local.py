@@ -63,7 +63,7 @@ def run(cmd: list[str], cwd: Path, timeout: float = 600) -> tuple[int, str]:
 
 def go_test(go: str, d: Path, race: bool, cpu: str | None = None) -> tuple[bool, bool, list[str], float, str]:
     """Returns (passed, build_failed, failed test names, package elapsed seconds, raw output)."""
-    cmd = [go, "test", "-json", "-count=1"]
+    cmd = [go, "test", "-json", "-count=1", "-timeout=60s"]
     if race:
         cmd.append("-race")
     if cpu:
@@ -185,14 +185,20 @@ def verify(go: str, ex: Path, topics: set[str], runs: int) -> Result:
             else:
                 hid = [n for n in failed if n in hidden_names]
                 vis = [n for n in failed if n not in hidden_names]
-                res.notes.append(f"wrong/{w.name}: fails visible={vis} hidden={hid}"
-                                 + ("" if failed else " (binary crashed/timed out)"))
+                how = ""
+                if "panic: test timed out" in out:
+                    how = " (HANGS until the test timeout)"
+                elif not failed:
+                    how = " (test binary crashed)"
+                res.notes.append(f"wrong/{w.name}: fails visible={vis} hidden={hid}{how}")
         # Starter with the visible tests.
         setup(tmp, ex, ex / "starter.go", hidden=False)
         rc, out = run([go, "vet", "."], tmp)
         if rc != 0:
             res.problems.append(f"starter: go vet failed:\n{out}")
         ok, build_failed, failed, elapsed, out = go_test(go, tmp, race)
+        if "panic: test timed out" in out:
+            res.problems.append("starter: the visible tests hang instead of failing")
         if build_failed:
             res.problems.append(f"starter: does not compile with example tests:\n{out[-2000:]}")
         elif ok:
