@@ -8,8 +8,9 @@ For every exercise (seeds/go/<lesson>/<id>/) in a fresh temp dir with a generate
     are named TestHidden..., files are gofmt-clean, at least two wrong solutions;
   - reference (solution.go): `go vet` clean and `go test -count=1` passes --runs times, the first
     run with `-cpu 1,2` (and -race when race: true), every run under the 5 s test-time budget;
-  - each wrong/*.go as solution.go: compiles and vets, and fails at least one test (names reported,
-    hidden ones marked);
+  - each wrong/*.go as solution.go: compiles, and fails at least one test on each of --wrong-runs
+    runs, alternating GOMAXPROCS 1 and 2 (failing tests reported, hidden ones marked; a vet finding
+    is reported as a note);
   - starter.go with the example tests only: vets, and at least one visible test fails.
 
 This runs learners' code nowhere: it only executes the pack's own files. The app's sandboxed checker
@@ -142,7 +143,7 @@ def check_meta(ex: Path, topics: set[str], res: Result) -> dict:
     return meta
 
 
-def verify(go: str, ex: Path, topics: set[str], runs: int) -> Result:
+def verify(go: str, ex: Path, topics: set[str], runs: int, wrong_runs: int = 1) -> Result:
     res = Result(str(ex.relative_to(ROOT)))
     meta = check_meta(ex, topics, res)
     if res.problems:
@@ -177,11 +178,15 @@ def verify(go: str, ex: Path, topics: set[str], runs: int) -> Result:
             rc, out = run([go, "vet", "."], tmp)
             if rc != 0:
                 res.notes.append(f"wrong/{w.name}: go vet reports: {out.strip().splitlines()[-1]}")
-            ok, build_failed, failed, elapsed, out = go_test(go, tmp, race)
-            if build_failed:
-                res.problems.append(f"wrong/{w.name}: does not compile:\n{out[-2000:]}")
-            elif ok:
-                res.problems.append(f"wrong/{w.name}: passes every test")
+            for i in range(wrong_runs):  # a wrong solution must fail on every run, not just usually
+                # Alternate GOMAXPROCS 1 and 2: a sandbox limited to one CPU runs with GOMAXPROCS=1.
+                ok, build_failed, failed, elapsed, out = go_test(go, tmp, race, "1" if i % 2 == 0 else "2")
+                if build_failed:
+                    res.problems.append(f"wrong/{w.name}: does not compile:\n{out[-2000:]}")
+                    break
+                if ok:
+                    res.problems.append(f"wrong/{w.name}: passes every test (run {i + 1} of {wrong_runs})")
+                    break
             else:
                 hid = [n for n in failed if n in hidden_names]
                 vis = [n for n in failed if n not in hidden_names]
@@ -213,6 +218,8 @@ def main() -> int:
     ap.add_argument("--go", default=str(ROOT / ".govenv" / "bin" / "go"))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--wrong-runs", type=int, default=2,
+                    help="runs per wrong solution, alternating -cpu 1 and -cpu 2; each must fail")
     ap.add_argument("dirs", nargs="*")
     args = ap.parse_args()
     go = args.go
@@ -223,9 +230,10 @@ def main() -> int:
     rc, ver = run([go, "version"], ROOT)
     print(ver.strip(), flush=True)
     failed = 0
+    slowest = 0.0
     started = time.monotonic()
     with cf.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for res in pool.map(lambda d: verify(go, d, topics, args.runs), dirs):
+        for res in pool.map(lambda d: verify(go, d, topics, args.runs, args.wrong_runs), dirs):
             status = "FAIL" if res.problems else "ok"
             print(f"{status:4} {res.path}  (max test time {res.max_test_s:.2f}s)")
             for n in res.notes:
@@ -233,8 +241,10 @@ def main() -> int:
             for p in res.problems:
                 print("   !! " + p.replace("\n", "\n      "))
             failed += bool(res.problems)
+            slowest = max(slowest, res.max_test_s)
             sys.stdout.flush()
-    print(f"{len(dirs)} exercises, {failed} failing, {time.monotonic() - started:.0f}s")
+    print(f"{len(dirs)} exercises, {failed} failing; slowest reference test run {slowest:.2f}s; "
+          f"{time.monotonic() - started:.0f}s")
     return 1 if failed else 0
 
 

@@ -15,10 +15,11 @@ func TestHiddenLocationAndContentType(t *testing.T) {
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("status = %d, want 201", rec.Code)
 	}
-	if loc := rec.Header().Get("Location"); loc != "/items/2" {
-		t.Fatalf("Location = %q, want /items/2", loc)
+	// Result().Header is what was sent with the status line, not the live header map.
+	if loc := rec.Result().Header.Get("Location"); loc != "/items/2" {
+		t.Fatalf("Location = %q, want /items/2 (set headers before WriteHeader)", loc)
 	}
-	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+	if ct := rec.Result().Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Fatalf("Content-Type = %q, want application/json", ct)
 	}
 }
@@ -26,8 +27,8 @@ func TestHiddenLocationAndContentType(t *testing.T) {
 func TestHiddenMethodNotAllowed(t *testing.T) {
 	rec := httptest.NewRecorder()
 	CreateItem(&Store{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/items", nil))
-	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "POST" {
-		t.Fatalf("GET: status %d, Allow %q; want 405 and Allow: POST", rec.Code, rec.Header().Get("Allow"))
+	if rec.Code != http.StatusMethodNotAllowed || rec.Result().Header.Get("Allow") != "POST" {
+		t.Fatalf("GET: status %d, Allow %q; want 405 and Allow: POST", rec.Code, rec.Result().Header.Get("Allow"))
 	}
 }
 

@@ -67,7 +67,7 @@ func TestHiddenMiddlewareRetryAfter(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-	if calls != 1 || rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" {
-		t.Fatalf("next called %d times, last status %d Retry-After %q; want 1, 429, \"1\"", calls, rec.Code, rec.Header().Get("Retry-After"))
+	if calls != 1 || rec.Code != http.StatusTooManyRequests || rec.Result().Header.Get("Retry-After") != "1" {
+		t.Fatalf("next called %d times, last status %d Retry-After %q; want 1, 429, \"1\"", calls, rec.Code, rec.Result().Header.Get("Retry-After"))
 	}
 }

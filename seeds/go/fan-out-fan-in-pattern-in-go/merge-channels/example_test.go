@@ -2,6 +2,7 @@ package exercise
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -42,4 +43,18 @@ func TestMergeTwo(t *testing.T) {
 	if !slices.Equal(got, []int{1, 2, 3, 4, 5}) {
 		t.Fatalf("got %v, want 1..5 in any order", got)
 	}
+}
+
+// goroutineBaseline lets goroutines of earlier tests finish exiting, then returns the count.
+func goroutineBaseline() int {
+	n := runtime.NumGoroutine()
+	for range 50 {
+		time.Sleep(5 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	return n
 }

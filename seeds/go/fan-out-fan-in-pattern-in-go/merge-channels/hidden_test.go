@@ -3,6 +3,7 @@ package exercise
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -36,15 +37,18 @@ func TestHiddenNoInputs(t *testing.T) {
 }
 
 func TestHiddenConsumerStopsEarly(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := goroutineBaseline()
 	ctx, cancel := context.WithCancel(context.Background())
-	endless := func() <-chan int {
+	const producers = 3
+	var accepted [producers]atomic.Int64 // values each producer handed to Merge
+	endless := func(p int) <-chan int {
 		ch := make(chan int)
 		go func() {
 			defer close(ch)
 			for i := 0; ; i++ {
 				select {
-				case ch <- i:
+				case ch <- p*1_000_000 + i:
+					accepted[p].Add(1)
 				case <-ctx.Done():
 					return
 				}
@@ -52,12 +56,20 @@ func TestHiddenConsumerStopsEarly(t *testing.T) {
 		}()
 		return ch
 	}
-	out := Merge(ctx, endless(), endless(), endless())
+	out := Merge(ctx, endless(0), endless(1), endless(2))
+	var delivered [producers]int64
 	for range 5 {
-		<-out
+		delivered[<-out/1_000_000]++
+	}
+	// Wait until every forwarder holds a value it has not delivered: it is now sending on out.
+	deadline := time.Now().Add(2 * time.Second)
+	for p := range producers {
+		for accepted[p].Load() <= delivered[p] && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	cancel() // stop reading: producers, forwarders and the closer must all finish
-	deadline := time.Now().Add(2 * time.Second)
+	deadline = time.Now().Add(2 * time.Second)
 	for runtime.NumGoroutine() > base {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d goroutines left, want at most %d: forwarders are stuck sending", runtime.NumGoroutine(), base)

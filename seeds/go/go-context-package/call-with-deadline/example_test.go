@@ -3,6 +3,7 @@ package exercise
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -32,4 +33,18 @@ func TestCallTimesOut(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("Call still waiting 1s after its 20ms deadline")
 	}
+}
+
+// goroutineBaseline lets goroutines of earlier tests finish exiting, then returns the count.
+func goroutineBaseline() int {
+	n := runtime.NumGoroutine()
+	for range 50 {
+		time.Sleep(5 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	return n
 }

@@ -59,7 +59,7 @@ func TestHiddenDeadContextDoesNotStart(t *testing.T) {
 }
 
 func TestHiddenNoLeakAfterTimeout(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := goroutineBaseline()
 	release := make(chan struct{})
 	for range 5 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)

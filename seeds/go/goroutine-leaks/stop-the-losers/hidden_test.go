@@ -3,13 +3,12 @@ package exercise
 import (
 	"context"
 	"errors"
-	"runtime"
 	"testing"
 	"time"
 )
 
 func TestHiddenLosersAreCancelled(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := goroutineBaseline()
 	waiter := func(ctx context.Context, q string) (string, error) {
 		<-ctx.Done() // only a cancelled context ends this replica
 		return "", ctx.Err()
@@ -22,7 +21,7 @@ func TestHiddenLosersAreCancelled(t *testing.T) {
 }
 
 func TestHiddenManyLateReplicas(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := goroutineBaseline()
 	release := make(chan struct{})
 	late := func(ctx context.Context, q string) (string, error) {
 		<-release
@@ -38,7 +37,7 @@ func TestHiddenManyLateReplicas(t *testing.T) {
 }
 
 func TestHiddenDeadline(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := goroutineBaseline()
 	waiter := func(ctx context.Context, q string) (string, error) {
 		<-ctx.Done()
 		return "", ctx.Err()

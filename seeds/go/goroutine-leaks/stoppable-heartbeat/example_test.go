@@ -24,7 +24,7 @@ func TestBeats(t *testing.T) {
 }
 
 func TestNoBeatAfterStop(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := goroutineBaseline()
 	var n atomic.Int32
 	stop := Start(time.Millisecond, func() { n.Add(1) })
 	time.Sleep(10 * time.Millisecond)
@@ -41,4 +41,18 @@ func TestNoBeatAfterStop(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// goroutineBaseline lets goroutines of earlier tests finish exiting, then returns the count.
+func goroutineBaseline() int {
+	n := runtime.NumGoroutine()
+	for range 50 {
+		time.Sleep(5 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	return n
 }

@@ -19,7 +19,7 @@ func hiddenSettle(t *testing.T, base int) {
 }
 
 func TestHiddenGoroutineExits(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := goroutineBaseline()
 	for range 5 {
 		stop := Start(time.Millisecond, func() {})
 		time.Sleep(2 * time.Millisecond)
@@ -29,7 +29,7 @@ func TestHiddenGoroutineExits(t *testing.T) {
 }
 
 func TestHiddenStopTwice(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := goroutineBaseline()
 	stop := Start(time.Hour, func() {})
 	stop()
 	stop()

@@ -52,3 +52,17 @@ func TestStageDoubles(t *testing.T) {
 		t.Fatalf("got %v, want [2 4 6]", got)
 	}
 }
+
+// goroutineBaseline lets goroutines of earlier tests finish exiting, then returns the count.
+func goroutineBaseline() int {
+	n := runtime.NumGoroutine()
+	for range 50 {
+		time.Sleep(5 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	return n
+}

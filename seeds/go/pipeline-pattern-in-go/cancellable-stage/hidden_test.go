@@ -3,12 +3,11 @@ package exercise
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"testing"
 )
 
 func TestHiddenStalledInput(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := goroutineBaseline()
 	ctx, cancel := context.WithCancel(context.Background())
 	in := make(chan int) // never sends, never closes
 	out := Stage(ctx, in, func(v int) int { return v })
@@ -20,15 +19,21 @@ func TestHiddenStalledInput(t *testing.T) {
 }
 
 func TestHiddenConsumerWalksAway(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := goroutineBaseline()
 	ctx, cancel := context.WithCancel(context.Background())
 	in := make(chan int, 100)
 	for i := range 100 {
 		in <- i
 	}
-	out := Stage(ctx, in, func(v int) int { return v })
+	computed := make(chan int, 100)
+	out := Stage(ctx, in, func(v int) int { computed <- v; return v })
 	if v := <-out; v != 0 {
 		t.Fatalf("first value = %d, want 0", v)
+	}
+	for v := range computed { // wait until the stage holds the next value, ready to send it
+		if v == 1 {
+			break
+		}
 	}
 	cancel() // the consumer stops reading; the stage must not wait for it
 	settle(t, base)

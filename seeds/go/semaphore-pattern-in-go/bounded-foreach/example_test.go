@@ -3,6 +3,7 @@ package exercise
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,4 +39,18 @@ func TestForEachRunsConcurrently(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// goroutineBaseline lets goroutines of earlier tests finish exiting, then returns the count.
+func goroutineBaseline() int {
+	n := runtime.NumGoroutine()
+	for range 50 {
+		time.Sleep(5 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	return n
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestHiddenBoundsCallsAndGoroutines(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := goroutineBaseline()
 	const n = 3
 	release := make(chan struct{})
 	var inFlight, peak, maxGoroutines atomic.Int32
