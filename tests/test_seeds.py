@@ -83,8 +83,9 @@ def test_quality_gate_for_every_lesson(pack):
         words = count_prose_words(lesson.body)
         minimum = 25 if slug in SQL_PARTS else 10
         kinds = {q.kind for q in lesson.questions}
-        if not 700 <= words <= 1500:
-            problems.append(f"{slug}: {words} prose words (700-1500)")
+        # Upper bound from CONTENT.md (deep lessons run to 5,000 words); issue 17 raises the minimums.
+        if not 700 <= words <= 5000:
+            problems.append(f"{slug}: {words} prose words (700-5000)")
         if len(lesson.questions) < minimum:
             problems.append(f"{slug}: {len(lesson.questions)} questions (at least {minimum})")
         if len(kinds) < 3:
