@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 import fsrs
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 
 from learnpath.catalog.services import LESSON_LINK
@@ -121,7 +122,9 @@ def due_summary(user_id: int, now: datetime) -> tuple[int, datetime | None]:
 
 def due_cards(user_id: int, now: datetime, limit: int = 50) -> list[ReviewCard]:
     """Most overdue first: the order FSRS's due dates give."""
-    return list(db.session.scalars(due_query(user_id, now).order_by(ReviewCard.due, ReviewCard.id).limit(limit)))
+    return list(db.session.scalars(
+        due_query(user_id, now).options(so.joinedload(ReviewCard.question).joinedload(Question.lesson))
+        .order_by(ReviewCard.due, ReviewCard.id).limit(limit)))
 
 
 def own_card(user_id: int, card_id: int) -> ReviewCard | None:
