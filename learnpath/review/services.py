@@ -134,6 +134,19 @@ def own_card(user_id: int, card_id: int) -> ReviewCard | None:
     return card if card is not None and card.user_id == user_id else None
 
 
+def next_due(user_id: int) -> datetime | None:
+    """When the learner's next card falls due (for the 'all done' page)."""
+    return db.session.scalar(sa.select(sa.func.min(ReviewCard.due)).where(ReviewCard.user_id == user_id))
+
+
+def set_desired_retention(user: User, retention: float) -> None:
+    from learnpath.progress.services import bump_progress_version
+
+    user.desired_retention = retention
+    bump_progress_version(user.id)
+    db.session.commit()
+
+
 def own_card_for_question(user_id: int, question_id: int) -> ReviewCard | None:
     return db.session.scalar(sa.select(ReviewCard).where(ReviewCard.user_id == user_id,
                                                          ReviewCard.question_id == question_id))
