@@ -1,9 +1,12 @@
 package exercise
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // reverseFinisher makes call i wait until call i+1 has finished, so calls complete in reverse order.
@@ -50,5 +53,28 @@ func TestHiddenEmpty(t *testing.T) {
 	}
 	if got := CountMatches([]string(nil), func(string) bool { return true }); got != 0 {
 		t.Fatalf("CountMatches(nil) = %d", got)
+	}
+}
+
+func TestHiddenCountCallsOverlap(t *testing.T) {
+	// Every pred call waits until all of them have started: only concurrent calls all return true.
+	const n = 20
+	var started atomic.Int32
+	allIn := make(chan struct{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	got := CountMatches(make([]int, n), func(int) bool {
+		if started.Add(1) == n {
+			close(allIn)
+		}
+		select {
+		case <-allIn:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	})
+	if got != n {
+		t.Fatalf("CountMatches = %d, want %d: the pred calls did not run concurrently", got, n)
 	}
 }

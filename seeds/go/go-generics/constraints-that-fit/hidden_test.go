@@ -5,14 +5,14 @@ import (
 	"testing"
 )
 
-type Cents int64
-type Celsius float64
+type testCents int64
+type testCelsius float64
 
 func TestHiddenSumNamedTypes(t *testing.T) {
-	if got := Sum([]Cents{199, 1, 300}); got != Cents(500) {
+	if got := Sum([]testCents{199, 1, 300}); got != testCents(500) {
 		t.Fatalf("Sum(Cents) = %d, want 500", got)
 	}
-	if got := Sum([]Celsius{1.5, -0.5}); got != Celsius(1) {
+	if got := Sum([]testCelsius{1.5, -0.5}); got != testCelsius(1) {
 		t.Fatalf("Sum(Celsius) = %v, want 1", got)
 	}
 	if got := Sum([]int8(nil)); got != 0 {
@@ -24,7 +24,7 @@ func TestHiddenMaxNegativeAndStrings(t *testing.T) {
 	if got, ok := Max([]int{-7, -3, -9}); !ok || got != -3 {
 		t.Fatalf("Max(negatives) = %d, %v; want -3, true", got, ok)
 	}
-	if got, ok := Max([]Celsius{-40, -12.5}); !ok || got != -12.5 {
+	if got, ok := Max([]testCelsius{-40, -12.5}); !ok || got != -12.5 {
 		t.Fatalf("Max(Celsius) = %v, %v; want -12.5, true", got, ok)
 	}
 	if got, ok := Max([]string{"pear", "apple", "zucchini", "fig"}); !ok || got != "zucchini" {
@@ -50,7 +50,7 @@ func TestHiddenUniqKeepsOrder(t *testing.T) {
 	if got := Uniq(in); !slices.Equal(got, want) {
 		t.Fatalf("Uniq lost the first-occurrence order:\n got %v\nwant %v", got, want)
 	}
-	if got := Uniq([]Cents{5, 5, 5}); !slices.Equal(got, []Cents{5}) {
+	if got := Uniq([]testCents{5, 5, 5}); !slices.Equal(got, []testCents{5}) {
 		t.Fatalf("Uniq(5,5,5) = %v, want [5]", got)
 	}
 }
