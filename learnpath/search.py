@@ -37,6 +37,7 @@ def is_search_object(obj, name, type_, reflected, compare_to) -> bool:
 
 
 PER_PAGE = 20
+MAX_PAGE = 1000
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 12
 SNIPPET_CHARS = 220  # about 35 words
@@ -149,6 +150,15 @@ class SearchPage:
     @property
     def last(self) -> int:
         return self.first + len(self.hits) - 1 if self.hits else 0
+
+
+def page_number(raw: str | None) -> int:
+    """The page a request asks for (1 when absent); ValueError, with a message to show, otherwise."""
+    if raw is None or raw == "":
+        return 1
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise ValueError(f"'page' must be a whole number from 1 to {MAX_PAGE}.")
+    return int(raw)
 
 
 def search(session: Session, text: str, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
