@@ -6,9 +6,12 @@ it closes a quoted phrase. Lessons holding all the words side by side rank first
 
 SQLite: an FTS5 table `lesson_fts` (rowid = lesson id, porter stemming) kept up to date by the
 content import, ranked with bm25 (title weighted 10x, summary 4x).
-PostgreSQL: a weighted tsvector expression with a GIN index (created by the migrations) under the
-`learnpath_english` configuration: English stemming that keeps stop words, as FTS5 does, so "the"
-or "to be or not" find the same lessons on both. Ranked with ts_rank.
+PostgreSQL: a stored, weighted tsvector column `lesson.search_vector` that the database computes
+from the title, summary and text (migration 0010), with a GIN index. Its `learnpath_english`
+configuration stems English words but keeps stop words, as FTS5 does, and punctuation is turned
+into spaces first, so that PostgreSQL's parser sees the words FTS5's unicode61 tokenizer sees (no
+special tokens for "database/sql", "node.js", "3.14"): "the", "to be or not" or "http/2" find the
+same lessons on both databases. Ranked with ts_rank.
 
 The database matches, counts (the true total) and ranks; the page of hits is then labelled with its
 courses and highlighted here, in Python, so titles and snippets come out the same on both
@@ -29,7 +32,7 @@ from sqlalchemy.orm import Session
 from learnpath.models import Course, CourseLesson
 
 # Objects the migrations create outside the ORM metadata; autogenerate/`db check` ignore them.
-SEARCH_OBJECTS = ("lesson_fts", "ix_lesson_search")
+SEARCH_OBJECTS = ("lesson_fts", "ix_lesson_search", "search_vector")
 
 
 def is_search_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -43,12 +46,6 @@ MAX_QUERY_WORDS = 12
 SNIPPET_CHARS = 220  # about 35 words
 SNIPPET_CONTEXT = 40  # characters shown before the first match
 PG_CONFIG = "learnpath_english"
-# Punctuation becomes a space before PostgreSQL's parser sees the text, so it finds the words FTS5's
-# unicode61 tokenizer finds: no special tokens for "database/sql", "node.js", "3.14" or "multi-paxos".
-PG_VECTOR = " || ".join(
-    f"setweight(to_tsvector('{PG_CONFIG}', regexp_replace(coalesce({column}, ''), '[^[:alnum:]]+', ' ', 'g')), '{weight}')"
-    for column, weight in (("title", "A"), ("summary", "B"), ("body_text", "C"))
-)
 # A word as FTS5's unicode61 tokenizer sees one: letters and digits; '_' and punctuation separate.
 WORD_RE = re.compile(r"[^\W_]+")
 
@@ -206,16 +203,16 @@ def _postgres_page(session: Session, query: ParsedQuery, offset: int, limit: int
     near = query.near()
     params = {"q": query.tsquery(), "near": (near or query).tsquery(), "limit": limit, "offset": offset}
     rows = session.execute(sa.text(
-        f"SELECT id, slug, title, summary, body_text, ts_rank({PG_VECTOR}, q) AS score, "
-        f"({PG_VECTOR}) @@ nq AS near, count(*) OVER () AS total "
+        "SELECT id, slug, title, summary, body_text, ts_rank(search_vector, q) AS score, "
+        "search_vector @@ nq AS near, count(*) OVER () AS total "
         f"FROM lesson, to_tsquery('{PG_CONFIG}', :q) q, to_tsquery('{PG_CONFIG}', :near) nq "
-        f"WHERE NOT retired AND ({PG_VECTOR}) @@ q "
+        "WHERE NOT retired AND search_vector @@ q "
         "ORDER BY near DESC, score DESC, slug LIMIT :limit OFFSET :offset"
     ), params).all()
     if rows or offset == 0:
         return rows, rows[0].total if rows else 0
     total = session.scalar(sa.text(
-        f"SELECT count(*) FROM lesson WHERE NOT retired AND ({PG_VECTOR}) @@ to_tsquery('{PG_CONFIG}', :q)"
+        f"SELECT count(*) FROM lesson WHERE NOT retired AND search_vector @@ to_tsquery('{PG_CONFIG}', :q)"
     ), {"q": params["q"]})
     return rows, total
 
@@ -258,6 +255,7 @@ def _root(word: str) -> str:
 class _Matcher:
     def __init__(self, query: ParsedQuery):
         words = [_fold(w) for w in query.words]
+        self.words = words
         self.roots = {_root(w): i for i, w in enumerate(words)}
         self.prefix = (words[-1], len(words) - 1) if query.prefix_last and words else None
         self.term_count = len(set(self.roots.values()) | ({self.prefix[1]} if self.prefix else set()))
@@ -276,6 +274,11 @@ class _Matcher:
                 found = self.prefix[1]
             self._seen[token] = found
         return self._seen[token]
+
+    def as_typed(self, token: str, term: int) -> bool:
+        """The word as the learner typed it ("numbered"), not only a form of it ("numbers")."""
+        folded = _fold(token)
+        return folded == self.words[term] or bool(self.prefix and term == self.prefix[1] and folded.startswith(self.prefix[0]))
 
     def hits(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[re.Match, int]]:
         """The words of text[start:end] matching the query, with the query word each matches."""
@@ -321,13 +324,14 @@ def _snippet(summary: str, body_text: str, matcher: _Matcher) -> str:
     """The best stretch of one block (the summary or a line of the body: a heading, a paragraph, a
     list item), cut at spaces, with '…' where it cuts the block; the summary's start when no block
     holds a query word (a match in the title only)."""
-    best = None  # ((distinct words, block length up to 80 characters), block, offset of the first match)
+    best = None  # ((distinct words, words as typed, block length up to 80 characters), block, offset of the first match)
     for block in [summary, *body_text.split("\n")]:
         hits = matcher.hits(block)
         if not hits:
             continue
         distinct, first = _best_window(hits, matcher.term_count)
-        score = (distinct, min(len(block), 80))  # a bare heading loses to a sentence with the same words
+        as_typed = len({term for m, term in hits if matcher.as_typed(m.group(), term)})
+        score = (distinct, as_typed, min(len(block), 80))  # a bare heading loses to a sentence with the same words
         if best is None or score > best[0]:
             best = (score, block, first)
     _, block, first = best or (None, summary, 0)

@@ -252,3 +252,13 @@ def test_bad_page_numbers_are_a_clear_400(client, page):
     assert "&#39;page&#39; must be a whole number from 1 to 1000." in html_page.get_data(as_text=True)
     api = client.get("/api/v1/search", query_string={"q": "common", "page": page})
     assert api.status_code == 400 and "'page' must be a whole number" in api.get_json()["error"]["message"]
+
+
+def test_snippet_prefers_the_word_as_typed():
+    from learnpath.search import _Matcher, _snippet, parse_query
+
+    # Both lines match "numbered" once stemmed; the one with the word as typed is shown.
+    assert _snippet("Sequence numbers.", "Every byte is numbered.", _Matcher(parse_query("numbered"))) == \
+        "Every byte is <mark>numbered</mark>."
+    assert _snippet("Sequence numbers.", "Every byte is numbered.", _Matcher(parse_query("numbers"))) == \
+        "Sequence <mark>numbers</mark>."

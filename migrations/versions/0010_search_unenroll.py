@@ -29,7 +29,7 @@ def _vector(config: str) -> str:
             "setweight(to_tsvector('english', coalesce(summary, '')), 'B') || "
             "setweight(to_tsvector('english', coalesce(body_text, '')), 'C')"
         )
-    # As learnpath.search.PG_VECTOR: punctuation is a space, as for SQLite's unicode61 tokenizer.
+    # Punctuation is a space, as for SQLite's unicode61 tokenizer (see learnpath/search.py).
     return " || ".join(
         f"setweight(to_tsvector('{config}', regexp_replace(coalesce({column}, ''), '[^[:alnum:]]+', ' ', 'g')), "
         f"'{weight}')" for column, weight in (("title", "A"), ("summary", "B"), ("body_text", "C"))
@@ -51,7 +51,9 @@ def upgrade():
         op.execute(f"ALTER TEXT SEARCH CONFIGURATION {NEW_CONFIG} "
                    "ALTER MAPPING REPLACE english_stem WITH learnpath_english_stem")
         op.execute("DROP INDEX IF EXISTS ix_lesson_search")
-        op.execute(f"CREATE INDEX ix_lesson_search ON lesson USING gin (({_vector(NEW_CONFIG)}))")
+        # Stored, not an expression index: ranking reads it instead of re-parsing every matching lesson.
+        op.execute(f"ALTER TABLE lesson ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({_vector(NEW_CONFIG)}) STORED")
+        op.execute("CREATE INDEX ix_lesson_search ON lesson USING gin (search_vector)")
 
 
 def _rebuild_lesson_text():
@@ -70,6 +72,7 @@ def _rebuild_lesson_text():
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_lesson_search")
+        op.execute("ALTER TABLE lesson DROP COLUMN IF EXISTS search_vector")
         op.execute(f"CREATE INDEX ix_lesson_search ON lesson USING gin (({_vector(OLD_CONFIG)}))")
         op.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {NEW_CONFIG}")
         op.execute("DROP TEXT SEARCH DICTIONARY IF EXISTS learnpath_english_stem")
