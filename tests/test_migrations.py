@@ -86,5 +86,6 @@ def test_0010_rewrites_lesson_search_text_and_reindexes(make_app):
             "Raft\nRaft (Ongaro, 2014). Build: implement it."
         hit = search.search(db.session, "build implement").hits[0]
         assert "<mark>Build</mark>: <mark>implement</mark> it." in hit.snippet_html
+        db.session.remove()  # end the read transaction: PostgreSQL's DROP INDEX would wait for it
         downgrade(revision="0006")
         upgrade()
