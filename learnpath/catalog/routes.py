@@ -1,6 +1,6 @@
 from flask import abort, render_template, request
-from werkzeug.exceptions import BadRequest
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 
 from learnpath import search as search_engine
 from learnpath.catalog import bp, services
