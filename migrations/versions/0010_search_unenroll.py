@@ -1,7 +1,7 @@
 """search: block-aware lesson text, stop words kept on PostgreSQL; enrollment.unenrolled_at
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-06 21:30:00.000000
 
 """
@@ -13,7 +13,7 @@ import learnpath.models._types
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
