@@ -271,8 +271,8 @@ def test_too_many_requests_page_says_to_wait(make_app):
     with app.app_context():
         upgrade()
     client = app.test_client()
-    for _ in range(2):
-        response = client.post("/login", data={"email": "a@example.com", "password": "wrong password"})
+    for _ in range(2):  # sign-up forms are limited per client address (log-ins have their own throttle)
+        response = client.post("/signup", data={"email": "a@example.com", "password": "short", "name": "A"})
     page = _main(response)
     assert response.status_code == 429 and response.headers["Retry-After"] == "60"
     assert "Slow down: too many requests" in page and "Wait a minute, then try again." in page
