@@ -191,12 +191,9 @@ def _sqlite_page(session: Session, query: ParsedQuery, offset: int, limit: int):
         "FROM matched m JOIN lesson l ON l.id = m.id WHERE NOT l.retired "
         "ORDER BY near DESC, score DESC, l.slug LIMIT :limit OFFSET :offset"
     ), params).all()
-    if rows or offset == 0:
-        return rows, rows[0].total if rows else 0
-    total = session.scalar(sa.text(
+    return _with_total(rows, offset, lambda: session.scalar(sa.text(
         "SELECT count(*) FROM lesson_fts JOIN lesson l ON l.id = lesson_fts.rowid "
-        "WHERE lesson_fts MATCH :match AND NOT l.retired"), {"match": params["match"]})
-    return rows, total
+        "WHERE lesson_fts MATCH :match AND NOT l.retired"), {"match": params["match"]}))
 
 
 def _postgres_page(session: Session, query: ParsedQuery, offset: int, limit: int):
@@ -209,12 +206,17 @@ def _postgres_page(session: Session, query: ParsedQuery, offset: int, limit: int
         "WHERE NOT retired AND search_vector @@ q "
         "ORDER BY near DESC, score DESC, slug LIMIT :limit OFFSET :offset"
     ), params).all()
+    return _with_total(rows, offset, lambda: session.scalar(sa.text(
+        f"SELECT count(*) FROM lesson WHERE NOT retired AND search_vector @@ to_tsquery('{PG_CONFIG}', :q)"
+    ), {"q": params["q"]}))
+
+
+def _with_total(rows, offset: int, count_matches) -> tuple[list, int]:
+    """The page's rows and the number of all matches: read beside every row (count(*) OVER ()), or
+    counted apart when the page is past the last one and holds no row to read it from."""
     if rows or offset == 0:
         return rows, rows[0].total if rows else 0
-    total = session.scalar(sa.text(
-        f"SELECT count(*) FROM lesson WHERE NOT retired AND search_vector @@ to_tsquery('{PG_CONFIG}', :q)"
-    ), {"q": params["q"]})
-    return rows, total
+    return rows, count_matches()
 
 
 def _label_courses(session: Session, hits: list[Hit], lesson_ids: list[int]) -> None:
