@@ -315,7 +315,7 @@ def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = No
         .join(CourseLesson, CourseLesson.course_id == Course.id)
         .outerjoin(LessonProgress, sa.and_(LessonProgress.lesson_id == CourseLesson.lesson_id,
                                            LessonProgress.user_id == user.id))
-        .where(Enrollment.completed_at.is_(None), ~Course.retired)
+        .where(Enrollment.completed_at.is_(None), Enrollment.unenrolled_at.is_(None), ~Course.retired)
         .group_by(Course.id).order_by(sa.func.max(LessonProgress.updated_at).desc().nulls_last(), Course.id).limit(1)
     ).first()
     if course_row is not None:
