@@ -22,7 +22,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from learnpath.extensions import db, prepared
-from learnpath.models import Answer, Attempt, Lesson, Question, User
+from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
 from learnpath.quiz import grading, kinds
@@ -350,8 +350,6 @@ def _jsonable(value: Any) -> Any:
 
 
 def dataset_previews(questions: list[Question]) -> dict[str, str]:
-    from learnpath.models import Dataset
-
     names = {q.spec["dataset"] for q in questions if q.kind == "sql"}
     if not names:
         return {}

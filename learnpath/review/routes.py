@@ -48,9 +48,10 @@ def answer(card_id: int):
     try:
         response = quiz.parse_form(question, request.form)
     except quiz.AnswerError as exc:  # the card again, as filled in, with the problem: nothing recorded
+        tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
         return render_template(
             "review/card.html", card=card, question=quiz.present(question, card.id), lesson=question.lesson,
-            due=services.due_count(current_user.id, services.now_utc()), tally=session.get(SESSION_KEY, {"done": 0, "correct": 0}),
+            due=services.due_count(current_user.id, services.now_utc()), tally=tally,
             previews=quiz.dataset_previews([question]), values=request.form, runs={}, error=exc.problem,
         ), 400
     confidence = request.form.get("confidence") if request.form.get("confidence") in services.CONFIDENCE else None

@@ -183,10 +183,25 @@ def single_text(form: FormData, name: str, field: str) -> str | None:
     return values[0]
 
 
-def text_answer(value: Any, field: str, label: str, max_chars: int) -> str | None:
-    """A string answer of at most `max_chars`; blank -> None (unanswered)."""
-    if not isinstance(value, str):
-        raise AnswerError(field, f"{label} is a string")
-    if len(value) > max_chars:
-        raise AnswerError(field, f"the answer is longer than {max_chars:,} characters")
-    return value if value.strip() else None
+class TextKind(Kind):
+    """A typed answer in one text field (short text, a query): blank is unanswered."""
+
+    max_chars: ClassVar[int]
+    label: ClassVar[str]  # "a short text answer", in messages
+
+    def _text(self, value: Any, field: str) -> str | None:
+        if not isinstance(value, str):
+            raise AnswerError(field, f"{self.label} is a string")
+        if len(value) > self.max_chars:
+            raise AnswerError(field, f"the answer is longer than {self.max_chars:,} characters")
+        return value if value.strip() else None
+
+    def parse_api(self, spec, value, field, ids):
+        return None if value is None else self._text(value, field)
+
+    def parse_form(self, spec, form, name, ids):
+        value = single_text(form, name, name)
+        return None if value is None else self._text(value, name)
+
+    def form_values(self, spec, response, name, ids):
+        return {name: [response]}

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import re
 
-from learnpath.quiz.kinds.base import WRONG, Grade, Kind, single_text, text_answer
-
-MAX_CHARS = 500
+from learnpath.quiz.kinds.base import WRONG, Grade, TextKind
 
 
 def normalize_text(text: str) -> str:
@@ -13,9 +11,10 @@ def normalize_text(text: str) -> str:
     return re.sub(r"\s+", "", text).casefold()
 
 
-class ShortText(Kind):
+class ShortText(TextKind):
     name = "short_text"
     fields = frozenset({"accepted"})
+    max_chars, label = 500, "a short text answer"
     example = {"accepted": ["TCP", "Transmission Control Protocol"]}
 
     def read_spec(self, reader):
@@ -26,18 +25,6 @@ class ShortText(Kind):
             reader.problem("accepted", "'accepted' must be a non-empty list of answers")
             return {}
         return {"accepted": [str(a).strip() for a in accepted]}
-
-    def parse_api(self, spec, value, field, ids):
-        if value is None:
-            return None
-        return text_answer(value, field, "a short text answer", MAX_CHARS)
-
-    def parse_form(self, spec, form, name, ids):
-        value = single_text(form, name, name)
-        return None if value is None else text_answer(value, name, "a short text answer", MAX_CHARS)
-
-    def form_values(self, spec, response, name, ids):
-        return {name: [response]}
 
     def grade(self, spec, response, runner=None):
         if not isinstance(response, str) or not response.strip():

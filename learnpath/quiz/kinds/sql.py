@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from learnpath.quiz.kinds.base import WRONG, Grade, Kind, single_text, text_answer
+from learnpath.quiz.kinds.base import WRONG, Grade, TextKind
 from learnpath.sqllab.engine import MAX_SQL_CHARS, QueryResult, SqlError, compare
 
 VARIANTS = ("visible", "hidden")
@@ -23,9 +23,10 @@ class SqlRunner(Protocol):
     def reference(self, dataset: str, version: str, sql: str, variant: str) -> QueryResult: ...
 
 
-class Sql(Kind):
+class Sql(TextKind):
     name = "sql"
     fields = frozenset({"dataset", "reference", "ordered", "match_columns"})
+    max_chars, label = MAX_SQL_CHARS, "a SQL answer (a query)"
     runner = "sql"
     example = {"dataset": "shop", "reference": "SELECT name FROM customers WHERE city IS NOT NULL", "ordered": False}
 
@@ -37,18 +38,6 @@ class Sql(Kind):
 
     def present(self, spec, ids, rng):
         return {"dataset": spec["dataset"]}
-
-    def parse_api(self, spec, value, field, ids):
-        if value is None:
-            return None
-        return text_answer(value, field, "a SQL answer (a query)", MAX_SQL_CHARS)
-
-    def parse_form(self, spec, form, name, ids):
-        value = single_text(form, name, name)
-        return None if value is None else text_answer(value, name, "a SQL answer (a query)", MAX_SQL_CHARS)
-
-    def form_values(self, spec, response, name, ids):
-        return {name: [response]}
 
     def grade(self, spec, response, runner: SqlRunner | None = None):
         if not isinstance(response, str) or not response.strip():
