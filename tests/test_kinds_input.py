@@ -228,7 +228,7 @@ def test_scores_for_people():
 def test_form_values_of_a_draft_read_back(app):
     with app.app_context():
         questions = list(db.session.scalars(sa.select(Question).where(Question.kind != "sql")))
-        responses = {q.id: services.correct_response(q) for q in questions}
+        responses = {q.id: services.correct_response(q.kind, q.spec) for q in questions}
         values = services.form_values(questions, responses)
         assert isinstance(values, MultiDict)
         parsed, errors = services.parse_forms(questions, values)
