@@ -37,16 +37,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from learnpath import accounts, api, catalog, errors, models, pagecache, progress, quiz, review, security, sqllab  # noqa: F401
     from learnpath.content import cli as content_cli
     from learnpath.progress import cache as dashboard_cache
+    from learnpath.quiz import routes as quiz_routes
+    from learnpath.quiz.grading import register_runner
 
     security.init_app(app)
     errors.init_app(app)
-    sqllab.init_app(app)
+    register_runner(app, "sql", sqllab.init_app(app))  # the SQL kind grades with this app's datasets
     pagecache.init_app(app)
     dashboard_cache.init_app(app)
     accounts.init_app(app)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(accounts.bp)
-    app.register_blueprint(quiz.bp)
+    app.register_blueprint(quiz_routes.bp)
     app.register_blueprint(progress.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(api.bp)

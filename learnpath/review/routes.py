@@ -3,6 +3,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from learnpath.extensions import db
 from learnpath.pagecache import cached_page
@@ -29,7 +30,7 @@ def index():
     return render_template(
         "review/card.html", card=card, question=quiz.present(question, card.id), lesson=question.lesson,
         due=services.due_count(current_user.id, now), tally=tally,
-        previews=quiz.dataset_previews([question]), draft={}, runs={},
+        previews=quiz.dataset_previews([question]), values=MultiDict(), runs={},
     )
 
 
@@ -38,7 +39,15 @@ def index():
 def answer(card_id: int):
     card = services.own_card(current_user.id, card_id) or abort(404)
     question = card.question
-    response = quiz.parse_form(question, request.form)
+    try:
+        response = quiz.parse_form(question, request.form)
+    except quiz.AnswerError as exc:  # the card again, as filled in, with the problem: nothing recorded
+        tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
+        return render_template(
+            "review/card.html", card=card, question=quiz.present(question, card.id), lesson=question.lesson,
+            due=services.due_count(current_user.id, services.now_utc()), tally=tally,
+            previews=quiz.dataset_previews([question]), values=request.form, runs={}, error=exc.problem,
+        ), 400
     confidence = request.form.get("confidence") if request.form.get("confidence") in services.CONFIDENCE else None
     seen = request.form.get("seen", "")
     seen_reviews = int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 10 else card.reviews
