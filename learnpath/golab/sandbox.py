@@ -76,7 +76,8 @@ _available: str | None = None  # "" = ok, otherwise the reason
 
 
 def _cgroup_parent(controller: str) -> Path:
-    """Runs nest under this process's own cgroup, so the host's limits on us still bound them."""
+    """Runs nest right under this process's own cgroup (no shared folder left behind), so the host's limits on
+    us still bound them."""
     own = "/"
     try:
         for line in Path("/proc/self/cgroup").read_text().splitlines():
@@ -87,7 +88,7 @@ def _cgroup_parent(controller: str) -> Path:
         pass
     base = CGROUP_MOUNT / controller
     candidate = base / own.lstrip("/")
-    return (candidate if candidate.is_dir() else base) / "learnpath-go"
+    return candidate if candidate.is_dir() else base
 
 
 def check_available() -> None:
@@ -128,6 +129,7 @@ def _probe() -> str:
 # --- one run ------------------------------------------------------------------------------------
 
 _run_ids = itertools.count()
+CGROUP_PREFIX = "learnpath-go-run-"
 
 # Runs as root inside the private mount namespace; arguments come positionally, never interpolated.
 _STAGE2 = r"""
@@ -206,7 +208,7 @@ class _Cgroups:
         try:
             for controller in CONTROLLERS:
                 path = _cgroup_parent(controller) / name
-                path.mkdir(parents=True)
+                path.mkdir()
                 self.paths[controller] = path
             memory = self.paths["memory"]
             (memory / "memory.limit_in_bytes").write_text(str(limits.memory_bytes))
@@ -320,7 +322,7 @@ def run(files: dict[str, bytes | str], script: str, limits: Limits = Limits(), *
         (staging / "run.sh").write_text(script)
         mnt = staging / "mnt"
         mnt.mkdir()
-        cgroups = _Cgroups(f"run-{os.getpid()}-{next(_run_ids)}-{os.urandom(3).hex()}", limits)
+        cgroups = _Cgroups(f"{CGROUP_PREFIX}{os.getpid()}-{next(_run_ids)}-{os.urandom(3).hex()}", limits)
         env = sandbox_env(race=race)
         argv = [
             "prlimit", f"--fsize={limits.file_bytes}", "--core=0", f"--cpu={int(limits.cpu_seconds) + 1}", "--",
@@ -426,17 +428,15 @@ def _warm_files() -> dict[str, str]:
 
 GO_MOD = "module exercise\n\ngo 1.27\n"
 
+# The same go commands as the runner's (runner._script), so that vet facts and test deps are cached too.
 _WARM_SCRIPT = r"""
 set -e
 export CGO_ENABLED=0
 go build std
-go vet .
-go test -count=1 -vet=off -json . >/dev/null
-go test -count=1 -vet=off -run XXX . >/dev/null
+go test -json -count=1 -vet=all . >/dev/null
 export CGO_ENABLED=1
 go build -race std
-go vet .
-go test -race -count=1 -vet=off -json . >/dev/null
+go test -json -count=1 -vet=all -race . >/dev/null
 echo warm-ok
 """
 
