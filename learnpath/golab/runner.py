@@ -158,11 +158,12 @@ def refuse_reason(code: str) -> str | None:
 
 def _script(*, race: bool, wall_seconds: float, nonce: str) -> str:
     """One `go test -vet=all`: vet (every analyzer) and the build run in one go command, which with the warm
-    cache is about a second faster than a separate `go vet`. Go's own -timeout is the wall limit minus a
+    cache is about a second faster than a separate `go vet`; -ldflags=-w skips DWARF (stack traces and race
+    reports use the symbol table, kept), ~20% less CPU per run. Go's own -timeout is the wall limit minus a
     margin for the build, so that a hung test is usually named by Go's "test timed out" panic first."""
     flags = "-race " if race else ""
     return (
-        f"go test -json -count=1 -vet=all {flags}-timeout {max(1, int(wall_seconds) - 3)}s . 2>&1\n"
+        f"go test -json -count=1 -vet=all -ldflags=-w {flags}-timeout {max(1, int(wall_seconds) - 3)}s . 2>&1\n"
         f'echo "@@golab-test $? {nonce}"\n'
     )
 

@@ -433,10 +433,10 @@ _WARM_SCRIPT = r"""
 set -e
 export CGO_ENABLED=0
 go build std
-go test -json -count=1 -vet=all . >/dev/null
+go test -json -count=1 -vet=all -ldflags=-w . >/dev/null
 export CGO_ENABLED=1
 go build -race std
-go test -json -count=1 -vet=all -race . >/dev/null
+go test -json -count=1 -vet=all -ldflags=-w -race . >/dev/null
 echo warm-ok
 """
 
