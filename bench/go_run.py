@@ -39,6 +39,7 @@ def percentile(values: list[float], q: float) -> float:
 def measure(queue: jobs.InProcessQueue, exercise: runner.Exercise, code: str, *, hidden: bool, learners: int,
             rounds: int) -> dict:
     latencies: list[float] = []
+    cpu: list[float] = []
     statuses: dict[str, int] = {}
     lock = threading.Lock()
 
@@ -49,6 +50,7 @@ def measure(queue: jobs.InProcessQueue, exercise: runner.Exercise, code: str, *,
             elapsed = time.monotonic() - started
             with lock:
                 latencies.append(elapsed)
+                cpu.append((result or {}).get("cpu_seconds", 0.0))
                 status = (result or {}).get("status", "no result")
                 statuses[status] = statuses.get(status, 0) + 1
 
@@ -60,7 +62,7 @@ def measure(queue: jobs.InProcessQueue, exercise: runner.Exercise, code: str, *,
         thread.join()
     wall = time.monotonic() - started
     return {"n": len(latencies), "p50": statistics.median(latencies), "p95": percentile(latencies, 0.95),
-            "max": max(latencies), "throughput": len(latencies) / wall, "statuses": statuses}
+            "max": max(latencies), "cpu": statistics.median(cpu), "throughput": len(latencies) / wall, "statuses": statuses}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,8 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="concurrent builds (default: cores)")
     args = parser.parse_args(argv)
     try:
-        sandbox.check_available()
-        sandbox.warm_cache(log=print)
+        sandbox.prepare(log=print)
     except sandbox.SandboxUnavailable as exc:
         print(f"Go sandbox unavailable: {exc}", file=sys.stderr)
         return 2
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                     row = measure(queue, exercise, code, hidden=hidden, learners=learners, rounds=rounds)
                     rows.append((label, action, learners, row))
                     print(f"{label:15} {action:6} {learners} learner(s): n={row['n']:3} p50={row['p50']:.2f}s "
-                          f"p95={row['p95']:.2f}s max={row['max']:.2f}s {row['throughput']:.2f} runs/s {row['statuses']}",
+                          f"p95={row['p95']:.2f}s max={row['max']:.2f}s cpu={row['cpu']:.2f}s {row['throughput']:.2f} runs/s {row['statuses']}",
                           flush=True)
     finally:
         queue.close()
@@ -113,15 +114,17 @@ def render(rows, workers, load_before, load_after, seconds, quick) -> str:
         f"Linux {platform.release()}. Load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f} "
         "(the machine is shared: other processes compete for the same cores). Latency = enqueue to result: queue wait, "
         "sandbox set-up (cgroups, tmpfs, overlay on the warm cache, bwrap), `go vet`, `go test -json`, teardown. "
-        "Exercises: tests/fixtures/go/ (*sum*: 2 visible + 2 hidden tests; *counter*: `race: true`).",
+        "Exercises: tests/fixtures/go/ (*sum*: 2 visible + 2 hidden tests; *counter*: `race: true`). "
+        "*CPU per run* is the run's cgroup CPU time (build, vet, tests): the load-independent cost of a run, "
+        "so 2 cores serve about 2 / that many runs per second.",
         "",
-        "| exercise | action | learners at once | runs | p50 (s) | p95 (s) | max (s) | runs/s | statuses |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| exercise | action | learners at once | runs | p50 (s) | p95 (s) | max (s) | CPU per run, p50 (s) | runs/s | statuses |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for label, action, learners, row in rows:
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(row["statuses"].items()))
         lines.append(f"| {label} | {action} | {learners} | {row['n']} | {row['p50']:.2f} | {row['p95']:.2f} | "
-                     f"{row['max']:.2f} | {row['throughput']:.2f} | {statuses} |")
+                     f"{row['max']:.2f} | {row['cpu']:.2f} | {row['throughput']:.2f} | {statuses} |")
     lines += ["", SECTION_END]
     return "\n".join(lines)
 

@@ -13,23 +13,13 @@ import pytest
 
 from learnpath.golab import jobs, runner, sandbox
 from learnpath.golab.runner import Exercise
+from tests.golab_support import go_sandbox  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "go"
 SUM = FIXTURES / "sum"
 COUNTER = FIXTURES / "counter"
 sys.path.insert(0, str(ROOT / "tools"))
-
-
-@pytest.fixture(scope="module")
-def go_sandbox():
-    try:
-        sandbox.check_available()
-        sandbox.warm_cache()
-    except sandbox.SandboxUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"the Go sandbox must work in CI: {exc}")
-        pytest.skip(str(exc))
 
 
 def _code(path: Path) -> str:

@@ -15,6 +15,7 @@ import pytest
 from learnpath.golab import runner, sandbox
 from learnpath.golab.runner import Exercise, RunResult
 from learnpath.golab.sandbox import Limits
+from tests.golab_support import go_sandbox  # noqa: F401 - a fixture
 
 ATTACK_TEST = textwrap.dedent("""\
     package exercise
@@ -28,18 +29,6 @@ ATTACK_TEST = textwrap.dedent("""\
 
 LIMITS = Limits(wall_seconds=30, cpu_seconds=30, memory_bytes=768 << 20, pids=128, disk_bytes=128 << 20,
                 file_bytes=32 << 20, output_bytes=1 << 20)
-
-
-@pytest.fixture(scope="session")
-def go_sandbox():
-    try:
-        sandbox.check_available()
-        sandbox.warm_cache()
-    except sandbox.SandboxUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"the Go sandbox must work in CI: {exc}")
-        pytest.skip(str(exc))
-    return sandbox
 
 
 @pytest.fixture

@@ -102,7 +102,8 @@ def test_difficulty_mix(pack):
     assert 0.2 <= levels[1] / total <= 0.4 and 0.4 <= levels[2] / total <= 0.6 and 0.12 <= levels[3] / total <= 0.3
 
 
-def _runnable_blocks(pack, language: str) -> list[tuple[str, int, str]]:
+def _runnable_blocks_with_output(pack, language: str) -> list[tuple[str, int, str, str | None]]:
+    """Every ```<language> runnable block, with the ```output block right after it if any (blank lines between)."""
     blocks = []
     for slug, lesson in sorted(pack.lessons.items()):
         lines = lesson.body.split("\n")
@@ -111,45 +112,34 @@ def _runnable_blocks(pack, language: str) -> list[tuple[str, int, str]]:
             stripped = lines[i].strip()
             if stripped.startswith("```") and stripped[3:].split() == [language, "runnable"]:
                 start = i
-                i += 1
-                body = []
-                while i < len(lines) and lines[i].strip() != "```":
-                    body.append(lines[i])
-                    i += 1
-                blocks.append((slug, start, "\n".join(body) + "\n"))
-            i += 1
-    return blocks
-
-
-def _go_blocks(pack) -> list[tuple[str, int, str, str | None]]:
-    """Every ```go runnable block with the ```output block that follows it, if any (blank lines between allowed)."""
-    blocks = []
-    for slug, lesson in sorted(pack.lessons.items()):
-        lines = lesson.body.split("\n")
-        i = 0
-        while i < len(lines):
-            if lines[i].strip().startswith("```") and lines[i].strip()[3:].split() == ["go", "runnable"]:
-                start = i
-                i += 1
-                body = []
-                while i < len(lines) and lines[i].strip() != "```":
-                    body.append(lines[i])
-                    i += 1
+                body, i = _fenced_body(lines, i + 1)
                 j = i + 1
                 while j < len(lines) and not lines[j].strip():
                     j += 1
                 expected = None
                 if j < len(lines) and lines[j].strip() == "```output":
-                    out = []
-                    j += 1
-                    while j < len(lines) and lines[j].strip() != "```":
-                        out.append(lines[j])
-                        j += 1
-                    expected = "\n".join(out) + "\n"
-                    i = j
+                    printed, i = _fenced_body(lines, j + 1)
+                    expected = "\n".join(printed) + "\n"
                 blocks.append((slug, start, "\n".join(body) + "\n", expected))
             i += 1
     return blocks
+
+
+def _fenced_body(lines: list[str], i: int) -> tuple[list[str], int]:
+    """The lines from i up to the closing ``` fence, and the fence's index."""
+    body = []
+    while i < len(lines) and lines[i].strip() != "```":
+        body.append(lines[i])
+        i += 1
+    return body, i
+
+
+def _runnable_blocks(pack, language: str) -> list[tuple[str, int, str]]:
+    return [(slug, line, code) for slug, line, code, _ in _runnable_blocks_with_output(pack, language)]
+
+
+def _go_blocks(pack) -> list[tuple[str, int, str, str | None]]:
+    return _runnable_blocks_with_output(pack, "go")
 
 
 def _run_example(binary: Path) -> tuple[int | str, str]:

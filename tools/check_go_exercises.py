@@ -113,8 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args(argv)
     try:
-        sandbox.check_available()
-        sandbox.warm_cache(log=print)
+        sandbox.prepare(log=print)
     except sandbox.SandboxUnavailable as exc:
         print(f"Go sandbox unavailable: {exc}", file=sys.stderr)
         return 2

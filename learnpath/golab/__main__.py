@@ -13,8 +13,8 @@ def main(argv: list[str]) -> int:
         return 2
     started = time.monotonic()
     try:
-        sandbox.check_available()
-        path = sandbox.warm_cache(log=print)
+        sandbox.prepare(log=print)
+        path = sandbox.warm_cache()
     except sandbox.SandboxUnavailable as exc:
         print(f"Go sandbox unavailable: {exc}", file=sys.stderr)
         return 1

@@ -81,6 +81,7 @@ class RunResult:
     hidden_passed: int = 0
     hidden_total: int = 0
     wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0   # the whole run's CPU (cgroup): build, vet and tests
 
     @property
     def points(self) -> float:
@@ -200,7 +201,7 @@ def interpret(result: sandbox.SandboxResult, *, nonce: str, visible_names: set[s
     limit_message = _LIMIT_MESSAGES[limit_reason].format(
         wall=limits.wall_seconds, cpu=limits.cpu_seconds, memory=limits.memory_bytes >> 20, pids=limits.pids,
         output=limits.output_bytes >> 10) if limit_reason else ""
-    base = dict(wall_seconds=result.wall_seconds, hidden_total=len(hidden_names))
+    base = dict(wall_seconds=result.wall_seconds, cpu_seconds=result.cpu_seconds, hidden_total=len(hidden_names))
     build_output, build_failed, started = _build_events(test_text)
 
     if build_failed or (test_rc not in (0, None) and not started and not limit_reason):
@@ -410,4 +411,18 @@ def _clean(text: str, *, hidden: bool) -> str:
         line = _TESTING_PREFIX_RE.sub(r"\1", line)
         out.append(line.replace("/work/", "").replace("/go/src/", "$GOROOT/src/"))
         i += 1
+    out = _mark_frameless_race_headers(out)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)) + ("\n" if text.endswith("\n") else "")
+
+
+_RACE_HEADER_RE = re.compile(r"^(Read|Write|Previous (read|write)|Atomic \w+|Goroutine \d+ \(\w+\) created)\b.*:$")
+
+
+def _mark_frameless_race_headers(lines: list[str]) -> list[str]:
+    """A race access or goroutine whose every frame was outside solution.go: say where it happened."""
+    out = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        if _RACE_HEADER_RE.match(line) and not (i + 1 < len(lines) and lines[i + 1].startswith("  ")):
+            out.append("  (in the tests' code)")
+    return out

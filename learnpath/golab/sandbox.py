@@ -73,6 +73,8 @@ class SandboxResult:
 
 _available_lock = threading.Lock()
 _available: str | None = None  # "" = ok, otherwise the reason
+_available_at = 0.0
+_RETRY_FAILED_PROBE_SECONDS = 60
 
 
 def _cgroup_parent(controller: str) -> Path:
@@ -93,10 +95,11 @@ def _cgroup_parent(controller: str) -> Path:
 
 def check_available() -> None:
     """Raise SandboxUnavailable with the reason unless every piece of the sandbox works here."""
-    global _available
+    global _available, _available_at
     with _available_lock:
-        if _available is None:
-            _available = _probe()
+        stale = _available and time.monotonic() - _available_at > _RETRY_FAILED_PROBE_SECONDS
+        if _available is None or stale:  # a failed probe is retried now and then (e.g. bwrap installed since)
+            _available, _available_at = _probe(), time.monotonic()
     if _available:
         raise SandboxUnavailable(_available)
 
@@ -242,25 +245,22 @@ class _Cgroups:
         except (OSError, KeyError, ValueError):
             return 0
 
-    def oom_killed(self) -> bool:
+    def _counter(self, controller: str, file: str, key: str) -> int:
+        """One "key value" line of a cgroup file (memory.oom_control, pids.events); 0 if absent."""
         try:
-            for line in (self.paths["memory"] / "memory.oom_control").read_text().splitlines():
-                key, _, value = line.partition(" ")
-                if key == "oom_kill" and int(value) > 0:
-                    return True
+            for line in (self.paths[controller] / file).read_text().splitlines():
+                name, _, value = line.partition(" ")
+                if name == key:
+                    return int(value)
         except (OSError, KeyError, ValueError):
             pass
-        return False
+        return 0
+
+    def oom_killed(self) -> bool:
+        return self._counter("memory", "memory.oom_control", "oom_kill") > 0
 
     def pids_limit_hit(self) -> bool:
-        try:
-            for line in (self.paths["pids"] / "pids.events").read_text().splitlines():
-                key, _, value = line.partition(" ")
-                if key == "max" and int(value) > 0:
-                    return True
-        except (OSError, KeyError, ValueError):
-            pass
-        return False
+        return self._counter("pids", "pids.events", "max") > 0
 
     def kill_all(self, deadline_seconds: float = 5.0) -> None:
         """SIGKILL every task until none is left (the pid namespace's init among them takes the rest)."""
@@ -477,6 +477,12 @@ def warm_cache(*, log=None) -> Path:
         preparing.rename(final)
         (final / "READY").write_text(toolchain.version() + "\n")
         return final
+
+
+def prepare(log=None) -> None:
+    """Check the sandbox and make sure the warm cache exists; SandboxUnavailable says why not."""
+    check_available()
+    warm_cache(log=log)
 
 
 def default_limits(**overrides) -> Limits:
