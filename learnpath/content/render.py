@@ -18,6 +18,8 @@ from learnpath.content.pack import LESSON_LINK_RE
 WORDS_PER_MINUTE = 230
 RUNNABLE_FENCE_RE = re.compile(r"^(\s*(?:`{3,}|~{3,})\s*[\w+#.-]+)\s+runnable\s*$", re.MULTILINE)
 FENCED_BLOCK_RE = re.compile(r"^(`{3,}|~{3,}).*?^\1\s*$", re.MULTILINE | re.DOTALL)
+# A ```output block shows what the runnable example before it prints (the lesson checks compare the two).
+OUTPUT_FENCE_RE = re.compile(r"^(`{3,}|~{3,})[ \t]*output[ \t]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2", "h3", "h4",
@@ -127,8 +129,20 @@ def _markdown(kind: str) -> markdown.Markdown:
     return md.reset()
 
 
+def _output_block(match: re.Match) -> str:
+    """Printed output: escaped text under an "Output" label, never highlighted (raw HTML, then sanitized)."""
+    printed = html.escape(match.group(2).rstrip("\n"), quote=False)
+    return (f'\n<div class="output-block"><div class="output-label">Output</div>'
+            f'<pre class="output"><code>{printed}</code></pre></div>\n')
+
+
+def _preprocess(source: str) -> str:
+    source = OUTPUT_FENCE_RE.sub(_output_block, _resolve_lesson_links(source))
+    return RUNNABLE_FENCE_RE.sub(r"\1", source)
+
+
 def render_markdown(source: str) -> Rendered:
-    source = RUNNABLE_FENCE_RE.sub(r"\1", _resolve_lesson_links(source))
+    source = _preprocess(source)
     md = _markdown("lesson")
     body = sanitize(md.convert(source))
     text = plain_text(body)
@@ -174,4 +188,4 @@ def render_fragment(source: str) -> str:
     """Block Markdown for prompts and explanations (may hold code), without a TOC."""
     if not _NEEDS_MARKDOWN_RE.search(source) and "\n" not in source.strip():
         return f"<p>{_simple_inline(source.strip())}</p>"
-    return sanitize(_markdown("fragment").convert(RUNNABLE_FENCE_RE.sub(r"\1", _resolve_lesson_links(source))))
+    return sanitize(_markdown("fragment").convert(_preprocess(source)))
