@@ -8,7 +8,8 @@ from learnpath.catalog import services as catalog
 from learnpath.extensions import db, limiter
 from learnpath.models import Attempt
 from learnpath.progress import services as progress
-from learnpath.quiz import bp, services
+from learnpath.models._types import utcnow
+from learnpath.quiz import bp, pools, review_policy, services
 
 
 def _own_attempt(attempt_id: int) -> Attempt:
@@ -26,6 +27,11 @@ def _render_take(lesson, questions, *, attempt, seed, responses, course, runs=No
     return render_template("quiz/take.html", lesson=lesson, attempt=attempt, course=course, draft=draft, seed=seed,
                            questions=[services.present(q, seed) for q in questions], runs=runs or {},
                            previews=services.dataset_previews(questions))
+
+
+def _visitor_questions(lesson, seed: int) -> list:
+    """A visitor's draw: from the seed alone (no history), so the form's seed gives the same questions back."""
+    return pools.draw_for(None, services.active_questions(lesson), lesson.draw, seed)
 
 
 def learner_key() -> str:
@@ -55,8 +61,8 @@ def quiz(slug: str):
     lesson = catalog.get_lesson(slug) or abort(404)
     course = request.args.get("course")
     if not current_user.is_authenticated:
-        return _render_take(lesson, services.active_questions(lesson), attempt=None, seed=secrets.randbelow(2**31),
-                            responses={}, course=course)
+        seed = secrets.randbelow(2**31)
+        return _render_take(lesson, _visitor_questions(lesson, seed), attempt=None, seed=seed, responses={}, course=course)
     open_attempt = services.open_attempt(current_user.id, lesson)
     if open_attempt:
         return redirect(url_for("quiz.attempt", attempt_id=open_attempt.id, course=course))
@@ -86,7 +92,8 @@ def attempt(attempt_id: int):
     lesson = attempt.lesson
     course = request.args.get("course")
     if attempt.status == "submitted":
-        return render_template("quiz/result.html", lesson=lesson, attempt=attempt,
+        show = review_policy.for_learner(current_user.id, lesson.id, attempt.submitted_at, utcnow())
+        return render_template("quiz/result.html", lesson=lesson, attempt=attempt, show=show,
                                result=services.stored_result(attempt), course=course, describe=services.describe,
                                describe_correct=services.describe_correct)
     questions = services.attempt_questions(attempt)
@@ -127,18 +134,20 @@ def answer(attempt_id: int):
 @bp.post("/lessons/<slug>/quiz/try")
 @limiter.limit("30 per minute")
 def try_quiz(slug: str):
-    """A visitor's quiz: graded, shown, not saved."""
+    """A visitor's quiz: graded, shown without the right answers, not saved."""
     lesson = catalog.get_lesson(slug) or abort(404)
-    questions = services.active_questions(lesson)
+    raw_seed = request.form.get("seed", "")
+    seed = int(raw_seed) if raw_seed.isdigit() and len(raw_seed) < 12 else 0
+    questions = _visitor_questions(lesson, seed)
     responses = _form_responses(questions)
     runs = _run_requested(questions, responses)
     if runs is not None:
-        seed = request.form.get("seed", "")
-        return _render_take(lesson, questions, attempt=None, seed=int(seed) if seed.isdigit() else 0,
+        return _render_take(lesson, questions, attempt=None, seed=seed,
                             responses=responses, course=request.form.get("course") or None, runs=runs)
     if services.runs_sql(questions) and (refusal := services.take_sql_run(learner_key())):
         abort(429)
     result = services.grade_responses(questions, responses, {}, progress.pass_mark(lesson.id))
     return render_template("quiz/result.html", lesson=lesson, attempt=None, result=result,
+                           show=review_policy.for_visitor(lesson.id),
                            course=request.form.get("course") or None, describe=services.describe,
                            describe_correct=services.describe_correct)
