@@ -12,10 +12,10 @@ from flask_migrate import upgrade
 from learnpath.content.importer import import_pack
 from learnpath.content.pack import PackError, load_pack
 from learnpath.extensions import db
-from learnpath.models import Attempt, Enrollment, Lesson, Question, ReviewCard
+from learnpath.models import Attempt, Enrollment, Question, ReviewCard
 from learnpath.quiz import pools, services
 from tests.conftest import api_token
-from tests.test_quiz import _answers, _start
+from tests.test_quiz import _answers, _start, complete_net_basics
 
 POOLS_PACK = Path(__file__).parent / "fixtures" / "pools_pack"
 AGAIN = 1  # fsrs.Rating.Again
@@ -262,19 +262,8 @@ def test_a_blank_answer_becomes_a_review_card_rated_again(app, client, auth):
 
 # ---- certificates -------------------------------------------------------------------------------
 
-def _certificate(app, client, auth) -> str:
-    auth.signup()
-    client.post("/courses/net-basics/enroll")
-    for slug in ("packets", "tcp"):
-        client.post(f"/lessons/{slug}/read")
-        attempt_id = _start(client, slug)
-        client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id), "action": "submit"})
-    with app.app_context():
-        return db.session.scalar(sa.select(Enrollment.certificate_code))
-
-
 def test_certificate_verification_page_api_and_revocation(app, client, auth, runner):
-    code = _certificate(app, client, auth)
+    code = complete_net_basics(app, client, auth)
     auth.logout()
     page = client.get(f"/certificates/{code}").get_data(as_text=True)
     assert all(s in page for s in ("Ada", "Net Basics", "100%", "Valid", code, "css/print.css"))
@@ -298,7 +287,7 @@ def test_certificate_verification_page_api_and_revocation(app, client, auth, run
 
 
 def test_existing_certificates_stay_valid_after_the_migration(app, client, auth):
-    code = _certificate(app, client, auth)
+    code = complete_net_basics(app, client, auth)
     with app.app_context():
         assert db.session.scalar(sa.select(Enrollment.certificate_revoked_at)) is None
     assert client.get(f"/api/v1/certificates/{code}").get_json()["status"] == "valid"
