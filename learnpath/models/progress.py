@@ -34,6 +34,9 @@ class Enrollment(db.Model):
     certificate_percent: so.Mapped[float | None]
     # A revoked certificate still resolves (its verification page says "revoked"); it is never deleted.
     certificate_revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Set when the learner leaves the course; the row stays (certificate, completion) and enrolling
+    # again clears it. Lists of "my courses" read active enrollments only.
+    unenrolled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     course = so.relationship("Course")
     user = so.relationship("User")

@@ -1,7 +1,7 @@
 """question pools (lesson.draw), per-course review policy, revocable certificates
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-06 22:40:00.000000
 
 """
@@ -13,7 +13,7 @@ from learnpath.models._types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
