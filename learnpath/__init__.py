@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from learnpath import accounts, api, catalog, errors, models, pagecache, progress, quiz, review, security, sqllab  # noqa: F401
     from learnpath.content import cli as content_cli
-    from learnpath.progress import cache as dashboard_cache
+    from learnpath.progress import cache as dashboard_cache, cli as certificates_cli
     from learnpath.quiz import routes as quiz_routes
     from learnpath.quiz.grading import register_runner
 
@@ -53,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(review.bp)
     app.register_blueprint(api.bp)
     content_cli.init_app(app)
+    certificates_cli.init_app(app)
     return app
 
 

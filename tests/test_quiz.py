@@ -175,13 +175,20 @@ def test_quiz_needs_login_to_start_and_login_redirect_is_safe(client, auth):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_course_completion_issues_certificate(app, client, auth):
+def complete_net_basics(app, client, auth) -> str:
+    """Sign up as Ada, enroll in net-basics and pass every lesson; the certificate's code."""
     auth.signup()
     client.post("/courses/net-basics/enroll")
     for slug in ("packets", "tcp"):
         client.post(f"/lessons/{slug}/read")
         attempt_id = _start(client, slug)
         client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id), "action": "submit"})
+    with app.app_context():
+        return db.session.scalar(sa.select(Enrollment.certificate_code))
+
+
+def test_course_completion_issues_certificate(app, client, auth):
+    complete_net_basics(app, client, auth)
     with app.app_context():
         enrollment = db.session.scalar(sa.select(Enrollment))
         assert enrollment.completed_at and len(enrollment.certificate_code) >= 32

@@ -13,7 +13,8 @@ from learnpath.errors import error_response
 from learnpath.extensions import db
 from learnpath.models import Attempt, Question
 from learnpath.progress import services as progress
-from learnpath.quiz import services as quiz
+from learnpath.models._types import utcnow
+from learnpath.quiz import review_policy, services as quiz
 from learnpath.sqllab.engine import SqlError
 
 bp = area("attempts")
@@ -43,8 +44,12 @@ def attempt_payload(attempt: Attempt) -> dict[str, Any]:
     }
     if attempt.status == "submitted":
         payload["submitted_at"] = attempt.submitted_at.isoformat()
-        payload["result"] = quiz.result_payload(quiz.stored_result(attempt))
+        payload["result"] = quiz.result_payload(quiz.stored_result(attempt), result_visibility(attempt))
     return payload
+
+
+def result_visibility(attempt: Attempt) -> review_policy.Visibility:
+    return review_policy.for_learner(attempt.user_id, attempt.lesson_id, attempt.submitted_at, utcnow())
 
 
 def own_attempt_or_404(attempt_id: int) -> Attempt:
@@ -79,7 +84,7 @@ def get_attempt(attempt_id: int):
 def submit(attempt_id: int):
     attempt = own_attempt_or_404(attempt_id)
     if attempt.status == "submitted":
-        return jsonify(quiz.result_payload(quiz.stored_result(attempt))), 409
+        return jsonify(quiz.result_payload(quiz.stored_result(attempt), result_visibility(attempt))), 409
     body = json_body()
     answers = body.get("answers")
     if not isinstance(answers, dict):
@@ -102,7 +107,7 @@ def submit(attempt_id: int):
     if quiz.runs_sql(asked) and (refusal := quiz.take_sql_run(learner_key())):
         return too_many(quiz.SQL_RUNS_REFUSED, refusal.retry_after)
     result, first = quiz.submit(attempt, responses, confidences, asked)
-    return jsonify(quiz.result_payload(result)), 200 if first else 409
+    return jsonify(quiz.result_payload(result, result_visibility(attempt))), 200 if first else 409
 
 
 def learner_key() -> str:

@@ -1,4 +1,4 @@
-"""Read-only catalog: courses, lessons, search."""
+"""Read-only catalog: courses, lessons, search, certificate verification."""
 from __future__ import annotations
 
 from flask import jsonify, request, url_for
@@ -7,6 +7,7 @@ from learnpath import search as search_engine
 from learnpath.api.base import BadRequest, area
 from learnpath.catalog import services as catalog
 from learnpath.extensions import db
+from learnpath.progress import services as progress
 
 bp = area("catalog")
 
@@ -49,7 +50,8 @@ def lesson(slug: str):
     return jsonify(
         slug=lesson.slug, title=lesson.title, summary=lesson.summary, read_minutes=lesson.read_minutes,
         topics=[t.slug for t in lesson.topics], body_html=lesson.body_html, toc_html=lesson.toc_html,
-        question_count=lesson.question_count, courses=[c.slug for c in catalog.lesson_courses(lesson)],
+        question_count=lesson.question_count, pool_size=lesson.question_count,
+        draw=min(lesson.draw or lesson.question_count, lesson.question_count), courses=[c.slug for c in catalog.lesson_courses(lesson)],
     )
 
 
@@ -68,3 +70,18 @@ def search():
          "url": url_for("catalog.lesson", slug=h.slug), "rank": round(h.rank, 6),
          "courses": [{"slug": c.slug, "title": c.title} for c in h.courses]} for h in found.hits
     ])
+
+
+@bp.get("/certificates/<code>")
+def certificate(code: str):
+    """Verify a certificate by its verification id: public, like the page it prints from."""
+    found = progress.find_certificate(code)
+    if found is None:
+        raise BadRequest(f"No certificate {code[:64]!r}.", 404)
+    return jsonify(
+        verification_id=found.verification_id, status=found.status, learner=found.learner,
+        course={"slug": found.course_slug, "title": found.course_title},
+        completed_at=found.completed_at.isoformat(), percent=found.percent,
+        revoked_at=found.revoked_at.isoformat() if found.revoked_at else None,
+        url=url_for("progress.certificate", code=found.verification_id, _external=True),
+    )

@@ -12,7 +12,7 @@ from learnpath.errors import error_response
 from learnpath.extensions import db
 from learnpath.models import Course, Enrollment
 from learnpath.progress import services as progress
-from learnpath.quiz import services as quiz
+from learnpath.quiz import review_policy, services as quiz
 from learnpath.review import services as review
 
 bp = area("me")
@@ -66,11 +66,15 @@ def review_card(card_id: int):
     if not outcome.recorded:
         return error_response(409, f"Card {card.id} was reviewed by another request meanwhile; this answer was not recorded.")
     answer = outcome.answer
+    show = review_policy.for_learner(current_user.id, question.lesson_id, answer.answered_at, review.now_utc())
     return jsonify(
-        card_id=card.id, correct=answer.correct, points=answer.points, feedback=answer.feedback,
+        card_id=card.id, correct=answer.correct if show.correctness else None,
+        points=answer.points if show.marks else None, feedback=answer.feedback if show.explanation else None,
         answer=quiz.public_response(question, answer.response),
-        correct_answer=quiz.public_response(question, quiz.correct_response(question.kind, question.spec)),
-        explanation_html=question.explanation_html, next_due=outcome.next_due.isoformat(),
+        correct_answer=quiz.public_response(question, quiz.correct_response(question.kind, question.spec))
+        if show.right_answer else None,
+        explanation_html=question.explanation_html if show.explanation else None,
+        next_due=outcome.next_due.isoformat(), review=show.as_dict(),
     )
 
 

@@ -99,6 +99,7 @@ class LessonSpec:
     path: str
     source_hash: str
     linked_slugs: list[tuple[str, int]] = field(default_factory=list)
+    draw: int | None = None  # questions per attempt; None: the whole pool
 
 
 @dataclass
@@ -110,6 +111,7 @@ class CourseSpec:
     pass_mark: int
     lessons: list[str]
     prerequisites: list[str] = field(default_factory=list)
+    review: dict[str, Any] | None = None  # the review policy; None: everything at once
 
 
 @dataclass
@@ -324,7 +326,7 @@ def parse_question(c: _Collector, q: Any, line: int, vocabulary: dict[str, str])
 
 # ---- lessons -----------------------------------------------------------------------------------
 
-LESSON_FIELDS = {"slug", "title", "summary", "topics"}
+LESSON_FIELDS = {"slug", "title", "summary", "topics", "draw"}
 
 
 def parse_lesson(path: Path, rel: str, vocabulary: dict[str, str], problems: list[Problem]) -> LessonSpec | None:
@@ -358,6 +360,11 @@ def parse_lesson(path: Path, rel: str, vocabulary: dict[str, str], problems: lis
     title = _text(c, fm, "title", "front matter")
     summary = _text(c, fm, "summary", "front matter")
     topics = _topics(c, fm, "front matter", vocabulary)
+    draw = fm.get("draw")
+    draw_line = fm.line_of("draw") + 1
+    if "draw" in fm and (isinstance(draw, bool) or not isinstance(draw, int) or draw < 1):
+        c.add(fm.line_of("draw"), "front matter: 'draw' must be a whole number of questions, at least 1")
+        draw = None
     c.offset = 0
     if slug and slug != path.stem:
         c.add(fm.line_of("slug") + 1, f"slug {slug!r} must equal the file name {path.stem!r}")
@@ -392,11 +399,14 @@ def parse_lesson(path: Path, rel: str, vocabulary: dict[str, str], problems: lis
     links = []
     for number, line in enumerate(body_lines, start=fm_end + 2):
         links.extend((m.group(1), number) for m in LESSON_LINK_RE.finditer(line))
+    if draw is not None and draw > len(questions):
+        c.add(draw_line, f"front matter: 'draw' is {draw} but the lesson's pool has {len(questions)} question(s)")
+        draw = None
     if not (slug and title and summary and topics):
         return None
     return LessonSpec(
         slug=slug, title=title, summary=summary, topics=topics, body=body, questions=questions, path=rel,
-        source_hash=hashlib.sha256(raw).hexdigest(), linked_slugs=links,
+        source_hash=hashlib.sha256(raw).hexdigest(), linked_slugs=links, draw=draw,
     )
 
 
@@ -458,7 +468,8 @@ def load_catalog(root: Path, problems: list[Problem]) -> list[TrackSpec]:
             if not isinstance(co, Mapping):
                 c.add(t.line_of("courses"), "each course must be a mapping")
                 continue
-            _unknown_keys(c, co, {"slug", "title", "summary", "category", "pass_mark", "lessons", "prerequisites"}, "course")
+            _unknown_keys(c, co, {"slug", "title", "summary", "category", "pass_mark", "lessons", "prerequisites",
+                                  "review"}, "course")
             cslug = _slug(c, co, "slug", "course")
             what = f"course {cslug!r}"
             if cslug in course_slugs:
@@ -481,7 +492,7 @@ def load_catalog(root: Path, problems: list[Problem]) -> list[TrackSpec]:
             courses.append(CourseSpec(
                 slug=cslug, title=_text(c, co, "title", what), summary=_text(c, co, "summary", what, required=False),
                 category=_text(c, co, "category", what, required=False), pass_mark=pass_mark, lessons=lessons,
-                prerequisites=prerequisites,
+                prerequisites=prerequisites, review=_review_policy(c, co, what),
             ))
             courses[-1].line = co.line_of("lessons")  # type: ignore[attr-defined]
             courses[-1].prerequisites_line = co.line_of("prerequisites")  # type: ignore[attr-defined]
@@ -493,6 +504,38 @@ def load_catalog(root: Path, problems: list[Problem]) -> list[TrackSpec]:
                 if prerequisite not in known or prerequisite == course.slug:
                     c.add(course.prerequisites_line, f"course {course.slug!r}: prerequisite {prerequisite!r} is not another course of the catalog")  # type: ignore[attr-defined]
     return tracks
+
+
+REVIEW_PARTS = ("correctness", "marks", "explanation", "right_answer")
+RELEASES = ("immediately", "after_pass", "after_hours")
+
+
+def _review_policy(c: _Collector, co: Mapping, what: str) -> dict[str, Any] | None:
+    """A course's `review:` mapping: when each part of a result is shown (docs/content-format.md)."""
+    if "review" not in co:
+        return None
+    review = co["review"]
+    line = co.line_of("review")
+    if not isinstance(review, Mapping):
+        c.add(line, f"{what}: 'review' must be a mapping of {', '.join(REVIEW_PARTS)} and hours")
+        return None
+    _unknown_keys(c, review, {*REVIEW_PARTS, "hours"}, f"{what} review")
+    policy: dict[str, Any] = {}
+    for part in REVIEW_PARTS:
+        if part in review:
+            if review[part] not in RELEASES:
+                c.add(review.line_of(part), f"{what}: review '{part}' must be one of {', '.join(RELEASES)}")
+            else:
+                policy[part] = review[part]
+    hours = review.get("hours")
+    needs_hours = "after_hours" in policy.values()
+    if hours is not None and (isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 8760):
+        c.add(review.line_of("hours"), f"{what}: review 'hours' must be a whole number from 1 to 8760")
+    elif needs_hours and hours is None:
+        c.add(line, f"{what}: review uses after_hours: give 'hours'")
+    elif hours is not None:
+        policy["hours"] = hours
+    return policy
 
 
 def load_paths(root: Path, courses: set[str], problems: list[Problem]) -> list[PathSpec]:

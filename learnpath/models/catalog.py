@@ -52,6 +52,8 @@ class Course(db.Model):
     track_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("track.id"), index=True)
     position: so.Mapped[int] = so.mapped_column(default=0)
     pass_mark: so.Mapped[int] = so.mapped_column(default=70)
+    # What a learner sees after submitting, per part (see quiz.review_policy); NULL: everything at once.
+    review_policy: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
     retired: so.Mapped[bool] = so.mapped_column(default=False)
 
     track: so.Mapped[Track] = so.relationship(back_populates="courses")
@@ -94,6 +96,7 @@ class Lesson(db.Model):
     read_minutes: so.Mapped[int] = so.mapped_column(default=1)
     word_count: so.Mapped[int] = so.mapped_column(default=0)
     question_count: so.Mapped[int] = so.mapped_column(default=0)  # active questions, kept by the import
+    draw: so.Mapped[int | None]  # questions per attempt, drawn from the pool; NULL: all of them
     source_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
     source_path: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     retired: so.Mapped[bool] = so.mapped_column(default=False)

@@ -32,6 +32,8 @@ class Enrollment(db.Model):
     # Unguessable, shareable certificate URL; set when the course is completed.
     certificate_code: so.Mapped[str | None] = so.mapped_column(sa.String(43), unique=True)
     certificate_percent: so.Mapped[float | None]
+    # A revoked certificate still resolves (its verification page says "revoked"); it is never deleted.
+    certificate_revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # Set when the learner leaves the course; the row stays (certificate, completion) and enrolling
     # again clears it. Lists of "my courses" read active enrollments only.
     unenrolled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -92,9 +92,6 @@ def _dashboard_body(user: User, now: datetime) -> tuple[str, datetime]:
 
 @bp.get("/certificates/<code>")
 def certificate(code: str):
-    row = db.session.execute(
-        sa.select(Enrollment, Course, User).join(Course, Course.id == Enrollment.course_id)
-        .join(User, User.id == Enrollment.user_id).where(Enrollment.certificate_code == code)
-    ).first() or abort(404)
-    enrollment, course, user = row
-    return render_template("progress/certificate.html", enrollment=enrollment, course=course, learner=user)
+    """The public verification page of a certificate; `code` is its verification id."""
+    found = services.find_certificate(code) or abort(404)
+    return render_template("progress/certificate.html", certificate=found)

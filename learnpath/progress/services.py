@@ -434,3 +434,46 @@ def streaks(days: list[date], today: date) -> tuple[int, int]:
 
 def today_utc(now: datetime | None = None) -> date:
     return (now or datetime.now(timezone.utc)).date()
+
+
+# ---- certificates: public verification ----------------------------------------------------------
+
+CERTIFICATE_ID_MAX = 64  # issued ids are 32 characters; anything much longer is not one
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What anyone holding a certificate's verification id may check."""
+
+    verification_id: str
+    learner: str
+    course_slug: str
+    course_title: str
+    completed_at: datetime
+    percent: float | None
+    revoked_at: datetime | None
+
+    @property
+    def status(self) -> str:
+        return "revoked" if self.revoked_at else "valid"
+
+
+def find_certificate(verification_id: str) -> Certificate | None:
+    if not verification_id or len(verification_id) > CERTIFICATE_ID_MAX:
+        return None
+    row = db.session.execute(
+        sa.select(Enrollment.certificate_code, User.name, Course.slug, Course.title, Enrollment.completed_at,
+                  Enrollment.certificate_percent, Enrollment.certificate_revoked_at)
+        .join(Course, Course.id == Enrollment.course_id).join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.certificate_code == verification_id)
+    ).first()
+    return Certificate(*row) if row else None
+
+
+def revoke_certificate(verification_id: str, when: datetime) -> bool:
+    """Mark a certificate revoked (it keeps resolving, as revoked). False if no such valid certificate."""
+    revoked = db.session.execute(sa.update(Enrollment).where(
+        Enrollment.certificate_code == verification_id, Enrollment.certificate_revoked_at.is_(None),
+    ).values(certificate_revoked_at=when)).rowcount == 1
+    db.session.commit()
+    return revoked

@@ -10,7 +10,8 @@ from learnpath.catalog import services as catalog
 from learnpath.extensions import db, limiter
 from learnpath.models import Attempt
 from learnpath.progress import services as progress
-from learnpath.quiz import services
+from learnpath.models._types import utcnow
+from learnpath.quiz import pools, review_policy, services
 from learnpath.sqllab.engine import SqlError
 
 bp = Blueprint("quiz", __name__)
@@ -44,6 +45,11 @@ def _form_seed() -> int:
     return int(seed)
 
 
+def _visitor_questions(lesson, seed: int) -> list:
+    """A visitor's draw: from the seed alone (no history), so the form's seed gives the same questions back."""
+    return pools.draw_for(None, services.active_questions(lesson), lesson.draw, seed)
+
+
 def learner_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
 
@@ -69,8 +75,9 @@ def quiz(slug: str):
     lesson = catalog.get_lesson(slug) or abort(404)
     course = request.args.get("course")
     if not current_user.is_authenticated:
-        return _render_take(lesson, services.active_questions(lesson), attempt=None, seed=secrets.randbelow(2**31),
-                            values=MultiDict(), course=course)
+        seed = secrets.randbelow(2**31)
+        return _render_take(lesson, _visitor_questions(lesson, seed), attempt=None, seed=seed, values=MultiDict(),
+                            course=course)
     open_attempt = services.open_attempt(current_user.id, lesson)
     if open_attempt:
         return redirect(url_for("quiz.attempt", attempt_id=open_attempt.id, course=course))
@@ -100,7 +107,8 @@ def attempt(attempt_id: int):
     lesson = attempt.lesson
     course = request.args.get("course")
     if attempt.status == "submitted":
-        return render_template("quiz/result.html", lesson=lesson, attempt=attempt,
+        show = review_policy.for_learner(current_user.id, lesson.id, attempt.submitted_at, utcnow())
+        return render_template("quiz/result.html", lesson=lesson, attempt=attempt, show=show,
                                result=services.stored_result(attempt), course=course, describe=services.describe,
                                describe_correct=services.describe_correct)
     questions = services.attempt_questions(attempt)
@@ -144,20 +152,21 @@ def answer(attempt_id: int):
 @bp.post("/lessons/<slug>/quiz/try")
 @limiter.limit("30 per minute")
 def try_quiz(slug: str):
-    """A visitor's quiz: graded, shown, not saved."""
+    """A visitor's quiz: graded, shown without the right answers, not saved."""
     lesson = catalog.get_lesson(slug) or abort(404)
-    questions = services.active_questions(lesson)
+    seed = _form_seed()
+    questions = _visitor_questions(lesson, seed)
     course = request.form.get("course") or None
     responses, errors = services.parse_forms(questions, request.form)
     if errors:
-        return _refuse_malformed(lesson, questions, errors, attempt=None, seed=_form_seed(), course=course)
+        return _refuse_malformed(lesson, questions, errors, attempt=None, seed=seed, course=course)
     runs = _run_requested(questions, responses)
     if runs is not None:
-        return _render_take(lesson, questions, attempt=None, seed=_form_seed(), values=request.form, course=course,
+        return _render_take(lesson, questions, attempt=None, seed=seed, values=request.form, course=course,
                             runs=runs)
     if services.runs_sql(questions) and (refusal := services.take_sql_run(learner_key())):
         abort(429)
     result = services.grade_responses(questions, responses, {}, progress.pass_mark(lesson.id))
     return render_template("quiz/result.html", lesson=lesson, attempt=None, result=result,
-                           course=course, describe=services.describe,
+                           show=review_policy.for_visitor(lesson.id), course=course, describe=services.describe,
                            describe_correct=services.describe_correct)

@@ -28,7 +28,7 @@ from learnpath.extensions import db, prepared
 from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
-from learnpath.quiz import grading, kinds
+from learnpath.quiz import grading, kinds, pools, review_policy
 from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
 from learnpath.sqllab import datasets
 from learnpath.sqllab.engine import MAX_SQL_CHARS  # noqa: F401  (the API's limit for a query)
@@ -161,18 +161,25 @@ def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> tu
         return existing, False
     questions = active_questions(lesson)
     ids = [q.id for q in questions]
+    seed = secrets.randbelow(2**31)
     carried: dict[str, float] = {}
     retake_of = None
     if only_missed:
         retake_of = latest_submitted(user_id, lesson)
         if retake_of:
+            if lesson.draw:  # a drawn attempt: what it asked, not the whole pool, is what can be missed
+                asked = set(retake_of.question_ids) | {int(k) for k in retake_of.carried or {}}
+                ids = [qid for qid in ids if qid in asked] or ids
+            base = len(ids)
             right = {a.question_id for a in retake_of.answers if a.correct} | {int(k) for k in retake_of.carried or {}}
             carried = {str(qid): 1.0 for qid in ids if qid in right}
             ids = [qid for qid in ids if qid not in right] or ids
-            if len(ids) == len(questions):
+            if len(ids) == base:
                 carried = {}
+    if retake_of is None:  # a full attempt: a fresh draw from the pool, unseen questions first
+        ids = [q.id for q in pools.draw_for(user_id, questions, lesson.draw, seed)]
     attempt = Attempt(
-        user_id=user_id, lesson_id=lesson.id, seed=secrets.randbelow(2**31), question_ids=ids,
+        user_id=user_id, lesson_id=lesson.id, seed=seed, question_ids=ids,
         carried=carried, retake_of_id=retake_of.id if retake_of else None, draft={},
     )
     db.session.add(attempt)
@@ -308,11 +315,12 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
     ])
     progress.record_attempt(user_id, lesson, result.percent, result.passed, now)
     progress.record_answer_stats(user_id, [(i.question.id, i.correct) for i in result.items], now, topics)
-    # Every answered question becomes (or updates) a spaced-review card, in the same transaction.
+    # Every question asked becomes (or updates) a spaced-review card, in the same transaction: a blank
+    # is a "don't know", rated Again like a wrong answer, so what a learner skips comes back too.
     from learnpath.review import services as review
 
     review.record_answers(user_id, [(i.question.id, i.correct, confidences.get(i.question.id))
-                                    for i in result.items if i.response is not None], now, retention)
+                                    for i in result.items], now, retention)
     # The result's catalog rows were not changed: keep them loaded through the commit rather than
     # reload them. Only the attempt, changed by the UPDATE above, is out of date.
     session = db.session()
@@ -385,16 +393,21 @@ def dataset_previews(questions: list[Question]) -> dict[str, str]:
     return {d.name: d.preview_html for d in db.session.scalars(sa.select(Dataset).where(Dataset.name.in_(names)))}
 
 
-def result_payload(result: Result) -> dict[str, Any]:
+def result_payload(result: Result, show: review_policy.Visibility = review_policy.EVERYTHING) -> dict[str, Any]:
+    """A result as JSON; what the review policy holds back is null, and `review` says what and why."""
+    marks, correctness, explain, right = show.marks, show.correctness, show.explanation, show.right_answer
     return {
-        "score": result.score, "max_score": result.max_score, "percent": result.percent, "passed": result.passed,
+        "score": result.score if marks else None, "max_score": result.max_score if marks else None,
+        "percent": result.percent if marks else None, "passed": result.passed, "review": show.as_dict(),
         "results": [
             {
-                "question_id": i.question.id, "correct": i.correct, "points": i.points,
+                "question_id": i.question.id, "correct": i.correct if correctness else None,
+                "points": i.points if marks else None,
                 "answer": public_response(i.question, i.response),
-                "correct_answer": public_response(i.question, correct_response(i.question.kind, i.question.spec)),
-                "explanation_html": i.question.explanation_html,
-                "feedback": i.feedback,
+                "correct_answer": public_response(i.question, correct_response(i.question.kind, i.question.spec))
+                if right else None,
+                "explanation_html": i.question.explanation_html if explain else None,
+                "feedback": i.feedback if explain else None,
             }
             for i in result.items
         ],

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from learnpath.extensions import db
 from learnpath.pagecache import cached_page
 from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
-from learnpath.quiz import services as quiz
+from learnpath.quiz import review_policy, services as quiz
 from learnpath.quiz.grading import Grade
 from learnpath.review import bp, paths as path_service, services
 from learnpath.review.forms import RetentionForm
@@ -75,6 +75,7 @@ def answer_result(answer_id: int):
         "review/result.html", card=card, question=question, lesson=question.lesson, result=result,
         response=stored.response, next_due=card.due, tally=session.get(SESSION_KEY, {"done": 0, "correct": 0}),
         describe=quiz.describe, describe_correct=quiz.describe_correct,
+        show=review_policy.for_learner(current_user.id, question.lesson_id, stored.answered_at, services.now_utc()),
         due=services.due_count(current_user.id, services.now_utc()),
     )
 
