@@ -35,12 +35,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from learnpath import accounts, api, catalog, errors, models, pagecache, progress, quiz, review, security, sqllab  # noqa: F401
     from learnpath.content import cli as content_cli
     from learnpath.progress import cache as dashboard_cache
+    from learnpath import timezones
 
     security.init_app(app)
     errors.init_app(app)
     sqllab.init_app(app)
     pagecache.init_app(app)
     dashboard_cache.init_app(app)
+    timezones.init_app(app)
     accounts.init_app(app)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(accounts.bp)

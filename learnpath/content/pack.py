@@ -19,6 +19,9 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 QUESTIONS_MARKER = "<!-- questions -->"
 KINDS = ("single", "multiple", "true_false", "short_text", "numeric", "ordering", "sql")
 LESSON_LINK_RE = re.compile(r"\]\(lesson:([^)\s#]*)(#[^)\s]*)?\)")
+# Part of every lesson's source hash: bump it when render.py's output for the same source changes,
+# so the next import re-renders every lesson instead of skipping the unchanged ones.
+RENDERED_WITH = b"render-2\n"
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -415,7 +418,7 @@ def parse_lesson(path: Path, rel: str, vocabulary: dict[str, str], problems: lis
         return None
     return LessonSpec(
         slug=slug, title=title, summary=summary, topics=topics, body=body, questions=questions, path=rel,
-        source_hash=hashlib.sha256(raw).hexdigest(), linked_slugs=links,
+        source_hash=hashlib.sha256(RENDERED_WITH + raw).hexdigest(), linked_slugs=links,
     )
 
 
