@@ -10,6 +10,7 @@ from learnpath.extensions import db
 from learnpath.models import Course, Enrollment, User
 from learnpath.models.progress import RECENT_RESULTS
 from learnpath.progress import bp, cache as dashboard_cache, charts, services
+from learnpath.progress.forms import TimeZoneForm
 from learnpath.review import services as review
 from learnpath.timezones import local_day, next_midnight, zone
 
@@ -30,6 +31,30 @@ def mark_read(slug: str):
     services.mark_read(current_user.id, lesson)
     flash("Marked as read." + (" Now take the practice quiz to complete the lesson." if lesson.question_count else ""), "success")
     return redirect(url_for("catalog.lesson", slug=lesson.slug, course=request.form.get("course") or None))
+
+
+@bp.post("/account/time-zone")
+@login_required
+def set_time_zone():
+    """The account page's time-zone form."""
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        abort(400, description=" ".join(form.time_zone.errors) or "Choose a time zone from the list.")
+    services.set_time_zone(current_user.id, form.time_zone.data)
+    flash(f"Time zone saved: {form.time_zone.data}. Your days begin at midnight there and times are shown in it.",
+          "success")
+    return redirect(url_for("accounts.account") + "#time-zone")
+
+
+@bp.post("/account/time-zone/detected")
+@login_required
+def time_zone_detected():
+    """Sent once by static/js/timezone.js while the learner's zone is unknown; never overrides one set."""
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        return {"error": {"status": 400, "message": " ".join(form.time_zone.errors) or "Unknown time zone."}}, 400
+    services.set_time_zone(current_user.id, form.time_zone.data, only_if_unknown=True)
+    return "", 204
 
 
 @bp.get("/dashboard")

@@ -63,6 +63,21 @@ def _bump_version(dialect: str):
         progress_version=users.c.progress_version + 1).returning(users.c.time_zone)
 
 
+def set_time_zone(user_id: int, name: str, only_if_unknown: bool = False) -> bool:
+    """Store the learner's time zone (a name `timezones.is_known_zone` accepts); True if it changed.
+    `only_if_unknown`: the browser's guess never overrides a zone already set. One conditional
+    UPDATE, so two tabs reporting at once cannot race; it bumps the progress version because the
+    dashboard's days and times move with the zone (answers already recorded keep their day)."""
+    users = User.__table__
+    query = sa.update(users).where(users.c.id == user_id).values(
+        time_zone=name, progress_version=users.c.progress_version + 1)
+    query = query.where(users.c.time_zone.is_(None)) if only_if_unknown else query.where(
+        sa.or_(users.c.time_zone.is_(None), users.c.time_zone != name))
+    changed = db.session.execute(query).rowcount == 1
+    db.session.commit()
+    return changed
+
+
 def touch_lesson(user_id: int, lesson_id: int) -> LessonProgress:
     """Note the learner is here now: feeds 'continue where you left off'."""
     row = _progress_row(user_id, lesson_id)
