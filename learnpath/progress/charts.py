@@ -148,14 +148,15 @@ class Heatmap:
     height: int
     months: list[Tick]  # month labels over the week columns where a month begins
     by_month: list[MonthSummary]  # the text alternative, oldest first
+    first_day: date  # of the year shown: the first column also holds a few days before it
 
     @property
     def answers(self) -> int:
-        return sum(c.count for c in self.cells)
+        return sum(c.count for c in self.cells if c.day >= self.first_day)
 
     @property
     def active_days(self) -> int:
-        return sum(1 for c in self.cells if c.count)
+        return sum(1 for c in self.cells if c.count and c.day >= self.first_day)
 
 
 def heatmap(counts: dict[date, int], today: date, days: int = 365) -> Heatmap:
@@ -184,7 +185,7 @@ def heatmap(counts: dict[date, int], today: date, days: int = 365) -> Heatmap:
             summary.active_days += 1 if n else 0
         d += timedelta(days=1)
     weeks = (today - start).days // 7 + 1
-    return Heatmap(cells, HEAT_LEFT + weeks * step, HEAT_TOP + 7 * step, months, list(by_month.values()))
+    return Heatmap(cells, HEAT_LEFT + weeks * step, HEAT_TOP + 7 * step, months, list(by_month.values()), first_day)
 
 
 def heatmap_svg(heat: Heatmap, label: str) -> Markup:
