@@ -5,13 +5,12 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-import sqlalchemy as sa
 
 from learnpath.extensions import db
-from learnpath.models import Attempt, DailyActivity, User
+from learnpath.models import DailyActivity
 from learnpath.progress import charts
 from learnpath.review import services as review
-from tests.test_dashboard_cache import _clock, _uid, _view
+from tests.test_dashboard_cache import _uid
 from tests.test_quiz import _answers, _start
 
 TODAY = date(2026, 3, 10)  # a Tuesday
@@ -91,7 +90,7 @@ def learner(app, client, auth):
     return _uid(app)
 
 
-def test_dashboard_trend_and_heat_map_are_labelled(app, client, learner, monkeypatch):
+def test_dashboard_trend_and_heat_map_are_labelled(app, client, learner):
     client.post("/courses/net-basics/enroll")  # pass mark 60
     for right in (False, True):
         attempt_id = _start(client, "packets")

@@ -33,7 +33,7 @@ def test_heatmap_cells_cover_the_year_monday_first():
     assert 365 <= len(cells) < 372
     by_day = {c.day: c for c in cells}
     assert by_day[D].level == 1 and by_day[D - timedelta(1)].level == 4 and by_day[D - timedelta(2)].level == 0
-    assert heat.width == (cells[-1].x + 14)
+    assert heat.width == (cells[-1].x + 14 + charts.HEAT_RIGHT)
 
 
 def _seed_history(app, user_email="ada@example.com"):

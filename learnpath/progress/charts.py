@@ -99,7 +99,7 @@ def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int) -> Tr
 # ---- activity heat map -------------------------------------------------------------------------
 
 CELL, GAP = 12, 2
-HEAT_LEFT, HEAT_TOP = 30, 18  # weekday labels; month labels
+HEAT_LEFT, HEAT_TOP, HEAT_RIGHT = 30, 18, 16  # room for weekday labels, month labels, a month label in the last column
 # (lowest, highest) answers a day for each shade; the legend is written from the same table.
 HEAT_LEVELS: tuple[tuple[int, int | None], ...] = ((0, 0), (1, 4), (5, 14), (15, 29), (30, None))
 WEEKDAY_LABELS = {0: "Mon", 2: "Wed", 4: "Fri"}
@@ -185,7 +185,7 @@ def heatmap(counts: dict[date, int], today: date, days: int = 365) -> Heatmap:
             summary.active_days += 1 if n else 0
         d += timedelta(days=1)
     weeks = (today - start).days // 7 + 1
-    return Heatmap(cells, HEAT_LEFT + weeks * step, HEAT_TOP + 7 * step, months, list(by_month.values()), first_day)
+    return Heatmap(cells, HEAT_LEFT + weeks * step + HEAT_RIGHT, HEAT_TOP + 7 * step, months, list(by_month.values()), first_day)
 
 
 def heatmap_svg(heat: Heatmap, label: str) -> Markup:
