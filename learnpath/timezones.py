@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from importlib import resources
+from pathlib import Path
+from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 UTC_NAME = "UTC"
 # Zone names that are aliases of others or legacy files, not places a learner would pick.
@@ -20,8 +22,9 @@ _HIDDEN_NAMES = {"Factory", "localtime", "GMT", "GMT0", "GMT+0", "GMT-0", "Green
 @lru_cache(maxsize=1)
 def zone_names() -> tuple[str, ...]:
     """The names offered on the account page: IANA zones, UTC first."""
+    aliases = _links()
     names = {n for n in available_timezones()
-             if not n.startswith(_HIDDEN_PREFIXES) and n not in _HIDDEN_NAMES and "/" in n}
+             if not n.startswith(_HIDDEN_PREFIXES) and n not in _HIDDEN_NAMES and "/" in n and n not in aliases}
     return (UTC_NAME, *sorted(names))
 
 
@@ -34,6 +37,34 @@ def is_known_zone(name: str | None) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+@lru_cache(maxsize=1)
+def _links() -> dict[str, str]:
+    """Alias -> canonical name, from the tz database's own list of links (tzdata.zi: "L Asia/Kolkata
+    Asia/Calcutta"); empty if no copy of it is found, and then aliases are simply listed too."""
+    for root in TZPATH:
+        path = Path(root, "tzdata.zi")
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            break
+    else:
+        try:
+            text = resources.files("tzdata.zoneinfo").joinpath("tzdata.zi").read_text(encoding="utf-8")
+        except (ModuleNotFoundError, FileNotFoundError, OSError):
+            return {}
+    return {parts[2]: parts[1] for line in text.splitlines() if (parts := line.split()) and parts[0] == "L" and len(parts) == 3}
+
+
+def canonical_zone(name: str) -> str:
+    """The tz database's own name for an alias: browsers still report legacy names (Chromium says
+    "Asia/Calcutta" for "Asia/Kolkata"), which the account page's list leaves out."""
+    links = _links()
+    for _ in range(4):  # a link may point at another link
+        if name not in links:
+            break
+        name = links[name]
+    return name
 
 
 @lru_cache(maxsize=512)

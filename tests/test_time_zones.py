@@ -10,7 +10,7 @@ from learnpath.extensions import db
 from learnpath.models import Attempt, DailyActivity, Question, User
 from learnpath.progress import services
 from learnpath.review import services as review
-from learnpath.timezones import local_day, local_time, next_midnight, zone, zone_names
+from learnpath.timezones import canonical_zone, local_day, local_time, next_midnight, zone, zone_names
 from tests.conftest import csrf_token
 from tests.test_dashboard_cache import _cached, _clock, _uid, _view
 from tests.test_quiz import _answers, _start
@@ -60,6 +60,16 @@ def test_times_shown_say_their_zone():
 def test_zone_list_offers_the_three_zones_and_utc_first():
     names = zone_names()
     assert names[0] == "UTC" and {LA, KOLKATA, KIRITIMATI} <= set(names)
+    assert "Asia/Calcutta" not in names and "US/Pacific" not in names  # aliases are not offered
+
+
+def test_aliases_are_stored_under_their_tz_database_name(app, client, auth):
+    """Chromium reports "Asia/Calcutta"; the account page's list has "Asia/Kolkata"."""
+    assert canonical_zone("Asia/Calcutta") == KOLKATA and canonical_zone(KIRITIMATI) == KIRITIMATI
+    auth.signup()
+    assert client.post("/account/time-zone/detected", data={"time_zone": "Asia/Calcutta"}).status_code == 204
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.time_zone)) == KOLKATA
 
 
 # ---- with the app ----------------------------------------------------------------------------

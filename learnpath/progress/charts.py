@@ -54,7 +54,7 @@ class TrendChart:
 
 
 TREND_WIDTH, TREND_HEIGHT = 400, 220
-# Room for "100%" on the left and a date under the axis; the font is 13 units, about 10 px on a 320 px phone.
+# Room for "100%" on the left and a date under the axis; the font is 14 units, 10 px on a 320 px phone.
 TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 44, 12, 14, 34
 DATE_TICKS = 4
 

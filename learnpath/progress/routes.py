@@ -12,7 +12,7 @@ from learnpath.models.progress import RECENT_RESULTS
 from learnpath.progress import bp, cache as dashboard_cache, charts, services
 from learnpath.progress.forms import TimeZoneForm
 from learnpath.review import services as review
-from learnpath.timezones import local_day, next_midnight, zone
+from learnpath.timezones import canonical_zone, local_day, next_midnight, zone
 
 
 @bp.post("/courses/<slug>/enroll")
@@ -41,7 +41,7 @@ def set_time_zone():
     if not form.validate_on_submit():
         abort(400, description=" ".join(form.time_zone.errors) or "Choose a time zone from the list.")
     services.set_time_zone(current_user.id, form.time_zone.data)
-    flash(f"Time zone saved: {form.time_zone.data}. Your days begin at midnight there and times are shown in it.",
+    flash(f"Time zone saved: {canonical_zone(form.time_zone.data)}. Your days begin at midnight there and times are shown in it.",
           "success")
     return redirect(url_for("accounts.account") + "#time-zone")
 

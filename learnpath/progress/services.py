@@ -21,7 +21,7 @@ from learnpath.models import (
 )
 from learnpath.models.progress import RECENT_RESULTS
 from learnpath.models._types import utcnow
-from learnpath.timezones import local_day, zone
+from learnpath.timezones import canonical_zone, local_day, zone
 
 DEFAULT_PASS_MARK = 70
 
@@ -68,6 +68,7 @@ def set_time_zone(user_id: int, name: str, only_if_unknown: bool = False) -> boo
     `only_if_unknown`: the browser's guess never overrides a zone already set. One conditional
     UPDATE, so two tabs reporting at once cannot race; it bumps the progress version because the
     dashboard's days and times move with the zone (answers already recorded keep their day)."""
+    name = canonical_zone(name)
     users = User.__table__
     query = sa.update(users).where(users.c.id == user_id).values(
         time_zone=name, progress_version=users.c.progress_version + 1)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,13 +19,12 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
 
 from learnpath import create_app
 from learnpath.content.importer import import_pack
 from learnpath.content.pack import load_pack
 from learnpath.extensions import db
-from tests.browser.conftest import _QuietHandler
+from tests.browser.conftest import serving
 from tests.browser.helpers import (
     DOCS_SCREENSHOTS, REPO_ROOT, SCREENSHOTS, axe_violations, describe_violations,
 )
@@ -124,13 +122,8 @@ def site(tmp_path_factory) -> Site:
         db.session.remove()
     email, password = _heavy_learner(app)
     urls = _prepare_urls(app, email)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="learnpath-reflow-server", daemon=True)
-    thread.start()
-    yield Site(f"http://127.0.0.1:{server.server_port}", app, email, password, urls)
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serving(app) as url:
+        yield Site(url, app, email, password, urls)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
