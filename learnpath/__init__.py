@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from learnpath import mail
 from learnpath.config import DEFAULT_SECRET_KEY, REPO_ROOT, from_environment
 from learnpath.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -31,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    mail.mail.init_app(app)
 
     from learnpath import accounts, api, catalog, errors, models, pagecache, progress, quiz, review, security, sqllab  # noqa: F401
     from learnpath.content import cli as content_cli

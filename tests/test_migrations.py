@@ -51,8 +51,8 @@ def test_downgrade_keeps_learners_history(make_app):
             connection.exec_driver_sql(
                 "INSERT INTO \"user\" (id, email, name, password_hash, created_at, desired_retention, progress_version)"
                 " VALUES (4242, 'keep@example.com', 'Keep', 'x', '2026-01-01 00:00:00', 0.9, 0)")
-            connection.exec_driver_sql("INSERT INTO api_token (user_id, token_hash, created_at) "
-                                       "VALUES (4242, 'abc', '2026-01-01 00:00:00')")
+            connection.exec_driver_sql("INSERT INTO api_token (user_id, token_hash, created_at, expires_at) "
+                                       "VALUES (4242, 'abc', '2026-01-01 00:00:00', '2026-02-01 00:00:00')")
         downgrade(revision="0002")
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM api_token WHERE user_id = 4242").scalar() == 1

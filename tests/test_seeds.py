@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,9 @@ def test_seed_pack_validates(pack):
     assert len(pack.lessons) == 105
 
 
+QUIZ_SIZE_DROPPED = {"sql-mastery-guide-part-1", "sql-mastery-guide-part-2", "sql-mastery-guide-part-3"}
+
+
 def test_every_index_article_is_one_lesson_with_its_title_and_summary(pack, index):
     titles = Counter(lesson.title for lesson in pack.lessons.values())
     assert max(titles.values()) == 1
@@ -46,6 +50,10 @@ def test_every_index_article_is_one_lesson_with_its_title_and_summary(pack, inde
     assert len(articles) == 105
     for title, summary in articles.items():
         assert title in by_title, title
+        if by_title[title].slug in QUIZ_SIZE_DROPPED:
+            # The source promised "25 practice questions"; pools and draws differ (issue 14), so the number goes.
+            assert not re.search(r"\d+ practice questions", by_title[title].summary), title
+            continue
         assert by_title[title].summary == summary, title
 
 
@@ -83,8 +91,9 @@ def test_quality_gate_for_every_lesson(pack):
         words = count_prose_words(lesson.body)
         minimum = 25 if slug in SQL_PARTS else 10
         kinds = {q.kind for q in lesson.questions}
-        if not 700 <= words <= 1500:
-            problems.append(f"{slug}: {words} prose words (700-1500)")
+        # Upper bound from CONTENT.md (deep lessons run to 5,000 words); issue 17 raises the minimums.
+        if not 700 <= words <= 5000:
+            problems.append(f"{slug}: {words} prose words (700-5000)")
         if len(lesson.questions) < minimum:
             problems.append(f"{slug}: {len(lesson.questions)} questions (at least {minimum})")
         if len(kinds) < 3:

@@ -122,7 +122,8 @@ def test_review_answer_lands_on_the_local_day(app, client, learner):
         review.record_answers(learner, [(question.id, True, None)], utc(2026, 12, 1), 0.9)
         card = review.own_card(learner, db.session.scalar(
             sa.select(review.ReviewCard.id).where(review.ReviewCard.user_id == learner)))
-        review.review(db.session.get(User, learner), card, _right_response(question), None, when=utc(2026, 12, 5, 19, 0))
+        review.review(db.session.get(User, learner), card, _right_response(question), None, card.reviews,
+                      when=utc(2026, 12, 5, 19, 0))
     assert _days(app, learner) == {date(2026, 12, 6): 1}
 
 

@@ -64,6 +64,9 @@ class Attempt(db.Model):
         sa.Index("ix_attempt_user_lesson", "user_id", "lesson_id"),
         # The dashboard's latest attempts: read in order and stop, rather than sort them all.
         sa.Index("ix_attempt_user_submitted", "user_id", "submitted_at"),
+        # At most one open attempt per learner and lesson: two tabs starting at once get the same one.
+        sa.Index("uq_attempt_open", "user_id", "lesson_id", unique=True,
+                 sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'")),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -40,9 +40,10 @@ def pass_mark(lesson_id: int) -> int:
 def _progress_row(user_id: int, lesson_id: int) -> LessonProgress:
     row = db.session.get(LessonProgress, (user_id, lesson_id))
     if row is None:
-        row = LessonProgress(user_id=user_id, lesson_id=lesson_id, attempts_count=0)
-        db.session.add(row)
-        db.session.flush()
+        # INSERT … ON CONFLICT DO NOTHING: two requests creating the row at once both go on.
+        db.session.execute(dialect_insert(LessonProgress.__table__).values(
+            user_id=user_id, lesson_id=lesson_id, attempts_count=0, updated_at=utcnow()).on_conflict_do_nothing())
+        row = db.session.get(LessonProgress, (user_id, lesson_id))
     return row
 
 
@@ -88,16 +89,15 @@ def touch_lesson(user_id: int, lesson_id: int) -> LessonProgress:
 
 
 def enroll(user_id: int, course: Course) -> tuple[Enrollment, bool]:
-    enrollment = db.session.scalar(sa.select(Enrollment).filter_by(user_id=user_id, course_id=course.id))
-    if enrollment:
-        return enrollment, False
-    enrollment = Enrollment(user_id=user_id, course_id=course.id)
-    db.session.add(enrollment)
-    db.session.flush()
-    _refresh_courses(user_id, [course.id], utcnow())  # lessons done before enrolling count
-    bump_progress_version(user_id)
+    """Enroll once: (enrollment, created). Concurrent enrolls create one row (ON CONFLICT)."""
+    created = db.session.execute(dialect_insert(Enrollment.__table__).values(
+        user_id=user_id, course_id=course.id, enrolled_at=utcnow()).on_conflict_do_nothing()
+        .returning(Enrollment.id)).first() is not None
+    if created:
+        _refresh_courses(user_id, [course.id], utcnow())  # lessons done before enrolling count
+        bump_progress_version(user_id)
     db.session.commit()
-    return enrollment, True
+    return db.session.scalar(sa.select(Enrollment).filter_by(user_id=user_id, course_id=course.id)), created
 
 
 def mark_read(user_id: int, lesson: Lesson) -> LessonProgress:

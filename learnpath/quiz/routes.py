@@ -28,6 +28,10 @@ def _render_take(lesson, questions, *, attempt, seed, responses, course, runs=No
                            previews=services.dataset_previews(questions))
 
 
+def learner_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
+
+
 def _run_requested(questions, responses) -> dict | None:
     """A 'Run' button (works without JavaScript): run that question's query on the visible rows."""
     action = request.form.get("action", "")
@@ -38,6 +42,8 @@ def _run_requested(questions, responses) -> dict | None:
     question = next((q for q in questions if f"run-{q.id}" == action and q.kind == "sql"), None)
     if question is None:
         abort(400)
+    if refusal := services.take_sql_run(learner_key()):
+        return {question.id: {"error": f"{services.SQL_RUNS_REFUSED} (about {refusal.retry_after} s)"}}
     try:
         return {question.id: services.run_query(question, responses.get(question.id) or "")}
     except SqlError as exc:
@@ -69,7 +75,7 @@ def start(slug: str):
     lesson = catalog.get_lesson(slug) or abort(404)
     if not lesson.question_count:
         abort(404)
-    attempt = services.start_attempt(current_user.id, lesson, only_missed=request.form.get("only_missed") == "1")
+    attempt, _ = services.start_attempt(current_user.id, lesson, only_missed=request.form.get("only_missed") == "1")
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=request.form.get("course") or None))
 
 
@@ -107,6 +113,11 @@ def answer(attempt_id: int):
         services.save_draft(attempt, responses)
         flash("Answers saved. Come back to this quiz any time to finish it.", "success")
         return redirect(url_for("catalog.lesson", slug=attempt.lesson.slug, course=course))
+    if services.runs_sql(questions) and (refusal := services.take_sql_run(learner_key())):
+        services.save_draft(attempt, responses)
+        flash(f"{services.SQL_RUNS_REFUSED} Your answers are saved; submit again in about {refusal.retry_after} s.", "error")
+        return _render_take(attempt.lesson, questions, attempt=attempt, seed=attempt.seed, responses=responses,
+                            course=course), 429
     _, first = services.submit(attempt, responses, services.parse_confidences(questions, request.form), questions)
     if not first:
         flash("This attempt was already submitted; here is its result.", "info")
@@ -125,6 +136,8 @@ def try_quiz(slug: str):
         seed = request.form.get("seed", "")
         return _render_take(lesson, questions, attempt=None, seed=int(seed) if seed.isdigit() else 0,
                             responses=responses, course=request.form.get("course") or None, runs=runs)
+    if services.runs_sql(questions) and (refusal := services.take_sql_run(learner_key())):
+        abort(429)
     result = services.grade_responses(questions, responses, {}, progress.pass_mark(lesson.id))
     return render_template("quiz/result.html", lesson=lesson, attempt=None, result=result,
                            course=request.form.get("course") or None, describe=services.describe,

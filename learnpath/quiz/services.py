@@ -13,12 +13,15 @@ import math
 import random
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+import limits
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, load_only
 from flask import current_app
 
+from learnpath import throttle
 from learnpath.extensions import db, prepared
 from learnpath.models import Answer, Attempt, Lesson, Question, User
 from learnpath.models._types import utcnow
@@ -195,16 +198,20 @@ def latest_submitted(user_id: int, lesson: Lesson) -> Attempt | None:
     ).order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(1))
 
 
-def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> Attempt:
+def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> tuple[Attempt, bool]:
     """Resume the open attempt if there is one; otherwise start a full one or a 'missed only' one.
+    Returns (attempt, created).
 
-    A missed-only attempt asks the questions the learner got wrong last time (plus any added
-    since) and carries over the points of those they got right, so its score is comparable
-    with a full attempt's.
+    A missed-only attempt asks the questions the learner has not yet got right in the latest
+    attempt (answered wrong, skipped, or added since; for a retake, what it carried counts as
+    right) and carries over the points of the rest, so its score is comparable with a full one.
+
+    The database allows one open attempt per learner and lesson (uq_attempt_open): when two
+    requests start at once, the one that loses the insert returns the winner's attempt.
     """
     existing = open_attempt(user_id, lesson)
     if existing:
-        return existing
+        return existing, False
     questions = active_questions(lesson)
     ids = [q.id for q in questions]
     carried: dict[str, float] = {}
@@ -212,7 +219,7 @@ def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> At
     if only_missed:
         retake_of = latest_submitted(user_id, lesson)
         if retake_of:
-            right = {a.question_id for a in retake_of.answers if a.correct}
+            right = {a.question_id for a in retake_of.answers if a.correct} | {int(k) for k in retake_of.carried or {}}
             carried = {str(qid): 1.0 for qid in ids if qid in right}
             ids = [qid for qid in ids if qid not in right] or ids
             if len(ids) == len(questions):
@@ -222,9 +229,35 @@ def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> At
         carried=carried, retake_of_id=retake_of.id if retake_of else None, draft={},
     )
     db.session.add(attempt)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # only reads came before: nothing else is lost
+        winner = open_attempt(user_id, lesson)
+        if winner is None:  # submitted between the insert and this read: start afresh
+            return start_attempt(user_id, lesson, only_missed)
+        return winner, False
     progress.touch_lesson(user_id, lesson.id)
     db.session.commit()
-    return attempt
+    return attempt, True
+
+
+# ---- SQL runs: one quota for every path that runs a learner's query ---------------------------
+
+SQL_RUNS_REFUSED = "You have run many queries in a short time. Wait a minute, then try again."
+
+
+def runs_sql(questions: list[Question]) -> bool:
+    return any(q.kind == "sql" for q in questions)
+
+
+def take_sql_run(learner_key: str):
+    """Count one request that runs SQL (a Run, a submit or a review with SQL questions) against
+    RATELIMIT_SQL_RUN, shared by every worker; a throttle.Refusal when it is used up."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    limit = limits.parse(current_app.config["RATELIMIT_SQL_RUN"])  # Flask-Limiter's notation, e.g. "60 per minute"
+    return throttle.allow(f"sql-run:{learner_key}"[:300], limit.amount, timedelta(seconds=limit.get_expiry()))
 
 
 @prepared

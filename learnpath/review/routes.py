@@ -9,6 +9,7 @@ from learnpath.pagecache import cached_page
 from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
 from learnpath.progress.services import bump_progress_version
 from learnpath.quiz import services as quiz
+from learnpath.quiz.grading import Grade
 from learnpath.review import bp, paths as path_service, services
 from learnpath.review.forms import RetentionForm
 
@@ -46,13 +47,32 @@ def answer(card_id: int):
     question = card.question
     response = quiz.parse_form(question, request.form)
     confidence = request.form.get("confidence") if request.form.get("confidence") in services.CONFIDENCE else None
-    result, next_due = services.review(current_user, card, response, confidence)
-    tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
-    tally = {"done": tally["done"] + 1, "correct": tally["correct"] + int(result.correct)}
-    session[SESSION_KEY] = tally
+    seen = request.form.get("seen", "")
+    seen_reviews = int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 10 else card.reviews
+    if question.kind == "sql" and (refusal := quiz.take_sql_run(f"user:{current_user.id}")):
+        flash(f"{quiz.SQL_RUNS_REFUSED} (about {refusal.retry_after} s)", "error")
+        return redirect(url_for("review.index"))
+    outcome = services.review(current_user, card, response, confidence, seen_reviews)
+    if outcome.recorded:
+        tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
+        session[SESSION_KEY] = {"done": tally["done"] + 1, "correct": tally["correct"] + int(outcome.answer.correct)}
+    elif outcome.answer is None:
+        return redirect(url_for("review.index"))
+    # Post/redirect/get: reloading the result page shows the stored answer, it records nothing.
+    return redirect(url_for("review.answer_result", answer_id=outcome.answer.id))
+
+
+@bp.get("/review/answers/<int:answer_id>")
+@login_required
+def answer_result(answer_id: int):
+    stored = services.own_review_answer(current_user.id, answer_id) or abort(404)
+    question = stored.question
+    card = services.own_card_for_question(current_user.id, question.id) or abort(404)
+    result = Grade(stored.correct, stored.points, stored.feedback or "")
     return render_template(
-        "review/result.html", card=card, question=question, lesson=question.lesson, result=result, response=response,
-        next_due=next_due, tally=tally, describe=quiz.describe, describe_correct=quiz.describe_correct,
+        "review/result.html", card=card, question=question, lesson=question.lesson, result=result,
+        response=stored.response, next_due=card.due, tally=session.get(SESSION_KEY, {"done": 0, "correct": 0}),
+        describe=quiz.describe, describe_correct=quiz.describe_correct,
         due=services.due_count(current_user.id, services.now_utc()),
     )
 
