@@ -90,7 +90,7 @@ def _prepare_urls(app, email: str) -> dict[str, str]:
             lesson = lambda slug: db.session.scalar(sa.select(Lesson).where(Lesson.slug == slug))  # noqa: E731
             urls = {}
             for name, slug in (("quiz", "tcp-deep-dive"), ("quiz-sql", SQL_LESSON)):
-                attempt = quiz.open_attempt(user.id, lesson(slug)) or quiz.start_attempt(user.id, lesson(slug))
+                attempt, _ = quiz.start_attempt(user.id, lesson(slug))  # resumes an open one
                 urls[name] = f"/attempts/{attempt.id}"
             submitted = db.session.scalar(sa.select(Attempt.id).where(
                 Attempt.user_id == user.id, Attempt.status == "submitted").order_by(Attempt.submitted_at.desc()).limit(1))
