@@ -6,7 +6,7 @@ from learnpath.accounts.forms import (
     ConfirmForm, DeleteAccountForm, EmailChangeForm, ForgotPasswordForm, LoginForm, PasswordForm, ProfileForm,
     ResetPasswordForm, SignupForm,
 )
-from learnpath.extensions import db, limiter
+from learnpath.extensions import limiter
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -91,8 +91,7 @@ def account():
     password = PasswordForm(prefix="password")
     email = EmailChangeForm(prefix="email")
     if "profile-name" in request.form and profile.validate_on_submit():
-        current_user.name = profile.name.data.strip()
-        db.session.commit()
+        services.rename(current_user, profile.name.data)
         flash("Name saved.", "success")
         return redirect(url_for("accounts.account"))
     if "password-new" in request.form and password.validate_on_submit():

@@ -55,6 +55,11 @@ def register(email: str, password: str, name: str) -> User:
     return user
 
 
+def rename(user: User, name: str) -> None:
+    user.name = name.strip()
+    db.session.commit()
+
+
 class Throttled(Exception):
     def __init__(self, retry_after: int):
         super().__init__(f"retry after {retry_after} s")

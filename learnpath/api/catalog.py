@@ -56,10 +56,15 @@ def lesson(slug: str):
 @bp.get("/search")
 def search():
     query = request.args.get("q", "")
-    if len(query) > 200:
-        raise BadRequest("'q' must be at most 200 characters.")
-    hits = search_engine.search(db.session, query) if query.strip() else []
-    return jsonify(query=query, results=[
+    if len(query) > search_engine.MAX_QUERY_CHARS:
+        raise BadRequest(f"'q' must be at most {search_engine.MAX_QUERY_CHARS} characters.")
+    try:
+        page = search_engine.page_number(request.args.get("page"))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    found = search_engine.search(db.session, query, page)
+    return jsonify(query=query, page=page, per_page=found.per_page, total=found.total, results=[
         {"slug": h.slug, "title": h.title, "summary": h.summary, "snippet_html": h.snippet_html,
-         "url": url_for("catalog.lesson", slug=h.slug), "rank": round(h.rank, 6)} for h in hits
+         "url": url_for("catalog.lesson", slug=h.slug), "rank": round(h.rank, 6),
+         "courses": [{"slug": c.slug, "title": c.title} for c in h.courses]} for h in found.hits
     ])

@@ -92,7 +92,8 @@ def my_progress():
     uid = current_user.id
     enrolled = db.session.scalars(
         sa.select(Course).join(Enrollment, Enrollment.course_id == Course.id)
-        .where(Enrollment.user_id == uid, ~Course.retired).order_by(Enrollment.enrolled_at)
+        .where(Enrollment.user_id == uid, Enrollment.unenrolled_at.is_(None), ~Course.retired)
+        .order_by(Enrollment.enrolled_at)
     ).all()
     stats = {s.course_id: s for s in progress.course_stats(uid, [c.id for c in enrolled])}
     totals = progress.totals(uid)

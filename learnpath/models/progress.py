@@ -32,6 +32,9 @@ class Enrollment(db.Model):
     # Unguessable, shareable certificate URL; set when the course is completed.
     certificate_code: so.Mapped[str | None] = so.mapped_column(sa.String(43), unique=True)
     certificate_percent: so.Mapped[float | None]
+    # Set when the learner leaves the course; the row stays (certificate, completion) and enrolling
+    # again clears it. Lists of "my courses" read active enrollments only.
+    unenrolled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     course = so.relationship("Course")
     user = so.relationship("User")

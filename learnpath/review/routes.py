@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 from learnpath.extensions import db
 from learnpath.pagecache import cached_page
 from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
-from learnpath.progress.services import bump_progress_version
 from learnpath.quiz import services as quiz
 from learnpath.quiz.grading import Grade
 from learnpath.review import bp, paths as path_service, services
@@ -24,7 +23,7 @@ def index():
     tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
     if not cards:
         session.pop(SESSION_KEY, None)
-        return render_template("review/done.html", tally=tally, upcoming=_upcoming())
+        return render_template("review/done.html", tally=tally, upcoming=services.next_due(current_user.id))
     card = cards[0]
     question = card.question
     return render_template(
@@ -32,12 +31,6 @@ def index():
         due=services.due_count(current_user.id, now), tally=tally,
         previews=quiz.dataset_previews([question]), draft={}, runs={},
     )
-
-
-def _upcoming():
-    from learnpath.models import ReviewCard
-
-    return db.session.scalar(sa.select(sa.func.min(ReviewCard.due)).where(ReviewCard.user_id == current_user.id))
 
 
 @bp.post("/review/<int:card_id>")
@@ -82,9 +75,7 @@ def answer_result(answer_id: int):
 def settings():
     form = RetentionForm(desired_retention=Decimal(round(current_user.desired_retention * 100)))
     if form.validate_on_submit():
-        current_user.desired_retention = float(form.desired_retention.data) / 100
-        bump_progress_version(current_user.id)
-        db.session.commit()
+        services.set_desired_retention(current_user, float(form.desired_retention.data) / 100)
         flash("Desired retention saved; it applies from your next review.", "success")
         return redirect(url_for("review.index"))
     return render_template("review/settings.html", form=form)

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 import fsrs
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 
 from learnpath.catalog.services import LESSON_LINK
@@ -121,7 +122,9 @@ def due_summary(user_id: int, now: datetime) -> tuple[int, datetime | None]:
 
 def due_cards(user_id: int, now: datetime, limit: int = 50) -> list[ReviewCard]:
     """Most overdue first: the order FSRS's due dates give."""
-    return list(db.session.scalars(due_query(user_id, now).order_by(ReviewCard.due, ReviewCard.id).limit(limit)))
+    return list(db.session.scalars(
+        due_query(user_id, now).options(so.joinedload(ReviewCard.question).joinedload(Question.lesson))
+        .order_by(ReviewCard.due, ReviewCard.id).limit(limit)))
 
 
 def own_card(user_id: int, card_id: int) -> ReviewCard | None:
@@ -129,6 +132,19 @@ def own_card(user_id: int, card_id: int) -> ReviewCard | None:
         return None
     card = db.session.get(ReviewCard, card_id)
     return card if card is not None and card.user_id == user_id else None
+
+
+def next_due(user_id: int) -> datetime | None:
+    """When the learner's next card falls due (for the 'all done' page)."""
+    return db.session.scalar(sa.select(sa.func.min(ReviewCard.due)).where(ReviewCard.user_id == user_id))
+
+
+def set_desired_retention(user: User, retention: float) -> None:
+    from learnpath.progress.services import bump_progress_version
+
+    user.desired_retention = retention
+    bump_progress_version(user.id)
+    db.session.commit()
 
 
 def own_card_for_question(user_id: int, question_id: int) -> ReviewCard | None:
@@ -331,7 +347,7 @@ def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = No
         .join(CourseLesson, CourseLesson.course_id == Course.id)
         .outerjoin(LessonProgress, sa.and_(LessonProgress.lesson_id == CourseLesson.lesson_id,
                                            LessonProgress.user_id == user.id))
-        .where(Enrollment.completed_at.is_(None), ~Course.retired)
+        .where(Enrollment.completed_at.is_(None), Enrollment.unenrolled_at.is_(None), ~Course.retired)
         .group_by(Course.id).order_by(sa.func.max(LessonProgress.updated_at).desc().nulls_last(), Course.id).limit(1)
     ).first()
     if course_row is not None:

@@ -1,7 +1,7 @@
 """the learner's time zone: day boundaries (streaks, heat map, daily aggregates) and times shown
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-06 21:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
