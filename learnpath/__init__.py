@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from learnpath import accounts, api, catalog, errors, models, pagecache, progress, quiz, review, security, sqllab  # noqa: F401
     from learnpath.content import cli as content_cli
+    from learnpath import timezones
     from learnpath.progress import cache as dashboard_cache, cli as certificates_cli
     from learnpath.quiz import routes as quiz_routes
     from learnpath.quiz.grading import register_runner
@@ -45,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_runner(app, "sql", sqllab.init_app(app))  # the SQL kind grades with this app's datasets
     pagecache.init_app(app)
     dashboard_cache.init_app(app)
+    timezones.init_app(app)
     accounts.init_app(app)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(accounts.bp)

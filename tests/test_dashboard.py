@@ -27,12 +27,13 @@ def test_streaks(days, today, expected):
 
 
 def test_heatmap_cells_cover_the_year_monday_first():
-    cells, width = charts.heatmap({D: 3, D - timedelta(1): 40}, D)
+    heat = charts.heatmap({D: 3, D - timedelta(1): 40}, D)
+    cells = heat.cells
     assert cells[0].day.weekday() == 0 and cells[-1].day == D
     assert 365 <= len(cells) < 372
     by_day = {c.day: c for c in cells}
     assert by_day[D].level == 1 and by_day[D - timedelta(1)].level == 4 and by_day[D - timedelta(2)].level == 0
-    assert width == (cells[-1].x + 14)
+    assert heat.width == (cells[-1].x + 14 + charts.HEAT_RIGHT)
 
 
 def _seed_history(app, user_email="ada@example.com"):

@@ -157,10 +157,10 @@ def test_midnight_rolls_the_streak_and_heat_map(app, client, learner, monkeypatc
     evening = datetime.combine(day, time(23, 55), timezone.utc)
     _clock(monkeypatch, evening)
     before = _cached(app, client)
-    assert "<strong>3</strong> day streak (longest 3)" in before and "2026-03-10: 0 answers" in before
+    assert "<strong>3</strong> day streak (longest 3)" in before and "Tue 10 Mar 2026: 0 answers" in before
     _clock(monkeypatch, evening + timedelta(minutes=6))  # 00:01 the next day, before the 10-minute bound
     after = _view(app, client)[0]
-    assert "<strong>0</strong> day streak (longest 3)" in after and "2026-03-11: 0 answers" in after
+    assert "<strong>0</strong> day streak (longest 3)" in after and "Wed 11 Mar 2026: 0 answers" in after
 
 
 def test_predicted_recall_is_at_most_ten_minutes_old(app, client, learner, monkeypatch):

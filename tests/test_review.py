@@ -153,7 +153,7 @@ def test_what_next(app, client, learner):
         choice = review.what_next(user, review.now_utc())
         assert choice.kind == "review" and "1 due question" in choice.title
     html = client.get("/dashboard").get_data(as_text=True)
-    assert "What next:" in html and "Review 1 due question" in html and "Topic mastery" in html
+    assert "What next:" in html and "Review 1 due question" in html and "Your topics" in html
 
 
 def test_what_next_weakest_topic_when_nothing_due_or_in_progress(app, learner):

@@ -21,6 +21,9 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 QUESTIONS_MARKER = "<!-- questions -->"
 KINDS = kinds.NAMES
 LESSON_LINK_RE = re.compile(r"\]\(lesson:([^)\s#]*)(#[^)\s]*)?\)")
+# Part of every lesson's source hash: bump it when render.py's output for the same source changes,
+# so the next import re-renders every lesson instead of skipping the unchanged ones.
+RENDERED_WITH = b"render-2\n"
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -406,7 +409,7 @@ def parse_lesson(path: Path, rel: str, vocabulary: dict[str, str], problems: lis
         return None
     return LessonSpec(
         slug=slug, title=title, summary=summary, topics=topics, body=body, questions=questions, path=rel,
-        source_hash=hashlib.sha256(raw).hexdigest(), linked_slugs=links, draw=draw,
+        source_hash=hashlib.sha256(RENDERED_WITH + raw).hexdigest(), linked_slugs=links, draw=draw,
     )
 
 

@@ -54,11 +54,17 @@ def _resolve_lesson_links(source: str) -> str:
     return LESSON_LINK_RE.sub(lambda m: f"](/lessons/{m.group(1)}{m.group(2) or ''})", source)
 
 
+# Code blocks and tables scroll sideways inside themselves on a phone: a scrolling box must be
+# reachable by keyboard (WCAG 2.1.1), so each gets tabindex="0" (nh3 has already removed any from the source).
+_SCROLLING_BOX_RE = re.compile(r"<(pre|table)(?=[\s>])")
+
+
 def sanitize(fragment: str) -> str:
-    return nh3.clean(
+    clean = nh3.clean(
         fragment, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
+    return _SCROLLING_BOX_RE.sub(r'<\1 tabindex="0"', clean)
 
 
 def _toc(tokens: list[dict]) -> str:

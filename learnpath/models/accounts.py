@@ -24,6 +24,9 @@ class User(UserMixin, db.Model):
     # Moves on every write that changes the learner's dashboard, so a cached one is checked
     # against the row loaded for the request anyway (progress/cache.py).
     progress_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # An IANA name ("America/Los_Angeles") for every day boundary and time shown; NULL until the
+    # browser tells it (first page after sign-up) or the learner picks one, and UTC meanwhile.
+    time_zone: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     # Part of the id every session and remember-me cookie carries (get_id): moving it ends all
     # of them at once (log out, password change or reset), as Flask-Login's "alternative tokens".
     session_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")

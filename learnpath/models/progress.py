@@ -121,7 +121,8 @@ class Answer(db.Model):
 
 
 class DailyActivity(db.Model):
-    """Answers per learner per UTC day, kept by every submit and review (heatmap, streaks, totals).
+    """Answers per learner per local day (the learner's time zone at answer time), kept by every submit
+    and review (heatmap, streaks, totals).
 
     The dashboard reads at most one row per day instead of scanning every answer.
     """

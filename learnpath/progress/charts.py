@@ -1,10 +1,16 @@
-"""Geometry for the dashboard's server-rendered SVG charts (no JavaScript needed to read them)."""
+"""Geometry for the dashboard's server-rendered SVG charts (no JavaScript needed to read them).
+
+Every chart has labelled axes or a legend that says what a mark means, and a text alternative
+(a table) beside it; dates are the learner's local dates.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from markupsafe import Markup, escape
-from datetime import date, datetime, timedelta
+
+# ---- score trend -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -12,18 +18,111 @@ class TrendPoint:
     x: float
     y: float
     percent: float
+    passed: bool
+    date: str  # "06 Dec 2026", the learner's local date
+    title: str  # the lesson's
+
+    @property
+    def label(self) -> str:
+        return f"{self.date} · {self.title}"
+
+
+@dataclass
+class Tick:
+    at: float
     label: str
+    anchor: str = "middle"
 
 
-def trend(points: list[tuple[datetime, float, str]], width: int = 600, height: int = 160, pad: int = 24) -> list[TrendPoint]:
+@dataclass
+class TrendChart:
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    points: list[TrendPoint]
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    pass_mark: int
+    pass_y: float
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x},{p.y}" for p in self.points)
+
+
+TREND_WIDTH, TREND_HEIGHT = 400, 220
+# Room for "100%" on the left and a date under the axis; the font is 14 units, 10 px on a 320 px phone.
+TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 44, 12, 14, 34
+DATE_TICKS = 4
+
+
+def _y(percent: float) -> float:
+    plot = TREND_HEIGHT - TREND_TOP - TREND_BOTTOM
+    return round(TREND_TOP + plot * (1 - max(0.0, min(100.0, percent)) / 100), 1)
+
+
+def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int) -> TrendChart | None:
+    """Attempts (local submit time, percent, lesson title, passed), oldest first, placed on a time
+    axis with dated ticks; the pass mark is a horizontal line."""
     if not points:
-        return []
-    step = (width - 2 * pad) / max(1, len(points) - 1)
-    return [
-        TrendPoint(round(pad + i * step, 1), round(pad + (height - 2 * pad) * (1 - pct / 100), 1), pct,
-                   f"{when:%d %b} · {title}")
-        for i, (when, pct, title) in enumerate(points)
-    ]
+        return None
+    x0, x1 = TREND_LEFT + 6, TREND_WIDTH - TREND_RIGHT - 6
+    first, last = points[0][0], points[-1][0]
+    span = (last - first).total_seconds()
+
+    def x_at(when: datetime) -> float:
+        if span <= 0:
+            return round((x0 + x1) / 2, 1)
+        return round(x0 + (x1 - x0) * (when - first).total_seconds() / span, 1)
+
+    chart_points = [TrendPoint(x_at(when), _y(pct), pct, bool(passed), f"{when:%d %b %Y}", title)
+                    for when, pct, title, passed in points]
+    x_ticks: list[Tick] = []
+    if span <= 0:
+        x_ticks.append(Tick(x_at(first), f"{first:%d %b}"))
+    else:
+        for i in range(DATE_TICKS):
+            when = first + (last - first) * i / (DATE_TICKS - 1)
+            label = f"{when:%d %b}" if last.year == first.year else f"{when:%b %Y}"
+            if x_ticks and x_ticks[-1].label == label:
+                continue
+            anchor = "start" if i == 0 else "end" if i == DATE_TICKS - 1 else "middle"
+            x_ticks.append(Tick(x_at(when), label, anchor))
+    y_ticks = [Tick(_y(p), f"{p}%") for p in (0, 25, 50, 75, 100)]
+    return TrendChart(TREND_WIDTH, TREND_HEIGHT, TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM,
+                      chart_points, y_ticks, x_ticks, pass_mark, _y(pass_mark))
+
+
+# ---- activity heat map -------------------------------------------------------------------------
+
+CELL, GAP = 12, 2
+HEAT_LEFT, HEAT_TOP, HEAT_RIGHT = 30, 18, 16  # room for weekday labels, month labels, a month label in the last column
+# (lowest, highest) answers a day for each shade; the legend is written from the same table.
+HEAT_LEVELS: tuple[tuple[int, int | None], ...] = ((0, 0), (1, 4), (5, 14), (15, 29), (30, None))
+WEEKDAY_LABELS = {0: "Mon", 2: "Wed", 4: "Fri"}
+
+
+def heat_level(count: int) -> int:
+    for level, (low, high) in enumerate(HEAT_LEVELS):
+        if count >= low and (high is None or count <= high):
+            return level
+    return 0
+
+
+def heat_legend() -> list[tuple[int, str]]:
+    """(shade, what it means) for every shade of the heat map."""
+    out = []
+    for level, (low, high) in enumerate(HEAT_LEVELS):
+        if high == low:
+            out.append((level, "no answers" if low == 0 else f"{low} answer{'s' if low != 1 else ''}"))
+        elif high is None:
+            out.append((level, f"{low} or more"))
+        else:
+            out.append((level, f"{low}–{high}"))
+    return out
 
 
 @dataclass
@@ -35,28 +134,72 @@ class HeatCell:
     level: int
 
 
-def heatmap_svg(cells: list[HeatCell], width: int, label: str) -> Markup:
-    """The calendar as one SVG string: 371 cells are built faster here than in a template loop."""
-    parts = [f'<svg viewBox="0 0 {width} 98" class="heatmap" role="img" aria-label="{escape(label)}">']
-    for c in cells:
-        plural = "" if c.count == 1 else "s"
-        parts.append(f'<rect x="{c.x}" y="{c.y}" width="12" height="12" rx="2" class="heat-{c.level}">'
-                     f"<title>{c.day.isoformat()}: {c.count} answer{plural}</title></rect>")
-    parts.append("</svg>")
-    return Markup("".join(parts))
+@dataclass
+class MonthSummary:
+    label: str  # "December 2026"
+    active_days: int
+    answers: int
 
 
-def heatmap(counts: dict[date, int], today: date, days: int = 365, cell: int = 12) -> tuple[list[HeatCell], int]:
-    """A GitHub-style calendar: columns are weeks (Monday first), rows are weekdays."""
-    start = today - timedelta(days=days - 1)
-    start -= timedelta(days=start.weekday())
-    cells = []
+@dataclass
+class Heatmap:
+    cells: list[HeatCell]
+    width: int
+    height: int
+    months: list[Tick]  # month labels over the week columns where a month begins
+    by_month: list[MonthSummary]  # the text alternative, oldest first
+    first_day: date  # of the year shown: the first column also holds a few days before it
+
+    @property
+    def answers(self) -> int:
+        return sum(c.count for c in self.cells if c.day >= self.first_day)
+
+    @property
+    def active_days(self) -> int:
+        return sum(1 for c in self.cells if c.count and c.day >= self.first_day)
+
+
+def heatmap(counts: dict[date, int], today: date, days: int = 365) -> Heatmap:
+    """A GitHub-style calendar of the learner's local days: columns are weeks (Monday first), rows
+    are weekdays; a month's name sits over the first column holding its 1st."""
+    first_day = today - timedelta(days=days - 1)
+    start = first_day - timedelta(days=first_day.weekday())
+    step = CELL + GAP
+    cells: list[HeatCell] = []
+    months: list[Tick] = []
+    by_month: dict[tuple[int, int], MonthSummary] = {}
     d = start
     while d <= today:
         n = counts.get(d, 0)
-        level = 0 if n == 0 else 1 if n < 5 else 2 if n < 15 else 3 if n < 30 else 4
         week = (d - start).days // 7
-        cells.append(HeatCell(week * (cell + 2), d.weekday() * (cell + 2), d, n, level))
+        x = HEAT_LEFT + week * step
+        cells.append(HeatCell(x, HEAT_TOP + d.weekday() * step, d, n, heat_level(n)))
+        # Label a month at its 1st, or at the first column for the month the calendar opens in,
+        # unless that leaves no room before the next month's label.
+        if d.day == 1 or (d == start and (start + timedelta(days=13)).month == start.month):
+            if not months or x - months[-1].at >= 3 * step:
+                months.append(Tick(x, f"{d:%b}", "start"))
+        if d >= first_day:
+            summary = by_month.setdefault((d.year, d.month), MonthSummary(f"{d:%B %Y}", 0, 0))
+            summary.answers += n
+            summary.active_days += 1 if n else 0
         d += timedelta(days=1)
     weeks = (today - start).days // 7 + 1
-    return cells, weeks * (cell + 2)
+    return Heatmap(cells, HEAT_LEFT + weeks * step + HEAT_RIGHT, HEAT_TOP + 7 * step, months, list(by_month.values()), first_day)
+
+
+def heatmap_svg(heat: Heatmap, label: str) -> Markup:
+    """The calendar as one SVG string: 371 cells are built faster here than in a template loop.
+    Drawn at its real size (12 px squares); on a phone its box scrolls sideways (see app.css)."""
+    parts = [f'<svg viewBox="0 0 {heat.width} {heat.height}" width="{heat.width}" height="{heat.height}" '
+             f'class="heatmap" role="img" aria-label="{escape(label)}">']
+    for tick in heat.months:
+        parts.append(f'<text x="{tick.at}" y="11" class="axis">{tick.label}</text>')
+    for row, name in WEEKDAY_LABELS.items():
+        parts.append(f'<text x="0" y="{HEAT_TOP + row * (CELL + GAP) + 10}" class="axis">{name}</text>')
+    for c in heat.cells:
+        plural = "" if c.count == 1 else "s"
+        parts.append(f'<rect x="{c.x}" y="{c.y}" width="{CELL}" height="{CELL}" rx="2" class="heat-{c.level}">'
+                     f"<title>{c.day:%a %d %b %Y}: {c.count} answer{plural}</title></rect>")
+    parts.append("</svg>")
+    return Markup("".join(parts))

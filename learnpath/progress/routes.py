@@ -1,4 +1,5 @@
-from datetime import datetime, time, timedelta, timezone
+from collections import Counter
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -7,8 +8,11 @@ from flask_login import current_user, login_required
 from learnpath.catalog import services as catalog
 from learnpath.extensions import db
 from learnpath.models import Course, Enrollment, User
+from learnpath.models.progress import RECENT_RESULTS
 from learnpath.progress import bp, cache as dashboard_cache, charts, services
+from learnpath.progress.forms import TimeZoneForm
 from learnpath.review import services as review
+from learnpath.timezones import canonical_zone, local_day, next_midnight, zone
 
 
 @bp.post("/courses/<slug>/enroll")
@@ -45,6 +49,30 @@ def mark_read(slug: str):
     return redirect(url_for("catalog.lesson", slug=lesson.slug, course=request.form.get("course") or None))
 
 
+@bp.post("/account/time-zone")
+@login_required
+def set_time_zone():
+    """The account page's time-zone form."""
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        abort(400, description=" ".join(form.time_zone.errors) or "Choose a time zone from the list.")
+    services.set_time_zone(current_user.id, form.time_zone.data)
+    flash(f"Time zone saved: {canonical_zone(form.time_zone.data)}. Your days begin at midnight there and times are shown in it.",
+          "success")
+    return redirect(url_for("accounts.account") + "#time-zone")
+
+
+@bp.post("/account/time-zone/detected")
+@login_required
+def time_zone_detected():
+    """Sent once by static/js/timezone.js while the learner's zone is unknown; never overrides one set."""
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        return {"error": {"status": 400, "message": " ".join(form.time_zone.errors) or "Unknown time zone."}}, 400
+    services.set_time_zone(current_user.id, form.time_zone.data, only_if_unknown=True)
+    return "", 204
+
+
 @bp.get("/dashboard")
 @login_required
 def dashboard():
@@ -55,9 +83,11 @@ def dashboard():
 
 def _dashboard_body(user: User, now: datetime) -> tuple[str, datetime]:
     """The dashboard's content, and the first moment its time-dependent figures change: the next
-    UTC midnight (streak, heat map) or the next review card falling due (due count, what next)."""
+    midnight in the learner's time zone (streak, heat map) or the next review card falling due
+    (due count, what next)."""
     uid = user.id
-    today = now.date()
+    tz = zone(user.time_zone)
+    today = local_day(now, tz)
     enrollments = db.session.execute(
         sa.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
         .where(Enrollment.user_id == uid, Enrollment.unenrolled_at.is_(None), ~Course.retired)
@@ -67,26 +97,28 @@ def _dashboard_body(user: User, now: datetime) -> tuple[str, datetime]:
     stats = {s.course_id: s for s in services.course_stats(uid, course_ids)}
     activity = services.daily_activity(uid)
     current_streak, longest_streak = services.streaks(list(activity), today)
-    cells, heat_width = charts.heatmap(activity, today)
-    active_last_year = sum(1 for c in cells if c.count)
-    answers_last_year = sum(c.count for c in cells)
+    heat = charts.heatmap(activity, today)
     results = services.recent_results(uid)
+    # The line on the score trend: the pass mark most of the learner's courses use.
+    pass_marks = Counter(c.pass_mark for _, c in enrollments)
+    pass_mark = pass_marks.most_common(1)[0][0] if pass_marks else services.DEFAULT_PASS_MARK
     mastery = review.topic_mastery(uid, now, user.desired_retention)
     weakest = [m for m in mastery if m.level != "mastered"][:5]
     due, next_due = review.due_summary(uid, now)
     body = render_template(
-        "progress/_dashboard_body.html", enrollments=enrollments, stats=stats,
+        "progress/_dashboard_body.html", user=user, enrollments=enrollments, stats=stats, recent_window=RECENT_RESULTS,
         next_up=services.next_lessons(uid, course_ids), totals=services.totals(uid),
-        trend=charts.trend([(r.submitted_at, r.percent, r.title) for r in reversed(results)]),
-        topics=services.topic_accuracy(uid), active_last_year=active_last_year, answers_last_year=answers_last_year,
+        trend=charts.trend([(r.submitted_at.astimezone(tz), r.percent, r.title, r.passed) for r in reversed(results)],
+                           pass_mark),
+        pass_marks=sorted(pass_marks), heat=heat, heat_legend=charts.heat_legend(),
         current_streak=current_streak, longest_streak=longest_streak,
-        heatmap_svg=charts.heatmap_svg(cells, heat_width, f"Activity calendar: {answers_last_year} answers on "
-                                                          f"{active_last_year} days in the last 365 days"),
+        heatmap_svg=charts.heatmap_svg(heat, f"Activity calendar, one square a day: {heat.answers} answers on "
+                                             f"{heat.active_days} days in the last 365 days"),
         recent=results[:8], resume=services.continue_where_left_off(uid), mastery=mastery, weakest=weakest,
-        weakest_lessons=review.lessons_for_topics([m.slug for m in weakest]),
+        weakest_lessons=review.lessons_for_topics([m.slug for m in weakest], uid),
         next_action=review.what_next(user, now, mastery, due), due=due,
     )
-    midnight = datetime.combine(today + timedelta(days=1), time.min, timezone.utc)
+    midnight = next_midnight(now, tz)
     return body, min(midnight, next_due or midnight)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only
@@ -21,6 +21,7 @@ from learnpath.models import (
 )
 from learnpath.models.progress import RECENT_RESULTS
 from learnpath.models._types import utcnow
+from learnpath.timezones import canonical_zone, local_day, zone
 
 DEFAULT_PASS_MARK = 70
 
@@ -46,20 +47,37 @@ def _progress_row(user_id: int, lesson_id: int) -> LessonProgress:
     return row
 
 
-def bump_progress_version(user_id: int) -> None:
+def bump_progress_version(user_id: int) -> str | None:
     """Mark the learner's cached dashboard stale, in the caller's transaction (see progress/cache.py).
+    Returns the learner's time zone name, read by the same statement (the day of an answer is theirs).
 
     One UPDATE on the table, not the ORM object: a `User` already in the session keeps its
     loaded version, which is only ever compared with the next request's.
     """
-    db.session.execute(_bump_version(), {"user_id": user_id})
+    return db.session.execute(_bump_version(), {"user_id": user_id}).scalar()
 
 
 @prepared
 def _bump_version(dialect: str):
     users = User.__table__
     return sa.update(users).where(users.c.id == sa.bindparam("user_id")).values(
-        progress_version=users.c.progress_version + 1)
+        progress_version=users.c.progress_version + 1).returning(users.c.time_zone)
+
+
+def set_time_zone(user_id: int, name: str, only_if_unknown: bool = False) -> bool:
+    """Store the learner's time zone (a name `timezones.is_known_zone` accepts); True if it changed.
+    `only_if_unknown`: the browser's guess never overrides a zone already set. One conditional
+    UPDATE, so two tabs reporting at once cannot race; it bumps the progress version because the
+    dashboard's days and times move with the zone (answers already recorded keep their day)."""
+    name = canonical_zone(name)
+    users = User.__table__
+    query = sa.update(users).where(users.c.id == user_id).values(
+        time_zone=name, progress_version=users.c.progress_version + 1)
+    query = query.where(users.c.time_zone.is_(None)) if only_if_unknown else query.where(
+        sa.or_(users.c.time_zone.is_(None), users.c.time_zone != name))
+    changed = db.session.execute(query).rowcount == 1
+    db.session.commit()
+    return changed
 
 
 def touch_lesson(user_id: int, lesson_id: int) -> LessonProgress:
@@ -337,10 +355,12 @@ def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: da
     same learner cannot lose a count. `topics` (from `topics_of`) may be looked up by the caller
     before its write transaction starts.
     """
-    bump_progress_version(user_id)  # a submit or a review changes what the learner's dashboard shows
+    # A submit or a review changes what the learner's dashboard shows; the same UPDATE says which
+    # calendar the answers fall on: the learner's local day at answer time.
+    zone_name = bump_progress_version(user_id)
     if not outcomes:
         return
-    day = when.astimezone(timezone.utc).date()
+    day = local_day(when, zone(zone_name))
     correct = sum(1 for _, ok in outcomes if ok)
     db.session.execute(_daily_upsert(), {"user_id": user_id, "day": day, "answered": len(outcomes),
                                          "correct": correct})
@@ -405,7 +425,7 @@ def topic_accuracy(user_id: int, limit: int = 12) -> list[tuple[str, str, int, i
 
 
 def daily_activity(user_id: int) -> dict[date, int]:
-    """Answers per active UTC day, oldest first: one row per day however many answers, and one
+    """Answers per active day (the learner's local days), oldest first: one row per day however many answers, and one
     query for both the streaks (every day) and the heat map (the last year of them)."""
     return dict(db.session.execute(
         sa.select(DailyActivity.day, DailyActivity.answered)
@@ -430,10 +450,6 @@ def streaks(days: list[date], today: date) -> tuple[int, int]:
                 break
             current += 1
     return current, longest
-
-
-def today_utc(now: datetime | None = None) -> date:
-    return (now or datetime.now(timezone.utc)).date()
 
 
 # ---- certificates: public verification ----------------------------------------------------------

@@ -212,22 +212,41 @@ class TopicMastery:
     answered: int
     accuracy: float | None  # over the latest RECENT_ANSWERS answers
     retrievability: float | None  # mean predicted recall of the topic's cards, now
+    recent_answers: int = 0  # how many answers `accuracy` is over
+    recent_right: int = 0
 
     @property
     def rank(self) -> int:
         return LEVELS.index(self.level)
+
+    @property
+    def next_step(self) -> str | None:
+        """What the next level asks that this topic lacks, in words ("answer 3 more questions, ...")."""
+        if self.level == "mastered":
+            return None
+        name, min_answered, min_accuracy, min_recall = next(r for r in reversed(LEVEL_RULES) if LEVELS.index(r[0]) > self.rank)
+        needs = []
+        if self.answered < min_answered:
+            more = min_answered - self.answered
+            needs.append(f"answer {more} more question{'s' if more != 1 else ''}")
+        if (self.accuracy or 0.0) < min_accuracy:
+            needs.append(f"get {round(100 * min_accuracy)}% of recent answers right")
+        if (self.retrievability if self.retrievability is not None else 0.0) < min_recall:
+            needs.append(f"keep memory at {round(100 * min_recall)}% or more (review questions when they fall due)")
+        return f"To reach {name}: " + ", ".join(needs) + "." if needs else None
+
+
+# (level, answers at least, recent accuracy at least, predicted recall at least), highest first.
+LEVEL_RULES = (("mastered", 8, 0.9, 0.9), ("proficient", 5, 0.75, 0.8), ("familiar", 0, 0.6, 0.6))
 
 
 def level_for(answered: int, accuracy: float | None, retrievability: float | None) -> str:
     if not answered:
         return "not started"
     acc, r = accuracy or 0.0, retrievability if retrievability is not None else 0.0
-    if answered >= 8 and acc >= 0.9 and r >= 0.9:
-        return "mastered"
-    if answered >= 5 and acc >= 0.75 and r >= 0.8:
-        return "proficient"
-    if acc >= 0.6 and r >= 0.6:
-        return "familiar"
+    for level, min_answered, min_accuracy, min_recall in LEVEL_RULES:
+        if answered >= min_answered and acc >= min_accuracy and r >= min_recall:
+            return level
     return "attempted"
 
 
@@ -272,21 +291,34 @@ def topic_mastery(user_id: int, now: datetime, desired_retention: float = 0.9) -
     for topic_id, slug, title, answered, recent in stats:
         r = float(recall[topic_id]) if recall.get(topic_id) is not None else None
         acc = recent.count("1") / len(recent) if recent else None
-        out.append(TopicMastery(slug, title, level_for(answered, acc, r), answered, acc, r))
+        out.append(TopicMastery(slug, title, level_for(answered, acc, r), answered, acc, r, len(recent), recent.count("1")))
     return sorted(out, key=lambda m: (m.rank, m.accuracy or 0, m.slug))
 
 
-def lessons_for_topics(topic_slugs: list[str]) -> dict[str, list[Lesson]]:
+def _in_enrolled_course(user_id: int):
+    """True for a lesson that sits in one of the learner's courses (a correlated EXISTS)."""
+    return sa.exists().where(CourseLesson.lesson_id == Lesson.id, Enrollment.course_id == CourseLesson.course_id,
+                             Enrollment.user_id == user_id)
+
+
+def lessons_for_topics(topic_slugs: list[str], user_id: int) -> dict[str, list[tuple[Lesson, bool]]]:
+    """The lessons covering each topic, each with whether it sits in one of the learner's courses:
+    those first, then the ones not completed yet, so a SQL learner is sent to SQL lessons rather than
+    to whichever course of the catalog also tags the topic."""
     if not topic_slugs:
         return {}
+    in_my_courses = _in_enrolled_course(user_id)
+    completed = sa.exists().where(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id,
+                                  LessonProgress.completed_at.is_not(None))
     rows = db.session.execute(
-        sa.select(Topic.slug, Lesson).join(lesson_topic, lesson_topic.c.topic_id == Topic.id)
+        sa.select(Topic.slug, Lesson, in_my_courses).join(lesson_topic, lesson_topic.c.topic_id == Topic.id)
         .join(Lesson, Lesson.id == lesson_topic.c.lesson_id).options(LESSON_LINK)
-        .where(Topic.slug.in_(topic_slugs), ~Lesson.retired).order_by(Lesson.title)
+        .where(Topic.slug.in_(topic_slugs), ~Lesson.retired)
+        .order_by(in_my_courses.desc(), completed.asc(), Lesson.title)
     ).all()
-    out: dict[str, list[Lesson]] = {}
-    for slug, lesson in rows:
-        out.setdefault(slug, []).append(lesson)
+    out: dict[str, list[tuple[Lesson, bool]]] = {}
+    for slug, lesson, mine in rows:
+        out.setdefault(slug, []).append((lesson, bool(mine)))
     return out
 
 
@@ -334,7 +366,7 @@ def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = No
             .join(Topic, Topic.id == lesson_topic.c.topic_id)
             .outerjoin(LessonProgress, sa.and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id))
             .where(Topic.slug == weak.slug, ~Lesson.retired)
-            .order_by(LessonProgress.completed_at.is_not(None), Lesson.title).limit(1)
+            .order_by(_in_enrolled_course(user.id).desc(), LessonProgress.completed_at.is_not(None), Lesson.title).limit(1)
         )
         if lesson is not None:
             accuracy = f"{round(100 * (weak.accuracy or 0))}% of recent answers right"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +51,20 @@ class LiveServer:
     errors: list[BaseException] = field(default_factory=list)
 
 
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 and a free port in a background thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="learnpath-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The real app on 127.0.0.1 and a free port, on its own migrated SQLite database."""
@@ -62,19 +78,14 @@ def live_server(tmp_path_factory):
         import_pack(load_pack(FIXTURE_PACK))
         db.session.remove()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    live = LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    with serving(app) as url:
+        live = LiveServer(url=url, app=app)
 
-    def record(sender, exception, **extra):
-        live.errors.append(exception)
+        def record(sender, exception, **extra):
+            live.errors.append(exception)
 
-    got_request_exception.connect(record, app)
-    thread = threading.Thread(target=server.serve_forever, name="learnpath-live-server", daemon=True)
-    thread.start()
-    yield live
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+        got_request_exception.connect(record, app)
+        yield live
     got_request_exception.disconnect(record, app)
     with app.app_context():
         db.session.remove()

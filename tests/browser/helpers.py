@@ -177,12 +177,12 @@ _AXE_RUN = """async (tags) => {
 }"""
 
 
-def axe_violations(page: Page) -> list[dict]:
-    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the current page. The page's context must
-    have bypass_csp=True: the app's CSP (script-src 'self') blocks the inlined axe script."""
+def axe_violations(page: Page, tags: list[str] = WCAG_TAGS) -> list[dict]:
+    """Run axe-core (by default the WCAG 2.0/2.1 A and AA rules) on the current page. The page's context
+    must have bypass_csp=True: the app's CSP (script-src 'self') blocks the inlined axe script."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
-    return page.evaluate(_AXE_RUN, WCAG_TAGS)
+    return page.evaluate(_AXE_RUN, tags)
 
 
 def describe_violations(violations: list[dict]) -> str:
