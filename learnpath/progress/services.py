@@ -20,9 +20,8 @@ from learnpath.models import (
     question_topic,
 )
 from learnpath.models.progress import RECENT_RESULTS
+from learnpath.defaults import DEFAULT_PASS_MARK
 from learnpath.models._types import utcnow
-
-DEFAULT_PASS_MARK = 70
 
 
 @prepared
@@ -366,7 +365,3 @@ def streaks(days: list[date], today: date) -> tuple[int, int]:
                 break
             current += 1
     return current, longest
-
-
-def today_utc(now: datetime | None = None) -> date:
-    return (now or datetime.now(timezone.utc)).date()
