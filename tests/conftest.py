@@ -12,11 +12,13 @@ unless the test is marked `expect_server_error` because it provokes one on purpo
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 import re
 import shutil
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -81,9 +83,13 @@ class SqliteDatabases:
 
 
 class PostgresDatabases:
-    """Databases named after the one in LEARNPATH_TEST_DATABASE_URL (<name>_template, <name>_case, ...),
-    created and dropped through a connection to that database: runs with another database name never
-    touch them. A copy is CREATE DATABASE ... TEMPLATE (the source must have no open connection)."""
+    """Databases named after the one in LEARNPATH_TEST_DATABASE_URL (<name>__template, <name>__case_<n>,
+    ...), created and dropped through a connection to that database: runs with another database name
+    never touch them. A copy is CREATE DATABASE ... TEMPLATE (the source must have no open connection).
+
+    Creating and dropping a database mostly waits on the disk, so one background worker makes the
+    next copy of a source while a test runs and drops finished ones behind it. Its tasks run in order,
+    so a source is never dropped while a copy of it is being made."""
 
     def __init__(self, url: str):
         self.url = url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -91,26 +97,58 @@ class PostgresDatabases:
         self.name = self._parts.path.lstrip("/")
         self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         self.template = ""
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-databases")
+        self._ahead: dict[tuple[str, str], Future] = {}  # (name, source) -> a copy made in advance
+        self._numbers = itertools.count()
+        self._drop_leftovers()
 
     def _run(self, statement: str) -> None:
         with self.admin.connect() as connection:
             connection.exec_driver_sql(statement)
 
-    def create(self, name: str, folder: Path, source: str | None = None) -> str:
-        database = f"{self.name}_{name}"
-        template = urlsplit(source).path.lstrip("/") if source else "template0"
+    def _database(self, url: str) -> str:
+        return urlsplit(url).path.lstrip("/")
+
+    def _drop_leftovers(self) -> None:
+        """Copies left by an interrupted run of this same database name."""
+        with self.admin.connect() as connection:
+            names = connection.exec_driver_sql(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (f"{self.name}__",)).scalars().all()
+        for name in names:
+            self._run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _make(self, name: str, source: str | None) -> str:
+        database = f"{self.name}__{name}_{next(self._numbers)}"
+        template = self._database(source) if source else "template0"
         self._run(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         self._run(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
         return urlunsplit(self._parts._replace(path=f"/{database}"))
 
+    def create(self, name: str, folder: Path, source: str | None = None) -> str:
+        if source is None:
+            return self._make(name, None)
+        ahead = self._ahead.pop((name, source), None)
+        url = ahead.result() if ahead is not None else self._make(name, source)
+        self._ahead[(name, source)] = self._worker.submit(self._make, name, source)
+        return url
+
     def seal(self, url: str) -> None:
         pass
 
+    def _drop_now(self, url: str) -> None:
+        self._run(f'DROP DATABASE IF EXISTS "{self._database(url)}" WITH (FORCE)')
+
     def drop(self, url: str) -> None:
-        self._run(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" WITH (FORCE)')
+        for key in [key for key in self._ahead if key[1] == url]:  # copies made in advance of a dropped source
+            self._worker.submit(self._drop_now, self._ahead.pop(key).result())
+        self._worker.submit(self._drop_now, url)
 
     def close(self) -> None:
-        self.drop(self.template)
+        for ahead in self._ahead.values():
+            self._worker.submit(self._drop_now, ahead.result())
+        self._ahead.clear()
+        self._worker.shutdown(wait=True)
+        self._drop_now(self.template)
         self.admin.dispose()
 
 
