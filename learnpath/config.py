@@ -38,4 +38,19 @@ def from_environment(instance_path: str) -> dict:
         "DASHBOARD_CACHE_BYTES": 16 * 2**20,
         "FSRS_FUZZING": True,  # spread review dates a little, as Anki does (tests turn it off)
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
+        # Accounts: API tokens expire; failed log-ins lock an address or account out for a while.
+        "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", 30)),
+        "LOGIN_FAILURE_LIMIT": int(env.get("LOGIN_FAILURE_LIMIT", 10)),
+        "LOGIN_FAILURE_WINDOW_MINUTES": int(env.get("LOGIN_FAILURE_WINDOW_MINUTES", 15)),
+        "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
+        "EMAIL_CHANGE_MAX_AGE": 24 * 3600,
+        # Mail: SMTP when MAIL_SERVER is set (Flask-Mail's settings), else .eml files in instance/outbox/.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT", 25)),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes"),
+        "MAIL_USE_SSL": env.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes"),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would suppress sending whenever TESTING is on
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "learnpath <no-reply@localhost>"),
     }

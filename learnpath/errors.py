@@ -1,7 +1,7 @@
 """One place for error responses: JSON under /api/ (or when asked for JSON), a page otherwise."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -10,11 +10,25 @@ from learnpath.extensions import db
 MESSAGES = {
     400: "The request could not be understood.",
     404: "There is nothing at this address.",
-    405: "This address does not accept that method.",
+    405: "This address only takes a form sent from one of our pages: it cannot be opened as a page.",
     413: "The request is too large.",
     429: "Too many requests. Please wait a minute and try again.",
     500: "Something went wrong on our side. Nothing you did was lost; please try again.",
 }
+# Page title and what to do next, for the HTML pages; the message above says what happened.
+PAGES = {
+    400: ("This request could not be used", "Go back, check what you entered and send it again."),
+    404: ("Page not found", "If you typed the address, check its spelling. Otherwise search for what you "
+                            "wanted, or browse the courses."),
+    405: ("This page cannot be opened like that", "You may have followed a bookmark or reloaded after sending a "
+                                                  "form. Go back to the page you came from and use its button."),
+    413: ("Too large", "Send less at once: shorten the text and try again."),
+    429: ("Slow down: too many requests", "Wait a minute, then try again. Nothing you did before was lost."),
+    500: ("Something went wrong", "Try again in a moment. If it keeps happening, come back a little later."),
+}
+CSRF_EXPIRED = "This form expired; reload the page and try again."
+CSRF_ADVICE = ("For your safety a form works only for a while, and only on the page of this site that showed "
+               "it. Reload the page, fill the form in again and send it.")
 
 
 def wants_json() -> bool:
@@ -23,18 +37,30 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, message: str | None = None, **extra):
+def _page_back() -> str | None:
+    """The page the learner came from, if it is one of ours (never an outside address)."""
+    referrer = request.referrer or ""
+    return referrer if referrer.startswith(request.host_url) and referrer != request.url else None
+
+
+def error_response(status: int, message: str | None = None, *, title: str | None = None,
+                   advice: str | None = None, **extra):
     message = message or MESSAGES.get(status, "Error")
     if wants_json():
         return jsonify(error={"status": status, "message": message, **extra}), status
-    title = {404: "Not found", 429: "Slow down", 413: "Too large"}.get(status, "Something went wrong" if status >= 500 else "Bad request")
-    return render_template("errors/error.html", code=status, title=title, message=message), status
+    default_title, default_advice = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
+    if status == 405 and request.path == url_for("accounts.logout"):
+        advice = "To log out, use the Log out button at the top of any page."
+    return render_template("errors/error.html", code=status, title=title or default_title, message=message,
+                           advice=advice or default_advice, back=_page_back()), status
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return error_response(400, f"The form expired or was not sent from this site ({exc.description}). Reload the page and try again.")
+        # exc.description is for developers ("The CSRF token has expired."): logged, not shown.
+        app.logger.info("CSRF check failed: %s", exc.description)
+        return error_response(400, CSRF_EXPIRED, title="This form expired", advice=CSRF_ADVICE)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

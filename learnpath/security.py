@@ -1,7 +1,13 @@
 """Response headers that make the browser enforce our policy: no inline scripts, no framing."""
 from __future__ import annotations
 
+import json
+
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
+
+MAX_JSON_DEPTH = 32  # our deepest request body is 3 levels; 32 leaves room and stops a parser bomb
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -23,6 +29,48 @@ def policy_headers(app: Flask) -> dict[str, str]:
     return policy
 
 
+def _check_json(value, path: str = "body") -> None:
+    """Walk a parsed body without recursion: bounded depth, text that can be stored (no lone
+    surrogates such as "\\ud800", which no database encoding accepts)."""
+    stack = [(value, path, 1)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequest(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels (at {where}).")
+        if isinstance(node, str):
+            _check_text(node, where)
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                _check_text(key, f"{where} (a key)")
+                stack.append((item, f"{where}.{key}", depth + 1))
+        elif isinstance(node, list):
+            stack.extend((item, f"{where}[{i}]", depth + 1) for i, item in enumerate(node))
+
+
+def _check_text(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(f"'{where}' holds characters that are not valid Unicode text "
+                         "(a lone surrogate such as \\ud800).") from None
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Request bodies are parsed, then checked for depth and storable text, before any view sees them.
+
+    Python's parser stops a bomb of 200,000 brackets with RecursionError, which is not a
+    ValueError and would become a 500: it is answered as the 400 it is.
+    """
+
+    def loads(self, s, **kwargs):
+        try:
+            value = json.loads(s, **kwargs)
+        except RecursionError:
+            raise BadRequest(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.") from None
+        _check_json(value)
+        return value
+
+
 def _has_nul(request) -> bool:
     if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
         return True
@@ -35,6 +83,8 @@ def _has_nul(request) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    app.json = StrictJSONProvider(app)
+
     @app.before_request
     def refuse_nul_characters():
         # No text we store or look up may hold NUL: PostgreSQL refuses it, so answer 400 up front.

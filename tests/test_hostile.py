@@ -30,6 +30,7 @@ API_POSTS = ["/api/v1/auth/register", "/api/v1/auth/token", "/api/v1/courses/net
              "/api/v1/attempts/abc/submit", "/api/v1/courses/%00/enrollment", "/api/v1/questions/1/run",
              "/api/v1/questions/8/run", "/api/v1/reviews/1"]
 FORM_POSTS = ["/signup", "/login", "/logout", "/account", "/account/delete", "/courses/net-basics/enroll",
+              "/courses/net-basics/unenroll",
               "/lessons/tcp/read", "/lessons/tcp/attempts", "/attempts/{attempt}", "/lessons/tcp/quiz/try",
               "/lessons/packets/quiz/try", "/lessons/rest/quiz/try", "/review/settings", "/review/1"]
 

@@ -51,8 +51,8 @@ def test_downgrade_keeps_learners_history(make_app, empty_database_url):
             connection.exec_driver_sql(
                 "INSERT INTO \"user\" (id, email, name, password_hash, created_at, desired_retention, progress_version)"
                 " VALUES (4242, 'keep@example.com', 'Keep', 'x', '2026-01-01 00:00:00', 0.9, 0)")
-            connection.exec_driver_sql("INSERT INTO api_token (user_id, token_hash, created_at) "
-                                       "VALUES (4242, 'abc', '2026-01-01 00:00:00')")
+            connection.exec_driver_sql("INSERT INTO api_token (user_id, token_hash, created_at, expires_at) "
+                                       "VALUES (4242, 'abc', '2026-01-01 00:00:00', '2026-02-01 00:00:00')")
         downgrade(revision="0002")
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM api_token WHERE user_id = 4242").scalar() == 1
@@ -61,3 +61,31 @@ def test_downgrade_keeps_learners_history(make_app, empty_database_url):
             assert connection.exec_driver_sql("SELECT count(*) FROM api_token WHERE user_id = 4242").scalar() == 1
             connection.exec_driver_sql("DELETE FROM api_token WHERE user_id = 4242")
             connection.exec_driver_sql("DELETE FROM \"user\" WHERE id = 4242")
+
+
+def test_0010_rewrites_lesson_search_text_and_reindexes(make_app):
+    """Lessons imported before 0010 had their search text glued together ("Raft Raft (Ongaro",
+    "Build : implement"): the migration derives it again from the stored HTML, one line per block,
+    and the search index (FTS5 rows / PostgreSQL's expression index) follows."""
+    from learnpath import search
+
+    app = make_app()
+    with app.app_context():
+        upgrade(revision="0006")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO lesson (id, slug, title, summary, body_md, body_html, toc_html, body_text, read_minutes, "
+                "word_count, question_count, source_hash, source_path, retired) VALUES (1, 'raft', 'Consensus', 'Logs.', "
+                "'', '<h2>Raft</h2><p>Raft (Ongaro, 2014). <strong>Build</strong>: implement it.</p>', '', "
+                "'Raft Raft (Ongaro, 2014). Build : implement it.', 1, 8, 0, '', '', false)")
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("INSERT INTO lesson_fts (rowid, title, summary, body) "
+                                           "SELECT id, title, summary, body_text FROM lesson")
+        upgrade()
+        assert db.session.execute(sa.text("SELECT body_text FROM lesson")).scalar() == \
+            "Raft\nRaft (Ongaro, 2014). Build: implement it."
+        hit = search.search(db.session, "build implement").hits[0]
+        assert "<mark>Build</mark>: <mark>implement</mark> it." in hit.snippet_html
+        db.session.remove()  # end the read transaction: PostgreSQL's DROP INDEX would wait for it
+        downgrade(revision="0006")
+        upgrade()

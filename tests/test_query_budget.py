@@ -81,3 +81,34 @@ def test_quiz_submit_has_a_fixed_query_budget(app, client, auth):
     # Nothing is written one row at a time: one INSERT for the answers, one upsert for the cards.
     assert sum(s.startswith("INSERT INTO answer") for s in again) == 1
     assert sum(s.startswith("INSERT INTO review_card") for s in again) == 1
+
+
+def test_due_reviews_cost_the_same_for_2_and_6_cards(app, client):
+    """GET /me/reviews/due loads each card's question and lesson in the same statement (no N+1)."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from learnpath.extensions import db
+    from learnpath.models import Question, ReviewCard
+    from learnpath.models._types import utcnow
+    from learnpath.review import services as review
+
+    headers = {"Authorization": f"Bearer {api_token(client)}"}
+
+    def due_cards(n):
+        with app.app_context():
+            ids = db.session.scalars(sa.select(Question.id).where(Question.kind != "sql").order_by(Question.id)).all()[:n]
+            review.record_answers(1, [(qid, False, None) for qid in ids], utcnow() - timedelta(days=30), 0.9)
+            db.session.execute(sa.update(ReviewCard).values(due=utcnow() - timedelta(days=1)))
+            db.session.commit()
+            assert db.session.scalar(sa.select(sa.func.count(ReviewCard.id))) == n
+
+    client.get("/api/v1/me/progress", headers=headers)  # the token's first use notes its last use: not counted here
+    due_cards(2)
+    two = _count(app, client, "/api/v1/me/reviews/due", headers)
+    due_cards(6)
+    response = client.get("/api/v1/me/reviews/due", headers=headers).get_json()
+    assert response["due"] == 6 and len(response["cards"]) == 6
+    six = _count(app, client, "/api/v1/me/reviews/due", headers)
+    assert two == six <= 10, (two, six)

@@ -47,7 +47,7 @@ def _answers(app, attempt_id, right=True) -> dict:
 def test_full_journey(app, client, auth):
     auth.signup()
     assert client.post("/courses/net-basics/enroll").status_code == 302
-    assert "Enroll in this course" not in client.get("/courses/net-basics").get_data(as_text=True)
+    assert "Start this course" not in client.get("/courses/net-basics").get_data(as_text=True)
     client.post("/lessons/packets/read")
     attempt_id = _start(client, "packets")
     page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)

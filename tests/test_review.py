@@ -100,7 +100,7 @@ def test_review_page_grades_like_the_quiz(app, client, learner):
     page = client.get("/review").get_data(as_text=True)
     assert "What does a router do to the TTL" in page and "Decrements it by one" in page
     assert "Each hop decrements" not in page  # no explanation before answering
-    result = client.post(f"/review/{card_id}", data={f"q{ttl}": right, "confidence": "sure"}).get_data(as_text=True)
+    result = client.post(f"/review/{card_id}", data={f"q{ttl}": right, "confidence": "sure"}, follow_redirects=True).get_data(as_text=True)
     assert "Correct" in result and "Each hop decrements" in result and "/lessons/packets" in result
     done = client.get("/review").get_data(as_text=True)
     assert "Session complete: 1 question reviewed, 1 right" in done

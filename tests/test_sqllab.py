@@ -28,7 +28,7 @@ def sql_question(app):
 @pytest.fixture
 def visible_db(app, sql_question):
     with app.app_context():
-        return datasets.path(sql_question.spec["dataset"], sql_question.spec["dataset_version"])
+        return datasets.store().path(sql_question.spec["dataset"], sql_question.spec["dataset_version"])
 
 
 def test_plain_query_runs(visible_db):
@@ -177,3 +177,59 @@ def test_run_endpoint_rejects_non_sql_and_unknown_questions(app, client):
     assert client.post(f"/api/v1/questions/{other}/run", headers=h, json={"sql": "SELECT 1"}).status_code == 404
     assert client.post("/api/v1/questions/99999999999/run", headers=h, json={"sql": "SELECT 1"}).status_code == 404
     assert client.post(f"/api/v1/questions/{other}/run", headers=h, json={}).status_code in (400, 404)
+
+
+def test_editing_only_a_dataset_restamps_its_questions(app, client, pack_copy):
+    """Issue 12: a changed data.sql reaches the preview, Run and grading, and the question's revision."""
+    from learnpath.content.importer import import_pack
+    from learnpath.content.pack import load_pack
+    from learnpath.models import Dataset
+
+    h = {"Authorization": f"Bearer {api_token(client)}"}
+    with app.app_context():
+        question = db.session.scalar(sa.select(Question).filter_by(kind="sql"))
+        qid, old_version, old_revision = question.id, question.spec["dataset_version"], question.revision
+    names = {"sql": "SELECT name FROM customers ORDER BY id"}
+    assert client.post(f"/api/v1/questions/{qid}/run", headers=h, json=names).get_json()["rows"] == \
+        [["Ada"], ["Grace"], ["Linus"]]  # the old version's file is built and cached
+    data_sql = pack_copy / "datasets" / "shop" / "data.sql"
+    data_sql.write_text(data_sql.read_text() + "INSERT INTO customers VALUES (4, 'Margaret', 'Boston');\n"
+                                               "INSERT INTO orders VALUES (13, 4, 5.00);\n")
+    with app.app_context():
+        report = import_pack(load_pack(pack_copy))
+        assert report.updated["datasets"] == 1 and report.updated["questions"] == 1
+        question = db.session.get(Question, qid)
+        new_version = question.spec["dataset_version"]
+        dataset = db.session.scalar(sa.select(Dataset).filter_by(name="shop"))
+        assert new_version == dataset.version != old_version and question.revision != old_revision
+        assert "Margaret" not in dataset.preview_html  # the preview shows three sample rows...
+        assert "(4 rows)" in dataset.preview_html  # ...of the new four
+        store = datasets.store()
+        assert new_version in store.path("shop", new_version).name
+        with pytest.raises(datasets.DatasetChanged):  # a file is only ever built from the version it is named by
+            datasets.DatasetStore(store.directory / "fresh", store.source).path("shop", old_version)
+    run = client.post(f"/api/v1/questions/{qid}/run", headers=h, json=names).get_json()
+    assert run["rows"] == [["Ada"], ["Grace"], ["Linus"], ["Margaret"]]
+    attempt = client.post("/api/v1/lessons/rest/attempts", headers=h).get_json()
+    old_result = "SELECT * FROM (VALUES ('Ada', 2), ('Linus', 1)) t(name, n)"  # right before the edit
+    body = client.post(f"/api/v1/attempts/{attempt['attempt_id']}/submit", headers=h,
+                       json={"answers": {str(qid): old_result}}).get_json()
+    result = next(r for r in body["results"] if r["question_id"] == qid)
+    assert not result["correct"] and "Wrong number of rows: expected 3, got 2" in result["feedback"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(Answer.revision).filter_by(question_id=qid)) == question.revision
+    # A second import of the same pack changes nothing.
+    with app.app_context():
+        assert not import_pack(load_pack(pack_copy)).changed
+
+
+def test_each_app_has_its_own_dataset_store(app, make_app, sql_question):
+    """Caches belong to an app's store, under its instance folder: nothing carries from one app to the next."""
+    from pathlib import Path
+
+    other = make_app(SECRET_KEY="another")
+    first, second = datasets.store(app), datasets.store(other)
+    assert first is not second and first.directory == Path(app.instance_path) / "sqllab"
+    with app.app_context():
+        first.path(sql_question.spec["dataset"], sql_question.spec["dataset_version"])
+    assert first._path.cache_info().currsize == 1 and second._path.cache_info().currsize == 0

@@ -1,9 +1,12 @@
-from flask import Response, flash, json, redirect, render_template, request, url_for
+from flask import Response, abort, flash, json, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from learnpath.accounts import bp, services
-from learnpath.accounts.forms import DeleteAccountForm, LoginForm, PasswordForm, ProfileForm, SignupForm
-from learnpath.extensions import db, limiter
+from learnpath.accounts.forms import (
+    ConfirmForm, DeleteAccountForm, EmailChangeForm, ForgotPasswordForm, LoginForm, PasswordForm, ProfileForm,
+    ResetPasswordForm, SignupForm,
+)
+from learnpath.extensions import limiter
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -26,13 +29,18 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(services.auth_rate_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("progress.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.log_in(form.email.data, form.password.data, request.remote_addr)
+        except services.Throttled as exc:
+            form.password.errors.append(exc.message)
+            response = make_response(render_template("accounts/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         if user:
             login_user(user, remember=form.remember.data)
             return redirect(services.safe_next(request.args.get("next")) or url_for("progress.dashboard"))
@@ -42,9 +50,38 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Ends this session on the server: a copy of the cookie taken before is refused from now on.
+        services.end_sessions(current_user._get_current_object())
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("catalog.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, request.remote_addr)
+        # The same words whether or not the address has an account.
+        flash("If an account uses that address, we have sent it a link to choose a new password. "
+              "It works for one hour.", "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = services.user_for_reset_token(token)
+    if user is None:
+        return render_template("accounts/link_expired.html", what="password reset"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(user, form.new.data)
+        logout_user()
+        flash("Your password is changed and every session was signed out. Log in with the new password.", "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -52,20 +89,72 @@ def logout():
 def account():
     profile = ProfileForm(prefix="profile", obj=current_user)
     password = PasswordForm(prefix="password")
-    delete = DeleteAccountForm(prefix="delete")
+    email = EmailChangeForm(prefix="email")
     if "profile-name" in request.form and profile.validate_on_submit():
-        current_user.name = profile.name.data.strip()
-        db.session.commit()
+        services.rename(current_user, profile.name.data)
         flash("Name saved.", "success")
         return redirect(url_for("accounts.account"))
     if "password-new" in request.form and password.validate_on_submit():
         if current_user.check_password(password.current.data):
-            current_user.set_password(password.new.data)
-            db.session.commit()
-            flash("Password changed.", "success")
+            services.change_password(current_user._get_current_object(), password.new.data)
+            flash("Password changed. Every other session and all API tokens were signed out.", "success")
             return redirect(url_for("accounts.account"))
         password.current.errors.append("Current password is incorrect.")
-    return render_template("accounts/account.html", profile=profile, password=password, delete=delete)
+    if "email-email" in request.form and email.validate_on_submit():
+        if current_user.check_password(email.password.data):
+            services.request_email_change(current_user._get_current_object(), email.email.data)
+            flash(f"We sent a confirmation link to {services.normalize_email(email.email.data)}. "
+                  "Your address changes when you open it.", "info")
+            return redirect(url_for("accounts.account"))
+        email.password.errors.append("Current password is incorrect.")
+    return _account_page(profile=profile, password=password, email=email)
+
+
+def _account_page(status: int = 200, new_token: str | None = None, **forms):
+    forms.setdefault("profile", ProfileForm(prefix="profile", obj=current_user))
+    forms.setdefault("password", PasswordForm(prefix="password"))
+    forms.setdefault("email", EmailChangeForm(prefix="email"))
+    forms.setdefault("delete", DeleteAccountForm(prefix="delete"))
+    return render_template("accounts/account.html", tokens=services.list_tokens(current_user), confirm=ConfirmForm(),
+                           new_token=new_token, **forms), status
+
+
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    found = services.email_change_for_token(token)
+    if found is None:
+        return render_template("accounts/link_expired.html", what="email change"), 400
+    user, new_email = found
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.change_email(user, new_email)
+        except services.AccountError:
+            flash("That address belongs to another account now; your email was not changed.", "error")
+        else:
+            flash(f"Your email address is now {new_email}.", "success")
+        return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
+    return render_template("accounts/confirm_email.html", form=form, new_email=new_email)
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    _, token = services.issue_token(current_user._get_current_object())
+    return _account_page(201, new_token=token)  # shown once, never again
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not services.revoke_token(current_user._get_current_object(), token_id):
+        abort(404)
+    flash("Token revoked.", "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.get("/account/export")
@@ -88,5 +177,4 @@ def delete():
         return redirect(url_for("catalog.home"))
     if form.password.data and not form.errors:
         form.password.errors.append("Password is incorrect.")
-    return render_template("accounts/account.html", profile=ProfileForm(prefix="profile", obj=current_user),
-                           password=PasswordForm(prefix="password"), delete=form), 400
+    return _account_page(400, delete=form)

@@ -1,5 +1,6 @@
 from flask import abort, render_template, request
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 
 from learnpath import search as search_engine
 from learnpath.catalog import bp, services
@@ -17,24 +18,30 @@ def home():
     return render_template("catalog/home.html", tracks=tracks, total_minutes=total_minutes, resume=resume)
 
 
+@bp.get("/courses")
+@cached_page
+def courses():
+    tracks = services.course_summaries()
+    track_slug = request.args.get("track")
+    shown = [(t, summaries) for t, summaries in tracks if track_slug in (None, "", t.slug)]
+    if not shown:
+        abort(404)
+    return render_template("catalog/courses.html", tracks=tracks, shown=shown, track_slug=track_slug or None)
+
+
 @bp.get("/courses/<slug>")
 @cached_page
 def course(slug: str):
     course = services.get_course(slug) or abort(404)
     lessons = services.syllabus(course)
-    states, enrollment, stats = {}, None, None
+    states, where = {}, None
     if current_user.is_authenticated:
-        from learnpath.models import Enrollment
-        import sqlalchemy as sa
-
-        enrollment = db.session.scalar(sa.select(Enrollment).filter_by(user_id=current_user.id, course_id=course.id))
         states = progress.lesson_states(current_user.id, [l.id for _, l in lessons])
-        found = progress.course_stats(current_user.id, [course.id])
-        stats = found[0] if found else None
+        where = progress.course_state(current_user.id, course, lessons[0][1] if lessons else None)
     from learnpath.review.paths import paths_containing
 
     return render_template(
-        "catalog/course.html", course=course, lessons=lessons, states=states, enrollment=enrollment, stats=stats,
+        "catalog/course.html", course=course, lessons=lessons, states=states, where=where,
         total_minutes=sum(l.read_minutes for _, l in lessons), paths=paths_containing(course),
     )
 
@@ -54,6 +61,11 @@ def lesson(slug: str):
 @bp.get("/search")
 @cached_page
 def search():
-    query = request.args.get("q", "")[:200]
-    hits = search_engine.search(db.session, query) if query.strip() else []
-    return render_template("catalog/search.html", query=query, hits=hits)
+    query = request.args.get("q", "")
+    try:
+        page = search_engine.page_number(request.args.get("page"))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    result = search_engine.search(db.session, query, page) if query.strip() else None
+    return render_template("catalog/search.html", query=query[:search_engine.MAX_QUERY_CHARS], result=result,
+                           max_words=search_engine.MAX_QUERY_WORDS)

@@ -66,6 +66,14 @@ def syllabus(course: Course) -> list[tuple[int, Lesson]]:
     return list(enumerate(rows, start=1))
 
 
+def first_lesson(course: Course) -> Lesson | None:
+    return db.session.scalar(
+        sa.select(Lesson).join(CourseLesson, CourseLesson.lesson_id == Lesson.id)
+        .where(CourseLesson.course_id == course.id, ~Lesson.retired).order_by(CourseLesson.position).limit(1)
+        .options(LESSON_LINK)
+    )
+
+
 def get_lesson(slug: str) -> Lesson | None:
     return db.session.scalar(sa.select(Lesson).where(Lesson.slug == slug, ~Lesson.retired))
 

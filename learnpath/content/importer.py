@@ -18,6 +18,7 @@ from learnpath.content.render import Rendered, render_fragment, render_inline, r
 from learnpath.extensions import db
 from learnpath.models import CatalogState, Course, CourseLesson, Dataset, Lesson, Path, PathCourse, Question, Topic, Track
 from learnpath import search
+from learnpath.quiz import kinds
 
 
 @dataclass
@@ -50,15 +51,6 @@ def _assign(obj: Any, **values: Any) -> bool:
     return changed
 
 
-def _display_spec(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """Pre-render the inline Markdown of choices and items once, beside their raw text."""
-    out = dict(spec)
-    for key in ("choices", "items"):
-        if key in spec:
-            out[key] = [{**option, "html": render_inline(option["text"])} for option in spec[key]]
-    return out
-
-
 @dataclass
 class RenderedLesson:
     body: Rendered
@@ -68,7 +60,7 @@ class RenderedLesson:
 def render_lesson(spec: LessonSpec) -> RenderedLesson:
     """All the Markdown of one lesson file, rendered: a pure function, so it can run in a worker."""
     return RenderedLesson(render_markdown(spec.body), {
-        q.key: (render_fragment(q.prompt), render_fragment(q.explanation), _display_spec(q.kind, q.spec))
+        q.key: (render_fragment(q.prompt), render_fragment(q.explanation), kinds.get(q.kind).display_spec(q.spec, render_inline))
         for q in spec.questions
     })
 
@@ -167,8 +159,9 @@ class _Importer:
         existing = {lesson.slug: lesson for lesson in self.session.scalars(sa.select(Lesson))}
         lessons: dict[str, Lesson] = {}
         changed: list[Lesson] = []
-        stale = [spec for spec in self.pack.lessons.values()
-                 if not ((l := existing.get(spec.slug)) is not None and l.source_hash == spec.source_hash and not l.retired)]
+        restamp = self._lessons_on_changed_datasets()
+        stale = [spec for spec in self.pack.lessons.values() if spec.slug in restamp
+                 or not ((l := existing.get(spec.slug)) is not None and l.source_hash == spec.source_hash and not l.retired)]
         rendered = render_all(stale)
         for spec in self.pack.lessons.values():
             lesson = existing.pop(spec.slug, None)
@@ -190,6 +183,19 @@ class _Importer:
                 changed.append(lesson)
         self.session.flush()
         return lessons, [lesson.id for lesson in changed]
+
+    def _lessons_on_changed_datasets(self) -> set[str]:
+        """Lessons with an SQL question stored against another dataset version than the pack's.
+
+        Editing only a dataset's files leaves the lesson file (and its hash) unchanged; its SQL
+        questions must still be re-stamped with the new version (and so a new revision).
+        """
+        stored = {(slug, key): spec.get("dataset_version") for slug, key, spec in self.session.execute(
+            sa.select(Lesson.slug, Question.key, Question.spec).join(Question.lesson)
+            .where(Question.kind == "sql", ~Question.retired))}
+        return {lesson.slug for lesson in self.pack.lessons.values() for q in lesson.questions
+                if q.kind == "sql" and (lesson.slug, q.key) in stored
+                and stored[(lesson.slug, q.key)] != q.spec.get("dataset_version")}
 
     def _write_lesson(self, lesson: Lesson, spec: LessonSpec, topics: dict[str, Topic], html: RenderedLesson) -> None:
         rendered = html.body

@@ -17,10 +17,11 @@ from typing import Any
 import yaml
 
 from learnpath.defaults import DEFAULT_PASS_MARK
+from learnpath.quiz import kinds
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 QUESTIONS_MARKER = "<!-- questions -->"
-KINDS = ("single", "multiple", "true_false", "short_text", "numeric", "ordering", "sql")
+KINDS = kinds.NAMES
 LESSON_LINK_RE = re.compile(r"\]\(lesson:([^)\s#]*)(#[^)\s]*)?\)")
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -230,15 +231,6 @@ def _unknown_keys(c: _Collector, m: Mapping, allowed: set[str], what: str) -> No
 # ---- questions ---------------------------------------------------------------------------------
 
 COMMON_FIELDS = {"id", "kind", "prompt", "explanation", "topics", "difficulty"}
-KIND_FIELDS = {
-    "single": {"choices"},
-    "multiple": {"choices"},
-    "true_false": {"answer"},
-    "short_text": {"accepted"},
-    "numeric": {"answer", "tolerance", "unit"},
-    "ordering": {"items"},
-    "sql": {"dataset", "reference", "ordered", "match_columns"},
-}
 
 
 def _options(c: _Collector, q: Mapping, field_name: str, what: str, lo: int, hi: int, with_correct: bool):
@@ -275,17 +267,50 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+@dataclass
+class _QuestionFields:
+    """The SpecReader a kind validates its fields with (learnpath.quiz.kinds.base): problems get file:line."""
+
+    c: _Collector
+    q: Mapping
+    what: str
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.q.get(key, default)
+
+    def problem(self, key: str, message: str) -> None:
+        self.c.add(self.q.line_of(key), f"{self.what}: {message}")
+
+    def text(self, key: str, required: bool = True) -> str:
+        return _text(self.c, self.q, key, self.what, required)
+
+    def slug(self, key: str) -> str:
+        return _slug(self.c, self.q, key, self.what)
+
+    def flag(self, key: str) -> bool:
+        value = self.q.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(key, f"'{key}' must be true or false")
+        return bool(value)
+
+    def number(self, key: str, default: Any = None) -> float | None:
+        return _number(self.q.get(key, default))
+
+    def options(self, key: str, low: int, high: int, with_correct: bool) -> list[dict[str, Any]] | None:
+        return _options(self.c, self.q, key, self.what, low, high, with_correct)
+
+
 def parse_question(c: _Collector, q: Any, line: int, vocabulary: dict[str, str]) -> QuestionSpec | None:
     if not isinstance(q, Mapping):
         c.add(line, "each question must be a mapping (id, kind, prompt, ...)")
         return None
     key = _slug(c, q, "id", "question")
     what = f"question {key!r}" if key else "question"
-    kind = q.get("kind")
-    if kind not in KINDS:
-        c.add(q.line_of("kind"), f"{what}: 'kind' must be one of {', '.join(KINDS)} (got {kind!r})")
+    kind = kinds.REGISTRY.get(q.get("kind")) if isinstance(q.get("kind"), str) else None
+    if kind is None:
+        c.add(q.line_of("kind"), f"{what}: 'kind' must be one of {', '.join(KINDS)} (got {q.get('kind')!r})")
         return None
-    _unknown_keys(c, q, COMMON_FIELDS | KIND_FIELDS[kind], what)
+    _unknown_keys(c, q, COMMON_FIELDS | kind.fields, what)
     prompt = _text(c, q, "prompt", what)
     explanation = _text(c, q, "explanation", what)
     topics = _topics(c, q, what, vocabulary)
@@ -293,55 +318,10 @@ def parse_question(c: _Collector, q: Any, line: int, vocabulary: dict[str, str])
     if difficulty not in (1, 2, 3) or isinstance(difficulty, bool):
         c.add(q.line_of("difficulty"), f"{what}: 'difficulty' must be 1, 2 or 3")
     before = len(c.problems)
-    spec: dict[str, Any] = {}
-    if kind in ("single", "multiple"):
-        choices = _options(c, q, "choices", what, 2, 10 if kind == "multiple" else 8, with_correct=True)
-        if choices is not None:
-            n_correct = sum(ch["correct"] for ch in choices)
-            if kind == "single" and n_correct != 1:
-                c.add(q.line_of("choices"), f"{what}: a single-choice question needs exactly one correct choice (found {n_correct})")
-            if kind == "multiple" and n_correct < 1:
-                c.add(q.line_of("choices"), f"{what}: a multiple-choice question needs at least one correct choice")
-            spec["choices"] = choices
-    elif kind == "true_false":
-        if not isinstance(q.get("answer"), bool):
-            c.add(q.line_of("answer"), f"{what}: 'answer' must be true or false")
-        spec["answer"] = bool(q.get("answer"))
-    elif kind == "short_text":
-        accepted = q.get("accepted")
-        if not isinstance(accepted, list) or not accepted or not all(
-            isinstance(a, (str, int, float)) and not isinstance(a, bool) and str(a).strip() for a in accepted
-        ):
-            c.add(q.line_of("accepted"), f"{what}: 'accepted' must be a non-empty list of answers")
-        else:
-            spec["accepted"] = [str(a).strip() for a in accepted]
-    elif kind == "numeric":
-        answer = _number(q.get("answer"))
-        tolerance = _number(q.get("tolerance", 0))
-        if answer is None:
-            c.add(q.line_of("answer"), f"{what}: 'answer' must be a number")
-        if tolerance is None or tolerance < 0:
-            c.add(q.line_of("tolerance"), f"{what}: 'tolerance' must be a number >= 0")
-        unit = q.get("unit", "")
-        if not isinstance(unit, str):
-            c.add(q.line_of("unit"), f"{what}: 'unit' must be text")
-            unit = ""
-        spec.update(answer=answer, tolerance=tolerance or 0.0, unit=unit.strip())
-    elif kind == "ordering":
-        items = _options(c, q, "items", what, 3, 10, with_correct=False)
-        if items is not None:
-            spec["items"] = items
-    elif kind == "sql":
-        spec["dataset"] = _slug(c, q, "dataset", what)
-        spec["reference"] = _text(c, q, "reference", what)
-        for flag in ("ordered", "match_columns"):
-            value = q.get(flag, False)
-            if not isinstance(value, bool):
-                c.add(q.line_of(flag), f"{what}: '{flag}' must be true or false")
-            spec[flag] = bool(value)
+    spec = kind.read_spec(_QuestionFields(c, q, what))
     if len(c.problems) != before or not (key and prompt and explanation and topics):
         return None
-    return QuestionSpec(key, kind, prompt, explanation, topics, difficulty, spec, q.line + c.offset)
+    return QuestionSpec(key, kind.name, prompt, explanation, topics, difficulty, spec, q.line + c.offset)
 
 
 # ---- lessons -----------------------------------------------------------------------------------

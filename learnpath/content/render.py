@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -17,7 +18,8 @@ from learnpath.content.pack import LESSON_LINK_RE
 WORDS_PER_MINUTE = 230
 RUNNABLE_FENCE_RE = re.compile(r"^(\s*(?:`{3,}|~{3,})\s*[\w+#.-]+)\s+runnable\s*$", re.MULTILINE)
 FENCED_BLOCK_RE = re.compile(r"^(`{3,}|~{3,}).*?^\1\s*$", re.MULTILINE | re.DOTALL)
-TAG_RE = re.compile(r"<[^>]+>")
+# A ```output block shows what the runnable example before it prints (the lesson checks compare the two).
+OUTPUT_FENCE_RE = re.compile(r"^(`{3,}|~{3,})[ \t]*output[ \t]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2", "h3", "h4",
@@ -69,6 +71,40 @@ def _toc(tokens: list[dict]) -> str:
     return "<ol>" + "".join(items) + "</ol>"
 
 
+# Tags that end a run of text: a heading, a paragraph, a list item or a table cell is its own line
+# in the plain text, so search snippets never join a heading to the paragraph under it.
+_BLOCK_TAGS = {
+    "blockquote", "br", "dd", "div", "dl", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p",
+    "pre", "section", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def plain_text(body_html: str) -> str:
+    """The text of rendered HTML for search: one line per block, inline markup dropped without
+    adding spaces ("<strong>Build</strong>: implement" -> "Build: implement")."""
+    collector = _TextCollector()
+    collector.feed(body_html)
+    collector.close()
+    lines = (re.sub(r"\s+", " ", line).strip() for line in "".join(collector.parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
 def count_prose_words(source: str) -> int:
     """Words outside fenced code blocks: what the lesson-length rules in CONTENT.md count."""
     return len(re.findall(r"[A-Za-z0-9][\w'’-]*", FENCED_BLOCK_RE.sub(" ", source)))
@@ -93,12 +129,23 @@ def _markdown(kind: str) -> markdown.Markdown:
     return md.reset()
 
 
+def _output_block(match: re.Match) -> str:
+    """Printed output: escaped text under an "Output" label, never highlighted (raw HTML, then sanitized)."""
+    printed = html.escape(match.group(2).rstrip("\n"), quote=False)
+    return (f'\n<div class="output-block"><div class="output-label">Output</div>'
+            f'<pre class="output"><code>{printed}</code></pre></div>\n')
+
+
+def _preprocess(source: str) -> str:
+    source = OUTPUT_FENCE_RE.sub(_output_block, _resolve_lesson_links(source))
+    return RUNNABLE_FENCE_RE.sub(r"\1", source)
+
+
 def render_markdown(source: str) -> Rendered:
-    source = RUNNABLE_FENCE_RE.sub(r"\1", _resolve_lesson_links(source))
+    source = _preprocess(source)
     md = _markdown("lesson")
     body = sanitize(md.convert(source))
-    text = html.unescape(TAG_RE.sub(" ", body))
-    text = re.sub(r"\s+", " ", text).strip()
+    text = plain_text(body)
     words = len(text.split())
     return Rendered(
         html=body, toc_html=_toc(md.toc_tokens), text=text, word_count=words,
@@ -141,4 +188,4 @@ def render_fragment(source: str) -> str:
     """Block Markdown for prompts and explanations (may hold code), without a TOC."""
     if not _NEEDS_MARKDOWN_RE.search(source) and "\n" not in source.strip():
         return f"<p>{_simple_inline(source.strip())}</p>"
-    return sanitize(_markdown("fragment").convert(RUNNABLE_FENCE_RE.sub(r"\1", _resolve_lesson_links(source))))
+    return sanitize(_markdown("fragment").convert(_preprocess(source)))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -24,6 +24,12 @@ class User(UserMixin, db.Model):
     # Moves on every write that changes the learner's dashboard, so a cached one is checked
     # against the row loaded for the request anyway (progress/cache.py).
     progress_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # Part of the id every session and remember-me cookie carries (get_id): moving it ends all
+    # of them at once (log out, password change or reset), as Flask-Login's "alternative tokens".
+    session_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default KDF is scrypt (n=2**15, r=8, p=1) with a random salt.
@@ -41,12 +47,28 @@ class ApiToken(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    # Written at most once per LAST_USED_RESOLUTION, so API reads do not each become a write.
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     @staticmethod
     def digest(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User) -> tuple[ApiToken, str]:
+    def issue(cls, user: User, lifetime: timedelta) -> tuple[ApiToken, str]:
         token = secrets.token_urlsafe(32)
-        return cls(user_id=user.id, token_hash=cls.digest(token)), token
+        now = utcnow()
+        return cls(user_id=user.id, token_hash=cls.digest(token), created_at=now, expires_at=now + lifetime), token
+
+
+class Throttle(db.Model):
+    """Failed log-ins, reset requests and SQL runs counted per key ("login-ip:1.2.3.4", …).
+
+    Kept in the application database so every worker and server sees the same counts.
+    """
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(300), primary_key=True)
+    hits: so.Mapped[int] = so.mapped_column(default=0)
+    window_start: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    locked_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

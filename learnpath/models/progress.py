@@ -32,6 +32,9 @@ class Enrollment(db.Model):
     # Unguessable, shareable certificate URL; set when the course is completed.
     certificate_code: so.Mapped[str | None] = so.mapped_column(sa.String(43), unique=True)
     certificate_percent: so.Mapped[float | None]
+    # Set when the learner leaves the course; the row stays (certificate, completion) and enrolling
+    # again clears it. Lists of "my courses" read active enrollments only.
+    unenrolled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     course = so.relationship("Course")
     user = so.relationship("User")
@@ -64,6 +67,9 @@ class Attempt(db.Model):
         sa.Index("ix_attempt_user_lesson", "user_id", "lesson_id"),
         # The dashboard's latest attempts: read in order and stop, rather than sort them all.
         sa.Index("ix_attempt_user_submitted", "user_id", "submitted_at"),
+        # At most one open attempt per learner and lesson: two tabs starting at once get the same one.
+        sa.Index("uq_attempt_open", "user_id", "lesson_id", unique=True,
+                 sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'")),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

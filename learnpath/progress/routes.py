@@ -17,6 +17,22 @@ def enroll(slug: str):
     course = catalog.get_course(slug) or abort(404)
     _, created = services.enroll(current_user.id, course)
     flash(f"You are enrolled in {course.title}." if created else "You were already enrolled.", "success")
+    if request.form.get("then") == "start":  # the course page's Start button: enroll, then read
+        lesson = services.course_state(current_user.id, course, catalog.first_lesson(course)).lesson
+        if lesson is not None:
+            return redirect(url_for("catalog.lesson", slug=lesson.slug, course=course.slug))
+    return redirect(url_for("catalog.course", slug=course.slug))
+
+
+@bp.post("/courses/<slug>/unenroll")
+@login_required
+def unenroll(slug: str):
+    course = catalog.get_course(slug) or abort(404)
+    if services.unenroll(current_user.id, course.id):
+        flash(f"You left {course.title}. Your progress, answers and any certificate are kept: "
+              "enroll again to pick up where you left off.", "success")
+    else:
+        flash(f"You are not enrolled in {course.title}.", "success")
     return redirect(url_for("catalog.course", slug=course.slug))
 
 
@@ -44,7 +60,8 @@ def _dashboard_body(user: User, now: datetime) -> tuple[str, datetime]:
     today = now.date()
     enrollments = db.session.execute(
         sa.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
-        .where(Enrollment.user_id == uid, ~Course.retired).order_by(Enrollment.enrolled_at)
+        .where(Enrollment.user_id == uid, Enrollment.unenrolled_at.is_(None), ~Course.retired)
+        .order_by(Enrollment.enrolled_at)
     ).all()
     course_ids = [c.id for _, c in enrollments]
     stats = {s.course_id: s for s in services.course_stats(uid, course_ids)}

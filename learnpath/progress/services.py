@@ -38,9 +38,10 @@ def pass_mark(lesson_id: int) -> int:
 def _progress_row(user_id: int, lesson_id: int) -> LessonProgress:
     row = db.session.get(LessonProgress, (user_id, lesson_id))
     if row is None:
-        row = LessonProgress(user_id=user_id, lesson_id=lesson_id, attempts_count=0)
-        db.session.add(row)
-        db.session.flush()
+        # INSERT … ON CONFLICT DO NOTHING: two requests creating the row at once both go on.
+        db.session.execute(dialect_insert(LessonProgress.__table__).values(
+            user_id=user_id, lesson_id=lesson_id, attempts_count=0, updated_at=utcnow()).on_conflict_do_nothing())
+        row = db.session.get(LessonProgress, (user_id, lesson_id))
     return row
 
 
@@ -69,16 +70,77 @@ def touch_lesson(user_id: int, lesson_id: int) -> LessonProgress:
 
 
 def enroll(user_id: int, course: Course) -> tuple[Enrollment, bool]:
-    enrollment = db.session.scalar(sa.select(Enrollment).filter_by(user_id=user_id, course_id=course.id))
-    if enrollment:
-        return enrollment, False
-    enrollment = Enrollment(user_id=user_id, course_id=course.id)
-    db.session.add(enrollment)
-    db.session.flush()
-    _refresh_courses(user_id, [course.id], utcnow())  # lessons done before enrolling count
-    bump_progress_version(user_id)
+    """Enroll once: (enrollment, created). Concurrent enrolls create one row (ON CONFLICT); enrolling in a
+    course left with `unenroll` makes that same enrollment active again (and counts as created)."""
+    created = db.session.execute(dialect_insert(Enrollment.__table__).values(
+        user_id=user_id, course_id=course.id, enrolled_at=utcnow()).on_conflict_do_nothing()
+        .returning(Enrollment.id)).first() is not None
+    if created:
+        _refresh_courses(user_id, [course.id], utcnow())  # lessons done before enrolling count
+        bump_progress_version(user_id)
+    else:
+        created = reenroll(user_id, course)
     db.session.commit()
-    return enrollment, True
+    return db.session.scalar(sa.select(Enrollment).filter_by(user_id=user_id, course_id=course.id)), created
+
+
+def reenroll(user_id: int, course: Course) -> bool:
+    """Come back to a course left with `unenroll`: the same enrollment (date, completion, certificate)
+    becomes active again. One conditional UPDATE; True if this call did it."""
+    changed = db.session.execute(
+        sa.update(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course.id,
+                                    Enrollment.unenrolled_at.is_not(None))
+        .values(unenrolled_at=None).execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        _refresh_courses(user_id, [course.id], utcnow())  # lessons completed while away count
+        bump_progress_version(user_id)
+    db.session.commit()
+    return bool(changed)
+
+
+def unenroll(user_id: int, course_id: int) -> bool:
+    """Leave a course. Only the enrollment is marked: attempts, answers, lesson progress and the
+    certificate stay, and enrolling again restores the course as it was. One conditional UPDATE, so
+    two at once, or one racing an enroll, cannot conflict; True if this call did it."""
+    changed = db.session.execute(
+        sa.update(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id,
+                                    Enrollment.unenrolled_at.is_(None))
+        .values(unenrolled_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        bump_progress_version(user_id)
+    db.session.commit()
+    return bool(changed)
+
+
+@dataclass
+class CourseState:
+    """Where a learner stands in one course, for its page: which button to show and where it leads."""
+
+    state: str  # "not enrolled", "not started", "in progress" or "completed"
+    enrollment: Enrollment | None  # the active enrollment
+    stats: CourseStats | None
+    lesson: Lesson | None  # where Start / Continue / Review leads
+    left_before: bool = False  # enrolled once and left: enrolling again restores the course
+
+    @property
+    def action(self) -> str:
+        return {"not enrolled": "Start", "not started": "Start", "in progress": "Continue",
+                "completed": "Review"}[self.state]
+
+
+def course_state(user_id: int, course: Course, first_lesson: Lesson | None) -> CourseState:
+    enrollment = db.session.scalar(sa.select(Enrollment).filter_by(user_id=user_id, course_id=course.id))
+    found = course_stats(user_id, [course.id])
+    stats = found[0] if found else None
+    if enrollment is None or enrollment.unenrolled_at is not None:
+        return CourseState("not enrolled", None, stats, first_lesson, left_before=enrollment is not None)
+    if enrollment.completed_at is not None or (stats and stats.total and stats.completed == stats.total):
+        return CourseState("completed", enrollment, stats, first_lesson)
+    lesson = next_lessons(user_id, [course.id]).get(course.id) or first_lesson
+    touched = stats is not None and (stats.read or stats.completed or stats.quizzes_passed)
+    return CourseState("in progress" if touched else "not started", enrollment, stats, lesson)
 
 
 def mark_read(user_id: int, lesson: Lesson) -> LessonProgress:
@@ -137,7 +199,8 @@ def _refresh_courses(user_id: int, course_ids: list[int], now: datetime) -> None
         return
     stats = {s.course_id: s for s in course_stats(user_id, course_ids)}
     for enrollment in db.session.scalars(sa.select(Enrollment).where(
-            Enrollment.user_id == user_id, Enrollment.course_id.in_(course_ids), Enrollment.completed_at.is_(None))):
+            Enrollment.user_id == user_id, Enrollment.course_id.in_(course_ids), Enrollment.completed_at.is_(None),
+            Enrollment.unenrolled_at.is_(None))):
         s = stats.get(enrollment.course_id)
         if s and s.total and s.completed == s.total:
             enrollment.completed_at = now
@@ -220,7 +283,8 @@ def continue_where_left_off(user_id: int) -> tuple[Lesson, Course | None] | None
         return None
     course = db.session.scalar(
         sa.select(Course).join(CourseLesson).join(Enrollment, Enrollment.course_id == Course.id)
-        .options(load_only(Course.slug)).where(CourseLesson.lesson_id == row.id, Enrollment.user_id == user_id).limit(1)
+        .options(load_only(Course.slug)).where(CourseLesson.lesson_id == row.id, Enrollment.user_id == user_id,
+                                                Enrollment.unenrolled_at.is_(None)).limit(1)
     )
     return row, course
 

@@ -1,5 +1,5 @@
-from flask import Blueprint
+"""Quizzes: question kinds (kinds/), grading, attempts (services.py) and the quiz pages (routes.py).
 
-bp = Blueprint("quiz", __name__)
-
-from learnpath.quiz import routes  # noqa: E402,F401
+The blueprint lives in routes.py and is registered by create_app, so importing a part of this
+package (e.g. learnpath.quiz.kinds) loads no view.
+"""

@@ -1,14 +1,22 @@
+import re
 import secrets
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from learnpath.catalog import services as catalog
 from learnpath.extensions import db, limiter
 from learnpath.models import Attempt
 from learnpath.progress import services as progress
-from learnpath.quiz import bp, services
+from learnpath.quiz import services
+from learnpath.sqllab.engine import SqlError
+
+bp = Blueprint("quiz", __name__)
+bp.add_app_template_filter(services.format_score, "score")
+bp.add_app_template_filter(services.format_credit, "credit")
+SEED_RE = re.compile(r"[0-9]{1,10}")  # ASCII digits only: '²'.isdigit() is True, int('²') fails
 
 
 def _own_attempt(attempt_id: int) -> Attempt:
@@ -16,16 +24,28 @@ def _own_attempt(attempt_id: int) -> Attempt:
     return services.get_own_attempt(current_user.id, attempt_id) or abort(404)
 
 
-def _form_responses(questions) -> dict:
-    return {q.id: services.parse_form(q, request.form) for q in questions}
-
-
-def _render_take(lesson, questions, *, attempt, seed, responses, course, runs=None):
-    """The quiz form; `responses` (file ids) pre-fill it, `runs` holds SQL run results by question id."""
-    draft = {q.id: services.public_response(q, responses.get(q.id)) for q in questions if responses.get(q.id) is not None}
-    return render_template("quiz/take.html", lesson=lesson, attempt=attempt, course=course, draft=draft, seed=seed,
+def _render_take(lesson, questions, *, attempt, seed, values, course, runs=None, errors=None):
+    """The quiz form pre-filled from `values` (posted fields), SQL run results and answer errors by question id."""
+    return render_template("quiz/take.html", lesson=lesson, attempt=attempt, course=course, values=values, seed=seed,
                            questions=[services.present(q, seed) for q in questions], runs=runs or {},
-                           previews=services.dataset_previews(questions))
+                           errors=errors or {}, previews=services.dataset_previews(questions))
+
+
+def _refuse_malformed(lesson, questions, errors, *, attempt, seed, course):
+    """A malformed answer: the quiz again, as the learner filled it in, the problem at its question; nothing recorded."""
+    return _render_take(lesson, questions, attempt=attempt, seed=seed, values=request.form, course=course,
+                        errors=errors), 400
+
+
+def _form_seed() -> int:
+    seed = request.form.get("seed", "")
+    if not SEED_RE.fullmatch(seed) or int(seed) >= 2**31:
+        abort(400, "seed: a whole number from 0 to 2147483647 (reload the quiz).")
+    return int(seed)
+
+
+def learner_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
 
 
 def _run_requested(questions, responses) -> dict | None:
@@ -33,11 +53,11 @@ def _run_requested(questions, responses) -> dict | None:
     action = request.form.get("action", "")
     if not action.startswith("run-"):
         return None
-    from learnpath.sqllab.engine import SqlError
-
     question = next((q for q in questions if f"run-{q.id}" == action and q.kind == "sql"), None)
     if question is None:
         abort(400)
+    if refusal := services.take_sql_run(learner_key()):
+        return {question.id: {"error": f"{services.SQL_RUNS_REFUSED} (about {refusal.retry_after} s)"}}
     try:
         return {question.id: services.run_query(question, responses.get(question.id) or "")}
     except SqlError as exc:
@@ -50,7 +70,7 @@ def quiz(slug: str):
     course = request.args.get("course")
     if not current_user.is_authenticated:
         return _render_take(lesson, services.active_questions(lesson), attempt=None, seed=secrets.randbelow(2**31),
-                            responses={}, course=course)
+                            values=MultiDict(), course=course)
     open_attempt = services.open_attempt(current_user.id, lesson)
     if open_attempt:
         return redirect(url_for("quiz.attempt", attempt_id=open_attempt.id, course=course))
@@ -69,7 +89,7 @@ def start(slug: str):
     lesson = catalog.get_lesson(slug) or abort(404)
     if not lesson.question_count:
         abort(404)
-    attempt = services.start_attempt(current_user.id, lesson, only_missed=request.form.get("only_missed") == "1")
+    attempt, _ = services.start_attempt(current_user.id, lesson, only_missed=request.form.get("only_missed") == "1")
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=request.form.get("course") or None))
 
 
@@ -85,7 +105,8 @@ def attempt(attempt_id: int):
                                describe_correct=services.describe_correct)
     questions = services.attempt_questions(attempt)
     saved = {q.id: (attempt.draft or {}).get(str(q.id)) for q in questions}
-    return _render_take(lesson, questions, attempt=attempt, seed=attempt.seed, responses=saved, course=course)
+    return _render_take(lesson, questions, attempt=attempt, seed=attempt.seed,
+                        values=services.form_values(questions, saved), course=course)
 
 
 @bp.post("/attempts/<int:attempt_id>")
@@ -97,16 +118,23 @@ def answer(attempt_id: int):
         flash("This attempt was already submitted; here is its result.", "info")
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
     questions = services.attempt_questions(attempt)
-    responses = _form_responses(questions)
+    responses, errors = services.parse_forms(questions, request.form)
+    if errors:
+        return _refuse_malformed(attempt.lesson, questions, errors, attempt=attempt, seed=attempt.seed, course=course)
     runs = _run_requested(questions, responses)
     if runs is not None:
         services.save_draft(attempt, responses)
-        return _render_take(attempt.lesson, questions, attempt=attempt, seed=attempt.seed, responses=responses,
+        return _render_take(attempt.lesson, questions, attempt=attempt, seed=attempt.seed, values=request.form,
                             course=course, runs=runs)
     if request.form.get("action") == "save":
         services.save_draft(attempt, responses)
         flash("Answers saved. Come back to this quiz any time to finish it.", "success")
         return redirect(url_for("catalog.lesson", slug=attempt.lesson.slug, course=course))
+    if services.runs_sql(questions) and (refusal := services.take_sql_run(learner_key())):
+        services.save_draft(attempt, responses)
+        flash(f"{services.SQL_RUNS_REFUSED} Your answers are saved; submit again in about {refusal.retry_after} s.", "error")
+        return _render_take(attempt.lesson, questions, attempt=attempt, seed=attempt.seed, values=request.form,
+                            course=course), 429
     _, first = services.submit(attempt, responses, services.parse_confidences(questions, request.form), questions)
     if not first:
         flash("This attempt was already submitted; here is its result.", "info")
@@ -119,13 +147,17 @@ def try_quiz(slug: str):
     """A visitor's quiz: graded, shown, not saved."""
     lesson = catalog.get_lesson(slug) or abort(404)
     questions = services.active_questions(lesson)
-    responses = _form_responses(questions)
+    course = request.form.get("course") or None
+    responses, errors = services.parse_forms(questions, request.form)
+    if errors:
+        return _refuse_malformed(lesson, questions, errors, attempt=None, seed=_form_seed(), course=course)
     runs = _run_requested(questions, responses)
     if runs is not None:
-        seed = request.form.get("seed", "")
-        return _render_take(lesson, questions, attempt=None, seed=int(seed) if seed.isdigit() else 0,
-                            responses=responses, course=request.form.get("course") or None, runs=runs)
+        return _render_take(lesson, questions, attempt=None, seed=_form_seed(), values=request.form, course=course,
+                            runs=runs)
+    if services.runs_sql(questions) and (refusal := services.take_sql_run(learner_key())):
+        abort(429)
     result = services.grade_responses(questions, responses, {}, progress.pass_mark(lesson.id))
     return render_template("quiz/result.html", lesson=lesson, attempt=None, result=result,
-                           course=request.form.get("course") or None, describe=services.describe,
+                           course=course, describe=services.describe,
                            describe_correct=services.describe_correct)

@@ -13,24 +13,25 @@ import math
 import random
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
+from fractions import Fraction
 from typing import Any
 
+import limits
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, load_only
 from flask import current_app
+from werkzeug.datastructures import MultiDict
 
+from learnpath import throttle
 from learnpath.extensions import db, prepared
-from learnpath.models import Answer, Attempt, Lesson, Question, User
+from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
-from learnpath.quiz.grading import correct_response, grade
-
-OPTION_FIELD = {"single": "choices", "multiple": "choices", "ordering": "items"}
-MAX_SQL_CHARS = 20_000
-
-
-class AnswerError(ValueError):
-    """A malformed answer value; the message names the field."""
+from learnpath.quiz import grading, kinds
+from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
+from learnpath.sqllab import datasets
+from learnpath.sqllab.engine import MAX_SQL_CHARS  # noqa: F401  (the API's limit for a query)
 
 
 # ---- presentation ------------------------------------------------------------------------------
@@ -45,123 +46,72 @@ def _public_id(secret: str, question_id: int, key: str) -> str:
     return hmac.new(secret.encode(), f"{question_id}:{key}".encode(), hashlib.sha256).hexdigest()[:10]
 
 
-def _shuffled(options: list[dict], seed: int, question_id: int, never_identity: bool) -> list[dict]:
-    shuffled = list(options)
-    random.Random(f"{seed}:{question_id}").shuffle(shuffled)
-    if never_identity and len(shuffled) > 1 and shuffled == options:
-        shuffled = shuffled[1:] + shuffled[:1]  # an ordering shown in order would give the answer away
-    return shuffled
+def _ids(question: Question) -> PublicIds:
+    secret = current_app.config["SECRET_KEY"]
+    return lambda key: _public_id(secret, question.id, key)
 
 
 def present(question: Question, seed: int) -> dict[str, Any]:
-    """The whitelist of what a learner may see before submitting."""
+    """The whitelist of what a learner may see before submitting (the kind adds its own fields)."""
     view: dict[str, Any] = {"id": question.id, "kind": question.kind, "prompt_html": question.prompt_html}
-    field_name = OPTION_FIELD.get(question.kind)
-    if field_name:
-        options = _shuffled(question.spec[field_name], seed, question.id, question.kind == "ordering")
-        view[field_name] = [{"id": public_id(question.id, o["id"]), "text": o["html"]} for o in options]
-    if question.kind == "numeric" and question.spec.get("unit"):
-        view["unit"] = question.spec["unit"]
-    if question.kind == "sql":
-        view["dataset"] = question.spec["dataset"]
+    rng = random.Random(f"{seed}:{question.id}")  # per attempt and question: stable on reload
+    view.update(kinds.get(question.kind).present(question.spec, _ids(question), rng))
     return view
 
 
 # ---- answers: public form -> file ids ----------------------------------------------------------
 
-def _key_for(question: Question) -> dict[str, str]:
-    field_name = OPTION_FIELD[question.kind]
-    return {public_id(question.id, o["id"]): o["id"] for o in question.spec[field_name]}
-
-
 def parse_value(question: Question, value: Any, field: str) -> Any:
-    """Check an API answer's type and map opaque ids to file ids. None means unanswered."""
-    if value is None:
-        return None
-    kind = question.kind
-    if kind == "single":
-        if not isinstance(value, str):
-            raise AnswerError(f"{field}: a single-choice answer is one choice id (a string)")
-        key = _key_for(question).get(value)
-        if key is None:
-            raise AnswerError(f"{field}: unknown choice id {value!r}")
-        return key
-    if kind in ("multiple", "ordering"):
-        what = "choice" if kind == "multiple" else "item"
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise AnswerError(f"{field}: a {kind} answer is a list of {what} ids")
-        keys = _key_for(question)
-        unknown = [v for v in value if v not in keys]
-        if unknown:
-            raise AnswerError(f"{field}: unknown {what} id {unknown[0]!r}")
-        if len(set(value)) != len(value):
-            raise AnswerError(f"{field}: an {what} id is repeated")
-        return [keys[v] for v in value]
-    if kind == "true_false":
-        if not isinstance(value, bool):
-            raise AnswerError(f"{field}: a true/false answer is true or false")
-        return value
-    if kind == "short_text":
-        if not isinstance(value, str):
-            raise AnswerError(f"{field}: a short text answer is a string")
-        if len(value) > 500:
-            raise AnswerError(f"{field}: answer is longer than 500 characters")
-        return value
-    if kind == "numeric":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise AnswerError(f"{field}: a numeric answer is a finite number")
-        return float(value)
-    if kind == "sql":
-        if not isinstance(value, str):
-            raise AnswerError(f"{field}: a SQL answer is a query (a string)")
-        if len(value) > MAX_SQL_CHARS:
-            raise AnswerError(f"{field}: the query is longer than {MAX_SQL_CHARS:,} characters")
-        return value
-    raise AnswerError(f"{field}: unsupported question kind {kind!r}")
+    """Check an API answer and map opaque ids to file ids. None means unanswered; AnswerError names the field."""
+    return kinds.get(question.kind).parse_api(question.spec, value, field, _ids(question))
+
+
+def form_name(question: Question) -> str:
+    return f"q{question.id}"
+
+
+def parse_form(question: Question, form: FormData) -> Any:
+    """Read one question's answer from an HTML form: a response, None (unanswered) or AnswerError."""
+    return kinds.get(question.kind).parse_form(question.spec, form, form_name(question), _ids(question))
+
+
+def parse_forms(questions: list[Question], form: FormData) -> tuple[dict[int, Any], dict[int, str]]:
+    """Every question's answer from the quiz form, and what is wrong with the malformed ones (by question id)."""
+    responses: dict[int, Any] = {}
+    errors: dict[int, str] = {}
+    for question in questions:
+        try:
+            responses[question.id] = parse_form(question, form)
+        except AnswerError as exc:
+            responses[question.id], errors[question.id] = None, exc.problem
+    return responses, errors
 
 
 def parse_confidences(questions: list[Question], form) -> dict[int, str]:
     return {q.id: form[f"confidence-{q.id}"] for q in questions if form.get(f"confidence-{q.id}") in ("sure", "unsure")}
 
 
-def parse_form(question: Question, form) -> Any:
-    """Read one question's answer from an HTML form; anything malformed counts as unanswered."""
-    name = f"q{question.id}"
-    kind = question.kind
-    try:
-        if kind == "multiple":
-            picked = form.getlist(name)
-            return parse_value(question, picked, name) if picked else None
-        if kind == "ordering":
-            keys = _key_for(question)
-            positions = {}
-            for pid in keys:
-                raw = form.get(f"{name}-{pid}", "")
-                if not raw.isdigit():
-                    return None
-                positions[pid] = int(raw)
-            if len(set(positions.values())) != len(positions):
-                return None  # two items given the same position
-            return parse_value(question, sorted(positions, key=positions.get), name)
-        raw = form.get(name)
-        if raw is None or raw.strip() == "":
-            return None
-        if kind == "true_false":
-            return {"true": True, "false": False}.get(raw)
-        if kind == "numeric":
-            return parse_value(question, float(raw.replace(",", "").strip()), name)
-        return parse_value(question, raw, name)
-    except (AnswerError, ValueError):
-        return None
+def form_values(questions: list[Question], responses: dict[int, Any]) -> MultiDict:
+    """The form fields that show saved responses (a draft) in the quiz form."""
+    values = MultiDict()
+    for question in questions:
+        response = responses.get(question.id)
+        if response is not None:
+            kind = kinds.get(question.kind)
+            for name, posted in kind.form_values(question.spec, response, form_name(question), _ids(question)).items():
+                values.setlist(name, posted)
+    return values
 
 
 def public_response(question: Question, response: Any) -> Any:
     """A stored response (file ids) back in the public form the learner used (opaque ids)."""
-    if response is None or question.kind not in OPTION_FIELD:
-        return response
-    if isinstance(response, list):
-        return [public_id(question.id, key) for key in response]
-    return public_id(question.id, response)
+    if response is None:
+        return None
+    return kinds.get(question.kind).public_response(question.spec, response, _ids(question))
+
+
+def grade(question: Question, response: Any) -> Grade:
+    return grading.grade(question.kind, question.spec, response)
 
 
 # ---- attempts ----------------------------------------------------------------------------------
@@ -195,16 +145,20 @@ def latest_submitted(user_id: int, lesson: Lesson) -> Attempt | None:
     ).order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(1))
 
 
-def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> Attempt:
+def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> tuple[Attempt, bool]:
     """Resume the open attempt if there is one; otherwise start a full one or a 'missed only' one.
+    Returns (attempt, created).
 
-    A missed-only attempt asks the questions the learner got wrong last time (plus any added
-    since) and carries over the points of those they got right, so its score is comparable
-    with a full attempt's.
+    A missed-only attempt asks the questions the learner has not yet got right in the latest
+    attempt (answered wrong, skipped, or added since; for a retake, what it carried counts as
+    right) and carries over the points of the rest, so its score is comparable with a full one.
+
+    The database allows one open attempt per learner and lesson (uq_attempt_open): when two
+    requests start at once, the one that loses the insert returns the winner's attempt.
     """
     existing = open_attempt(user_id, lesson)
     if existing:
-        return existing
+        return existing, False
     questions = active_questions(lesson)
     ids = [q.id for q in questions]
     carried: dict[str, float] = {}
@@ -212,7 +166,7 @@ def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> At
     if only_missed:
         retake_of = latest_submitted(user_id, lesson)
         if retake_of:
-            right = {a.question_id for a in retake_of.answers if a.correct}
+            right = {a.question_id for a in retake_of.answers if a.correct} | {int(k) for k in retake_of.carried or {}}
             carried = {str(qid): 1.0 for qid in ids if qid in right}
             ids = [qid for qid in ids if qid not in right] or ids
             if len(ids) == len(questions):
@@ -222,9 +176,35 @@ def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> At
         carried=carried, retake_of_id=retake_of.id if retake_of else None, draft={},
     )
     db.session.add(attempt)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # only reads came before: nothing else is lost
+        winner = open_attempt(user_id, lesson)
+        if winner is None:  # submitted between the insert and this read: start afresh
+            return start_attempt(user_id, lesson, only_missed)
+        return winner, False
     progress.touch_lesson(user_id, lesson.id)
     db.session.commit()
-    return attempt
+    return attempt, True
+
+
+# ---- SQL runs: one quota for every path that runs a learner's query ---------------------------
+
+SQL_RUNS_REFUSED = "You have run many queries in a short time. Wait a minute, then try again."
+
+
+def runs_sql(questions: list[Question]) -> bool:
+    return any(q.kind == "sql" for q in questions)
+
+
+def take_sql_run(learner_key: str):
+    """Count one request that runs SQL (a Run, a submit or a review with SQL questions) against
+    RATELIMIT_SQL_RUN, shared by every worker; a throttle.Refusal when it is used up."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    limit = limits.parse(current_app.config["RATELIMIT_SQL_RUN"])  # Flask-Limiter's notation, e.g. "60 per minute"
+    return throttle.allow(f"sql-run:{learner_key}"[:300], limit.amount, timedelta(seconds=limit.get_expiry()))
 
 
 @prepared
@@ -271,7 +251,7 @@ def grade_responses(questions: list[Question], responses: dict[int, Any], carrie
     items = []
     for q in questions:
         response = responses.get(q.id)
-        g = grade(q.kind, q.spec, response) if response is not None else None
+        g = grade(q, response) if response is not None else None
         items.append(QuestionResult(q, response, bool(g and g.correct), g.points if g else 0.0, g.feedback if g else ""))
     score = sum(i.points for i in items) + sum(carried.values())
     max_score = float(len(items) + len(carried))
@@ -357,45 +337,35 @@ def stored_result(attempt: Attempt) -> Result:
 
 # ---- what a result shows -----------------------------------------------------------------------
 
-def describe(question: Question, response: Any) -> str:
-    """A learner-facing rendering (HTML-safe text or pre-rendered inline HTML) of a response."""
-    if response is None:
-        return "<em>no answer</em>"
-    field_name = OPTION_FIELD.get(question.kind)
-    if field_name:
-        html_by_key = {o["id"]: o["html"] for o in question.spec[field_name]}
-        keys = response if isinstance(response, list) else [response]
-        parts = [html_by_key.get(k, "<em>(removed option)</em>") for k in keys]
-        return " → ".join(parts) if question.kind == "ordering" else "; ".join(parts)
-    if question.kind == "true_false":
-        return "True" if response else "False"
-    from markupsafe import escape
-
-    if question.kind == "sql":
-        return f'<pre class="sql"><code>{escape(response)}</code></pre>'
-
-    text = f"{response:g}" if isinstance(response, float) else str(response)
-    unit = question.spec.get("unit") if question.kind == "numeric" else ""
-    return str(escape(f"{text} {unit}".strip()))
+def describe(question: Question, response: Any) -> dict[str, Any] | None:
+    """What the kind's partial shows for a response (None: no answer). Plain data: HTML is in the templates."""
+    return None if response is None else kinds.get(question.kind).describe(question.spec, response)
 
 
-def describe_correct(question: Question) -> str:
-    if question.kind == "short_text":
-        from markupsafe import escape
+def describe_correct(question: Question) -> dict[str, Any]:
+    return kinds.get(question.kind).describe_correct(question.spec)
 
-        return " / ".join(str(escape(a)) for a in question.spec["accepted"])
-    if question.kind == "numeric":
-        tol = question.spec.get("tolerance") or 0
-        base = describe(question, question.spec["answer"])
-        return f"{base} (± {tol:g})" if tol else base
-    return describe(question, correct_response(question.kind, question.spec))
+
+def format_score(value: float) -> str:
+    """A score for people: at most two decimals, no trailing zeros (9.33, 50, 0.5)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def format_credit(points: float) -> str:
+    """One question's points: "1 point", "0 points", or partial credit as a fraction ("1/3 credit")."""
+    if points >= 1:
+        return "1 point"
+    if points <= 0:
+        return "0 points"
+    fraction = Fraction(points).limit_denominator(12)
+    if abs(float(fraction) - points) < 1e-3:
+        return f"{fraction.numerator}/{fraction.denominator} credit"
+    return f"{format_score(points)} credit"
 
 
 def run_query(question: Question, sql: str) -> dict[str, Any]:
-    """Run a learner's query on the visible rows of the question's dataset (no grading)."""
-    from learnpath.sqllab import datasets, engine
-
-    result = engine.run(datasets.path(question.spec["dataset"], question.spec["dataset_version"]), sql)
+    """Run a learner's query on the visible rows of the question's dataset version (no grading)."""
+    result = datasets.store().run(question.spec["dataset"], question.spec["dataset_version"], sql)
     return {"columns": result.columns, "rows": [[_jsonable(v) for v in row] for row in result.rows],
             "truncated": result.truncated, "elapsed_ms": result.elapsed_ms}
 
@@ -409,8 +379,6 @@ def _jsonable(value: Any) -> Any:
 
 
 def dataset_previews(questions: list[Question]) -> dict[str, str]:
-    from learnpath.models import Dataset
-
     names = {q.spec["dataset"] for q in questions if q.kind == "sql"}
     if not names:
         return {}

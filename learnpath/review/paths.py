@@ -28,6 +28,15 @@ class PathProgress:
     def percent(self) -> int:
         return round(100 * self.completed / self.total) if self.total else 0
 
+    @property
+    def next_course(self) -> Course | None:
+        """The first course not completed yet: where the path's Start / Continue button leads."""
+        return next((c for c, s in self.steps if not s or s.completed < s.total), None)
+
+    @property
+    def started(self) -> bool:
+        return any(s and (s.completed or s.read or s.quizzes_passed) for _, s in self.steps)
+
 
 def paths_with_progress(user_id: int | None, slug: str | None = None) -> list[PathProgress]:
     """Every active path (or one) with per-course progress: three queries whatever the number of paths."""

@@ -3,12 +3,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from learnpath.extensions import db
 from learnpath.pagecache import cached_page
 from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
-from learnpath.progress.services import bump_progress_version
 from learnpath.quiz import services as quiz
+from learnpath.quiz.grading import Grade
 from learnpath.review import bp, paths as path_service, services
 from learnpath.review.forms import RetentionForm
 
@@ -23,20 +24,14 @@ def index():
     tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
     if not cards:
         session.pop(SESSION_KEY, None)
-        return render_template("review/done.html", tally=tally, upcoming=_upcoming())
+        return render_template("review/done.html", tally=tally, upcoming=services.next_due(current_user.id))
     card = cards[0]
     question = card.question
     return render_template(
         "review/card.html", card=card, question=quiz.present(question, card.id), lesson=question.lesson,
         due=services.due_count(current_user.id, now), tally=tally,
-        previews=quiz.dataset_previews([question]), draft={}, runs={},
+        previews=quiz.dataset_previews([question]), values=MultiDict(), runs={},
     )
-
-
-def _upcoming():
-    from learnpath.models import ReviewCard
-
-    return db.session.scalar(sa.select(sa.func.min(ReviewCard.due)).where(ReviewCard.user_id == current_user.id))
 
 
 @bp.post("/review/<int:card_id>")
@@ -44,15 +39,42 @@ def _upcoming():
 def answer(card_id: int):
     card = services.own_card(current_user.id, card_id) or abort(404)
     question = card.question
-    response = quiz.parse_form(question, request.form)
+    try:
+        response = quiz.parse_form(question, request.form)
+    except quiz.AnswerError as exc:  # the card again, as filled in, with the problem: nothing recorded
+        tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
+        return render_template(
+            "review/card.html", card=card, question=quiz.present(question, card.id), lesson=question.lesson,
+            due=services.due_count(current_user.id, services.now_utc()), tally=tally,
+            previews=quiz.dataset_previews([question]), values=request.form, runs={}, error=exc.problem,
+        ), 400
     confidence = request.form.get("confidence") if request.form.get("confidence") in services.CONFIDENCE else None
-    result, next_due = services.review(current_user, card, response, confidence)
-    tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
-    tally = {"done": tally["done"] + 1, "correct": tally["correct"] + int(result.correct)}
-    session[SESSION_KEY] = tally
+    seen = request.form.get("seen", "")
+    seen_reviews = int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 10 else card.reviews
+    if question.kind == "sql" and (refusal := quiz.take_sql_run(f"user:{current_user.id}")):
+        flash(f"{quiz.SQL_RUNS_REFUSED} (about {refusal.retry_after} s)", "error")
+        return redirect(url_for("review.index"))
+    outcome = services.review(current_user, card, response, confidence, seen_reviews)
+    if outcome.recorded:
+        tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
+        session[SESSION_KEY] = {"done": tally["done"] + 1, "correct": tally["correct"] + int(outcome.answer.correct)}
+    elif outcome.answer is None:
+        return redirect(url_for("review.index"))
+    # Post/redirect/get: reloading the result page shows the stored answer, it records nothing.
+    return redirect(url_for("review.answer_result", answer_id=outcome.answer.id))
+
+
+@bp.get("/review/answers/<int:answer_id>")
+@login_required
+def answer_result(answer_id: int):
+    stored = services.own_review_answer(current_user.id, answer_id) or abort(404)
+    question = stored.question
+    card = services.own_card_for_question(current_user.id, question.id) or abort(404)
+    result = Grade(stored.correct, stored.points, stored.feedback or "")
     return render_template(
-        "review/result.html", card=card, question=question, lesson=question.lesson, result=result, response=response,
-        next_due=next_due, tally=tally, describe=quiz.describe, describe_correct=quiz.describe_correct,
+        "review/result.html", card=card, question=question, lesson=question.lesson, result=result,
+        response=stored.response, next_due=card.due, tally=session.get(SESSION_KEY, {"done": 0, "correct": 0}),
+        describe=quiz.describe, describe_correct=quiz.describe_correct,
         due=services.due_count(current_user.id, services.now_utc()),
     )
 
@@ -62,9 +84,7 @@ def answer(card_id: int):
 def settings():
     form = RetentionForm(desired_retention=Decimal(round(current_user.desired_retention * 100)))
     if form.validate_on_submit():
-        current_user.desired_retention = float(form.desired_retention.data) / 100
-        bump_progress_version(current_user.id)
-        db.session.commit()
+        services.set_desired_retention(current_user, float(form.desired_retention.data) / 100)
         flash("Desired retention saved; it applies from your next review.", "success")
         return redirect(url_for("review.index"))
     return render_template("review/settings.html", form=form)

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 import fsrs
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 
 from learnpath.catalog.services import LESSON_LINK
@@ -130,7 +131,9 @@ def due_summary(user_id: int, now: datetime) -> tuple[int, datetime | None]:
 
 def due_cards(user_id: int, now: datetime, limit: int = 50) -> list[ReviewCard]:
     """Most overdue first: the order FSRS's due dates give."""
-    return list(db.session.scalars(due_query(user_id, now).order_by(ReviewCard.due, ReviewCard.id).limit(limit)))
+    return list(db.session.scalars(
+        due_query(user_id, now).options(so.joinedload(ReviewCard.question).joinedload(Question.lesson))
+        .order_by(ReviewCard.due, ReviewCard.id).limit(limit)))
 
 
 def own_card(user_id: int, card_id: int) -> ReviewCard | None:
@@ -140,21 +143,72 @@ def own_card(user_id: int, card_id: int) -> ReviewCard | None:
     return card if card is not None and card.user_id == user_id else None
 
 
-def review(user: User, card: ReviewCard, response: Any, confidence: str | None,
-           when: datetime | None = None) -> tuple[Grade, datetime]:
-    """Grade a review answer exactly as the quiz does, keep the answer, reschedule the card."""
+def next_due(user_id: int) -> datetime | None:
+    """When the learner's next card falls due (for the 'all done' page)."""
+    return db.session.scalar(sa.select(sa.func.min(ReviewCard.due)).where(ReviewCard.user_id == user_id))
+
+
+def set_desired_retention(user: User, retention: float) -> None:
+    from learnpath.progress.services import bump_progress_version
+
+    user.desired_retention = retention
+    bump_progress_version(user.id)
+    db.session.commit()
+
+
+def own_card_for_question(user_id: int, question_id: int) -> ReviewCard | None:
+    return db.session.scalar(sa.select(ReviewCard).where(ReviewCard.user_id == user_id,
+                                                         ReviewCard.question_id == question_id))
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    answer: Answer | None  # the stored answer: this request's, or the one that beat it
+    recorded: bool  # False when the card had been reviewed since it was shown (a double post)
+    next_due: datetime
+
+
+def review(user: User, card: ReviewCard, response: Any, confidence: str | None, seen_reviews: int,
+           when: datetime | None = None) -> ReviewOutcome:
+    """Grade a review answer exactly as the quiz does, keep the answer, reschedule the card.
+
+    `seen_reviews` is the card's review count when it was shown. Claiming the card with a
+    conditional UPDATE on that count makes a second post of the same review (a double click, a
+    retried request, a second tab) record nothing: it finds the count moved on.
+    """
     when = when or now_utc()
     question = card.question
+    claimed = db.session.execute(
+        sa.update(ReviewCard).where(ReviewCard.id == card.id, ReviewCard.reviews == seen_reviews)
+        .values(last_review=ReviewCard.last_review).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(card)
+        return ReviewOutcome(latest_review_answer(user.id, question.id), False, card.due)
     result = grade(question.kind, question.spec, response) if response is not None else Grade(False, 0.0)
-    db.session.add(Answer(attempt_id=None, user_id=user.id, question_id=question.id, response=response,
-                          correct=result.correct, points=result.points, revision=question.revision,
-                          feedback=result.feedback or None, confidence=confidence, answered_at=when))
+    answer = Answer(attempt_id=None, user_id=user.id, question_id=question.id, response=response,
+                    correct=result.correct, points=result.points, revision=question.revision,
+                    feedback=result.feedback or None, confidence=confidence, answered_at=when)
+    db.session.add(answer)
     record_answers(user.id, [(question.id, result.correct, confidence)], when, user.desired_retention)
     from learnpath.progress.services import record_answer_stats
 
     record_answer_stats(user.id, [(question.id, result.correct)], when)
     db.session.commit()
-    return result, card.due
+    db.session.refresh(card)
+    return ReviewOutcome(answer, True, card.due)
+
+
+def latest_review_answer(user_id: int, question_id: int) -> Answer | None:
+    return db.session.scalar(sa.select(Answer).where(
+        Answer.user_id == user_id, Answer.question_id == question_id, Answer.attempt_id.is_(None)
+    ).order_by(Answer.id.desc()).limit(1))
+
+
+def own_review_answer(user_id: int, answer_id: int) -> Answer | None:
+    """A review answer of this learner (another learner's is indistinguishable from none)."""
+    return db.session.scalar(sa.select(Answer).where(
+        Answer.id == answer_id, Answer.user_id == user_id, Answer.attempt_id.is_(None)))
 
 
 # ---- mastery -----------------------------------------------------------------------------------
@@ -267,7 +321,7 @@ def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = No
         .join(CourseLesson, CourseLesson.course_id == Course.id)
         .outerjoin(LessonProgress, sa.and_(LessonProgress.lesson_id == CourseLesson.lesson_id,
                                            LessonProgress.user_id == user.id))
-        .where(Enrollment.completed_at.is_(None), ~Course.retired)
+        .where(Enrollment.completed_at.is_(None), Enrollment.unenrolled_at.is_(None), ~Course.retired)
         .group_by(Course.id).order_by(sa.func.max(LessonProgress.updated_at).desc().nulls_last(), Course.id).limit(1)
     ).first()
     if course_row is not None:

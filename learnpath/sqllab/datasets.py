@@ -1,8 +1,10 @@
-"""Dataset files for the sandbox, built on first use from the SQL stored at import.
+"""Dataset files for the sandbox, one store per app, built on first use from the SQL stored at import.
 
-Each (dataset, version, variant) becomes a DuckDB file under instance/sqllab/ that queries open
-read-only. The file is written to a temporary name and renamed into place, so concurrent
-workers never see half a database.
+Each (dataset, version, variant) becomes a DuckDB file under the app's instance folder
+(instance/sqllab/) that queries open read-only. A file is named by the dataset version it was
+built from, and it is built only from that version's SQL: a question names the version it was
+imported against, so neither Run nor grading can read a stale file. The file is written to a
+temporary name and renamed into place, so concurrent workers never see half a database.
 """
 from __future__ import annotations
 
@@ -11,36 +13,19 @@ import html
 import os
 import tempfile
 from pathlib import Path
+from typing import Callable
+
 import duckdb
 
 from learnpath.sqllab import engine
 
 VARIANTS = ("visible", "hidden")
-_directory: Path | None = None
-_app = None
+SqlSource = Callable[[str, str, str], str]  # (dataset, version, variant) -> schema + rows SQL
+EXTENSION_KEY = "learnpath.sqllab"
 
 
-def configure(directory: Path, app) -> None:
-    global _directory, _app
-    _directory, _app = directory, app
-
-
-def _sql_for(name: str, variant: str) -> tuple[str, str]:
-    from learnpath.extensions import db
-    from learnpath.models import Dataset
-    import sqlalchemy as sa
-
-    def load():
-        row = db.session.scalar(sa.select(Dataset).where(Dataset.name == name))
-        if row is None:
-            raise LookupError(f"no dataset {name!r}; import the content pack")
-        return row.version, row.schema_sql + "\n" + (row.data_sql if variant == "visible" else row.hidden_sql)
-
-    from flask import has_app_context
-    if has_app_context() or _app is None:
-        return load()
-    with _app.app_context():
-        return load()
+class DatasetChanged(LookupError):
+    """The dataset in the database is not the version a question names (an import is under way)."""
 
 
 def build(target: Path, *scripts: str) -> None:
@@ -60,24 +45,69 @@ def build(target: Path, *scripts: str) -> None:
                 os.unlink(leftover)
 
 
-@functools.lru_cache(maxsize=64)
-def _path(name: str, version: str, variant: str) -> Path:
-    assert _directory is not None, "sqllab.init_app was not called"
-    target = _directory / f"{name}-{version}-{variant}.duckdb"
-    if not target.exists():
-        _, script = _sql_for(name, variant)
-        build(target, script)
-    return target
+class DatasetStore:
+    """One app's dataset files and reference results: the SQL kind's sandbox runner.
+
+    Caches live on the store (one per app), keyed by dataset version: a new version is a new key.
+    """
+
+    def __init__(self, directory: Path, source: SqlSource):
+        self.directory, self.source = directory, source
+        self._path = functools.lru_cache(maxsize=64)(self._build_path)
+        self._reference = functools.lru_cache(maxsize=512)(self._run_reference)
+
+    def _build_path(self, name: str, version: str, variant: str) -> Path:
+        target = self.directory / f"{name}-{version}-{variant}.duckdb"
+        if not target.exists():
+            build(target, self.source(name, version, variant))
+        return target
+
+    def path(self, name: str, version: str, variant: str = "visible") -> Path:
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown dataset variant {variant!r}")
+        return self._path(name, version, variant)
+
+    def run(self, dataset: str, version: str, sql: str, variant: str = "visible") -> engine.QueryResult:
+        return engine.run(self.path(dataset, version, variant), sql)
+
+    def _run_reference(self, name: str, version: str, sql: str, variant: str) -> engine.QueryResult:
+        return engine.run(self.path(name, version, variant), sql, time_limit=10.0)
+
+    def reference(self, dataset: str, version: str, sql: str, variant: str) -> engine.QueryResult:
+        """The reference query's result, computed once per store (it cannot change for a version)."""
+        return self._reference(dataset, version, sql, variant)
 
 
-def path(name: str, version: str, variant: str = "visible") -> Path:
-    return _path(name, version, variant)
+def database_source(app) -> SqlSource:
+    """Reads a dataset's SQL from the app's database, refusing any version but the one asked for."""
+
+    def load(name: str, version: str, variant: str) -> str:
+        import sqlalchemy as sa
+        from flask import current_app, has_app_context
+
+        from learnpath.extensions import db
+        from learnpath.models import Dataset
+
+        if not (has_app_context() and current_app._get_current_object() is app):
+            with app.app_context():
+                return load(name, version, variant)
+        row = db.session.scalar(sa.select(Dataset).where(Dataset.name == name))
+        if row is None:
+            raise LookupError(f"no dataset {name!r}; import the content pack")
+        if row.version != version:
+            raise DatasetChanged(f"dataset {name!r} is at version {row.version}, not {version}; re-import the pack")
+        return row.schema_sql + "\n" + (row.data_sql if variant == "visible" else row.hidden_sql)
+
+    return load
 
 
-@functools.lru_cache(maxsize=512)
-def reference_result(name: str, version: str, variant: str, reference: str) -> engine.QueryResult:
-    """The reference query's result, computed once per process (it cannot change for a version)."""
-    return engine.run(path(name, version, variant), reference, time_limit=10.0)
+def store(app=None) -> DatasetStore:
+    """The dataset store of `app` (default: the current app)."""
+    if app is None:
+        from flask import current_app
+
+        app = current_app
+    return app.extensions[EXTENSION_KEY]
 
 
 def preview_html(schema_sql: str, data_sql: str, sample_rows: int = 3) -> str:
@@ -103,4 +133,3 @@ def preview_html(schema_sql: str, data_sql: str, sample_rows: int = 3) -> str:
         return "".join(parts)
     finally:
         connection.close()
-

@@ -64,7 +64,7 @@ def learner(browser: Browser, browser_context_args, live_server) -> Learner:
     page = context.new_page()
     email = sign_up(page, name="Grace")
     page.goto("/courses/net-basics")
-    page.get_by_role("button", name="Enroll in this course").click()
+    page.get_by_role("button", name="Start this course").click()
     expect(page.get_by_role("status")).to_contain_text("You are enrolled")
 
     page.goto("/lessons/packets?course=net-basics")

@@ -23,8 +23,10 @@ def test_learner_signs_up_studies_fails_retakes_missed_and_sees_progress(page: P
     sign_up(page, name="Ada")
     page.get_by_role("link", name="Net Basics").click()
     expect(page).to_have_url(re.compile(r"/courses/net-basics$"))
-    page.get_by_role("button", name="Enroll in this course").click()
+    page.get_by_role("button", name="Start this course").click()
+    expect(page).to_have_url(re.compile(r"/lessons/packets\?course=net-basics$"))  # enrolled, and reading lesson 1
     expect(page.get_by_role("status")).to_have_text("You are enrolled in Net Basics.")
+    page.get_by_role("link", name="Net Basics", exact=True).first.click()
     expect(page.get_by_role("progressbar", name="Course progress")).to_be_visible()
     screenshot(page, "course")
 
@@ -115,7 +117,7 @@ def test_header_search_finds_a_lesson_by_a_word_in_its_body(page: Page):
     expect(page.get_by_role("status")).to_have_text("1 result for “numbered”")
     hit = page.locator("ol.results > li")
     expect(hit).to_have_count(1)
-    expect(hit.get_by_role("link", name="TCP: reliable streams")).to_have_attribute("href", "/lessons/tcp")
+    expect(hit.get_by_role("link", name="TCP: reliable streams")).to_have_attribute("href", "/lessons/tcp?course=net-basics")
     # the snippet highlights the matched body word ("Every byte is numbered.")
     expect(hit.locator("mark").filter(has_text=re.compile(r"^numbered$"))).to_have_count(1)
     expect(hit.get_by_text("Every byte is numbered.")).to_be_visible()

@@ -98,7 +98,7 @@ def test_tcp_quiz_by_keyboard_alone(page: Page):
         el = tab_to(page, lambda el: el["tag"] == "select", "an ordering select")
         item = el["name"].removeprefix("Position of: ")
         want = HANDSHAKE_ORDER.index(item) + 1
-        current = int(el["value"])
+        current = int(el["value"] or 0)  # each select starts on the empty choice, just above 1
         key = "ArrowDown" if want > current else "ArrowUp"
         for _ in range(abs(want - current)):
             page.keyboard.press(key)

@@ -1,0 +1,82 @@
+"""What every API module shares: its blueprint factory, body parsing, auth and errors.
+
+State-changing requests need either a bearer token, or the browser session plus the CSRF
+token in an X-CSRFToken header. Unauthenticated POSTs (register, token, password reset) must be
+JSON, which a cross-site HTML form cannot send.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, request
+from flask_login import current_user
+
+from learnpath.accounts import services as accounts
+from learnpath.errors import error_response
+from learnpath.extensions import csrf
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def area(name: str) -> Blueprint:
+    """A blueprint for one area of the API (nested under /api/v1 by learnpath.api)."""
+    bp = Blueprint(name, __name__)
+    csrf.exempt(bp)  # guard_writes applies the CSRF rule where a browser session is used
+    return bp
+
+
+def handle_bad_request(exc: BadRequest):
+    return error_response(exc.status, exc.message)
+
+
+def guard_writes():
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if accounts.bearer_token(request):
+        return None
+    if current_user.is_authenticated:
+        csrf.protect()  # session-authenticated write from the browser: same rules as a form
+        return None
+    if request.method != "DELETE" and not request.is_json:  # DELETE has no body; it needs a login anyway
+        return error_response(415, "Send a JSON body with Content-Type: application/json.")
+    return None
+
+
+def json_body(required: bool = True) -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None and not required and not request.get_data():
+        return {}
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    return body
+
+
+def string_field(body: dict, name: str, max_len: int = 254, min_len: int = 1) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"'{name}' is required and must be a non-empty string.")
+    if len(value) > max_len or len(value.strip()) < min_len:
+        raise BadRequest(f"'{name}' must be {min_len}-{max_len} characters.")
+    return value
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            resp = error_response(401, "Authentication required: send 'Authorization: Bearer <token>'.")
+            resp[0].headers["WWW-Authenticate"] = "Bearer"
+            return resp
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def too_many(message: str, retry_after: int):
+    response = error_response(429, message)
+    response[0].headers["Retry-After"] = str(retry_after)
+    return response

@@ -1,0 +1,113 @@
+"""The signed-in learner: progress, mastery, spaced review, API tokens."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify
+from flask_login import current_user
+
+from learnpath.accounts import services as accounts
+from learnpath.api.auth import token_payload
+from learnpath.api.base import BadRequest, area, json_body, login_required, too_many
+from learnpath.errors import error_response
+from learnpath.extensions import db
+from learnpath.models import Course, Enrollment
+from learnpath.progress import services as progress
+from learnpath.quiz import services as quiz
+from learnpath.review import services as review
+
+bp = area("me")
+
+
+@bp.get("/me/tokens")
+@login_required
+def tokens():
+    return jsonify(tokens=[token_payload(row) for row in accounts.list_tokens(current_user)])
+
+
+@bp.delete("/me/tokens/<int:token_id>")
+@login_required
+def revoke_token(token_id: int):
+    if not accounts.revoke_token(current_user, token_id):
+        raise BadRequest(f"No token {token_id}.", 404)
+    return "", 204
+
+
+@bp.get("/me/reviews/due")
+@login_required
+def reviews_due():
+    now = review.now_utc()
+    cards = review.due_cards(current_user.id, now, limit=100)
+    return jsonify(due=review.due_count(current_user.id, now), cards=[
+        {"card_id": card.id, "due": card.due.isoformat(), "lesson": card.question.lesson.slug,
+         "question": quiz.present(card.question, card.id)} for card in cards
+    ])
+
+
+@bp.post("/reviews/<int:card_id>")
+@login_required
+def review_card(card_id: int):
+    card = review.own_card(current_user.id, card_id)
+    if card is None:
+        raise BadRequest(f"No review card {card_id}.", 404)
+    body = json_body()
+    if "answer" not in body:
+        raise BadRequest("'answer' is required.")
+    confidence = body.get("confidence")
+    if confidence is not None and confidence not in review.CONFIDENCE:
+        raise BadRequest("'confidence' must be \"sure\" or \"unsure\".")
+    question = card.question
+    try:
+        response = quiz.parse_value(question, body["answer"], "answer")
+    except quiz.AnswerError as exc:
+        raise BadRequest(str(exc)) from None
+    if question.kind == "sql" and (refusal := quiz.take_sql_run(f"user:{current_user.id}")):
+        return too_many(quiz.SQL_RUNS_REFUSED, refusal.retry_after)
+    outcome = review.review(current_user, card, response, confidence, seen_reviews=card.reviews)
+    if not outcome.recorded:
+        return error_response(409, f"Card {card.id} was reviewed by another request meanwhile; this answer was not recorded.")
+    answer = outcome.answer
+    return jsonify(
+        card_id=card.id, correct=answer.correct, points=answer.points, feedback=answer.feedback,
+        answer=quiz.public_response(question, answer.response),
+        correct_answer=quiz.public_response(question, quiz.correct_response(question.kind, question.spec)),
+        explanation_html=question.explanation_html, next_due=outcome.next_due.isoformat(),
+    )
+
+
+@bp.get("/me/mastery")
+@login_required
+def mastery():
+    topics = review.topic_mastery(current_user.id, review.now_utc(), current_user.desired_retention)
+    return jsonify(topics=[
+        {"topic": m.slug, "title": m.title, "level": m.level, "answered": m.answered,
+         "accuracy": round(m.accuracy, 4) if m.accuracy is not None else None,
+         "retrievability": round(m.retrievability, 4) if m.retrievability is not None else None}
+        for m in topics
+    ])
+
+
+@bp.get("/me/progress")
+@login_required
+def my_progress():
+    uid = current_user.id
+    enrolled = db.session.scalars(
+        sa.select(Course).join(Enrollment, Enrollment.course_id == Course.id)
+        .where(Enrollment.user_id == uid, Enrollment.unenrolled_at.is_(None), ~Course.retired)
+        .order_by(Enrollment.enrolled_at)
+    ).all()
+    stats = {s.course_id: s for s in progress.course_stats(uid, [c.id for c in enrolled])}
+    totals = progress.totals(uid)
+    courses_out = []
+    for c in enrolled:
+        s = stats.get(c.id)
+        courses_out.append({
+            "slug": c.slug, "title": c.title, "lessons_total": s.total if s else 0,
+            "lessons_completed": s.completed if s else 0, "lessons_read": s.read if s else 0,
+            "quizzes_passed": s.quizzes_passed if s else 0, "percent": s.percent if s else 0,
+            "grade": s.grade if s else None,
+        })
+    return jsonify(courses=courses_out, totals={
+        "lessons_completed": totals.lessons_completed, "quizzes_passed": totals.quizzes_passed,
+        "questions_answered": totals.questions_answered, "correct_answers": totals.correct_answers,
+        "accuracy": totals.accuracy,
+    })

@@ -1,0 +1,1 @@
+"""The Go lab: the pinned toolchain, the bubblewrap sandbox, the exercise runner and its queue."""

@@ -1,0 +1,29 @@
+package exercise
+
+import (
+	"context"
+	"errors"
+)
+
+// Call runs op and returns its result, or ctx.Err() as soon as ctx is done.
+func Call[T any](ctx context.Context, op func() (T, error)) (T, error) {
+	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, errors.New("operation timed out")
+	}
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1) // buffered: the goroutine can finish even if nobody waits
+	go func() {
+		v, err := op()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		return zero, errors.New("operation timed out")
+	}
+}

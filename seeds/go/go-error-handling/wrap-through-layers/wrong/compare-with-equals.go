@@ -1,0 +1,64 @@
+package exercise
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNotFound is returned by a Store when there is no such user.
+var ErrNotFound = errors.New("not found")
+
+// ValidationError reports one bad input field.
+type ValidationError struct {
+	Field   string
+	Problem string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Problem }
+
+// User is a stored user.
+type User struct{ ID, Name string }
+
+// Store loads users.
+type Store interface {
+	User(id string) (User, error)
+}
+
+// LoadProfile validates id and loads the user, wrapping store errors with context.
+func LoadProfile(s Store, id string) (User, error) {
+	if id == "" {
+		return User{}, &ValidationError{Field: "id", Problem: "must not be empty"}
+	}
+	u, err := s.User(id)
+	if err != nil {
+		return User{}, fmt.Errorf("load profile %q: %w", id, err) // %w keeps err in the chain
+	}
+	return u, nil
+}
+
+// HTTPStatus compares with == and asserts the type: only the outermost error is looked at.
+func HTTPStatus(err error) int {
+	if err == nil {
+		return 200
+	}
+	if err == ErrNotFound {
+		return 404
+	}
+	if _, ok := err.(*ValidationError); ok {
+		return 400
+	}
+	return 500
+}
+
+// ValidateSignup reports every problem with the input, or nil.
+func ValidateSignup(email, password string) error {
+	var errs []error
+	if !strings.Contains(email, "@") {
+		errs = append(errs, &ValidationError{Field: "email", Problem: "must contain @"})
+	}
+	if len(password) < 8 {
+		errs = append(errs, &ValidationError{Field: "password", Problem: "must be at least 8 bytes"})
+	}
+	return errors.Join(errs...) // nil when errs is empty
+}

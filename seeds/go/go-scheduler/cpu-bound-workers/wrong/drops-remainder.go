@@ -1,0 +1,35 @@
+package exercise
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// DefaultWorkers is the pool size for CPU-bound work.
+func DefaultWorkers() int {
+	return max(1, runtime.GOMAXPROCS(0)) // the number of Ps, which may differ from NumCPU
+}
+
+// ParallelCount counts i in [0, n) with pred(i), calling pred from at most workers goroutines.
+func ParallelCount(n, workers int, pred func(int) bool) int {
+	if workers < 1 {
+		workers = DefaultWorkers()
+	}
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	chunk := n / workers
+	for w := range workers {
+		wg.Go(func() {
+			local := 0
+			for i := w * chunk; i < (w+1)*chunk; i++ { // the last n%workers items are never visited
+				if pred(i) {
+					local++
+				}
+			}
+			total.Add(int64(local))
+		})
+	}
+	wg.Wait()
+	return int(total.Load())
+}

@@ -1,0 +1,34 @@
+package exercise
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// DefaultWorkers is the pool size for CPU-bound work.
+func DefaultWorkers() int {
+	return max(1, runtime.NumCPU()) // cores on the machine, not Ps for this process
+}
+
+// ParallelCount counts i in [0, n) with pred(i), calling pred from at most workers goroutines.
+func ParallelCount(n, workers int, pred func(int) bool) int {
+	if workers < 1 {
+		workers = DefaultWorkers()
+	}
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			local := 0
+			for i := w; i < n; i += workers { // a stride covers every i, remainder included
+				if pred(i) {
+					local++
+				}
+			}
+			total.Add(int64(local))
+		})
+	}
+	wg.Wait()
+	return int(total.Load())
+}

@@ -1,0 +1,23 @@
+package exercise
+
+import (
+	"fmt"
+	"time"
+)
+
+// Retry calls op up to attempts times, sleeping delay, 2·delay, ... between failures.
+func Retry(attempts int, delay time.Duration, sleep func(time.Duration), op func() error) error {
+	attempts = max(attempts, 1)
+	var err error
+	for i := 1; i <= attempts; i++ {
+		if err = op(); err == nil {
+			return nil
+		}
+		if i == attempts {
+			break // no point waiting after the last attempt
+		}
+		sleep(delay)
+		delay *= 2
+	}
+	return fmt.Errorf("after %d attempts: %w", attempts, err)
+}
