@@ -63,13 +63,13 @@ def test_downgrade_keeps_learners_history(make_app, empty_database_url):
             connection.exec_driver_sql("DELETE FROM \"user\" WHERE id = 4242")
 
 
-def test_0010_rewrites_lesson_search_text_and_reindexes(make_app):
+def test_0010_rewrites_lesson_search_text_and_reindexes(make_app, empty_database_url):
     """Lessons imported before 0010 had their search text glued together ("Raft Raft (Ongaro",
     "Build : implement"): the migration derives it again from the stored HTML, one line per block,
     and the search index (FTS5 rows / PostgreSQL's expression index) follows."""
     from learnpath import search
 
-    app = make_app()
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
         upgrade(revision="0006")
         with db.engine.begin() as connection:
