@@ -13,9 +13,11 @@ from learnpath.config import DEFAULT_SECRET_KEY, REPO_ROOT, from_environment
 from learnpath.extensions import csrf, db, limiter, login_manager, migrate
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """`instance_path` (absolute) is where the app writes its files; default: instance/ in the checkout."""
     app = Flask(
         __name__,
+        instance_path=instance_path,
         instance_relative_config=True,
         template_folder=str(REPO_ROOT / "templates"),
         static_folder="static",

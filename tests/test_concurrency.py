@@ -40,7 +40,7 @@ from learnpath import create_app
 from learnpath.content import importer
 from learnpath.content.pack import load_pack
 
-app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x"})
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x"}, instance_path=sys.argv[3])
 calls = {"n": 0}
 real = importer.render_markdown
 
@@ -56,7 +56,7 @@ with app.app_context():
 """
 
 
-def test_import_killed_half_way_leaves_the_catalog_intact(app, pack_copy, database_url, tmp_path):
+def test_import_killed_half_way_leaves_the_catalog_intact(app, pack_copy, database_url, instance_path, tmp_path):
     import subprocess
     import sys
 
@@ -73,6 +73,6 @@ def test_import_killed_half_way_leaves_the_catalog_intact(app, pack_copy, databa
         path.write_text(path.read_text().replace("summary: ", "summary: Edited ", 1))
     script = tmp_path / "kill_import.py"
     script.write_text(KILL_SCRIPT)
-    result = subprocess.run([sys.executable, str(script), database_url, str(pack_copy)], capture_output=True, timeout=120)
+    result = subprocess.run([sys.executable, str(script), database_url, str(pack_copy), str(instance_path)], capture_output=True, timeout=120)
     assert result.returncode == -9, result.stderr.decode()[-2000:]
     assert snapshot() == before

@@ -198,3 +198,31 @@ def test_parse_cache_is_content_addressed(pack_copy, tmp_path):
     cache.write_bytes(b"not a pickle")
     _edit(pack_copy / "lessons/packets.md", "  kind: essay", "  kind: single")
     assert load_pack(pack_copy, cache_path=cache).lessons["packets"]
+
+
+def test_parse_cache_written_by_another_parser_version_is_not_used(pack_copy, tmp_path, monkeypatch):
+    from learnpath.content import pack as pack_module
+
+    cache = tmp_path / "cache.pickle"
+    load_pack(pack_copy, cache_path=cache)
+    real_parse = pack_module.parse_lesson
+
+    def changed_parser(*args, **kwargs):
+        lesson = real_parse(*args, **kwargs)
+        lesson.title = "Parsed by the new code"
+        return lesson
+
+    monkeypatch.setattr(pack_module, "parse_lesson", changed_parser)
+    # same parser version: the cache answers (so the next assertion is about the version, not a miss)
+    assert load_pack(pack_copy, cache_path=cache).lessons["tcp"].title == "TCP: reliable streams"
+    monkeypatch.setattr(pack_module, "parser_version", lambda: "a-newer-parser")
+    assert load_pack(pack_copy, cache_path=cache).lessons["tcp"].title == "Parsed by the new code"
+
+
+def test_parser_version_covers_the_parser_source():
+    from learnpath.content import pack as pack_module
+
+    hashed = {path.name for package in pack_module.PARSER_PACKAGES
+              for path in (Path(pack_module.__file__).parent.parent / package).rglob("*.py")}
+    assert {"pack.py", "grading.py"} <= hashed
+    assert len(pack_module.parser_version()) == 16

@@ -12,8 +12,8 @@ def _tables():
     return set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
 
 
-def test_upgrade_check_downgrade(make_app):
-    app = make_app()
+def test_upgrade_check_downgrade(make_app, empty_database_url):
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
         upgrade()
         assert {"lesson", "question", "attempt", "answer", "user"} <= _tables()
@@ -41,10 +41,10 @@ def test_sqlite_runs_in_wal_with_foreign_keys(app):
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_downgrade_keeps_learners_history(make_app):
+def test_downgrade_keeps_learners_history(make_app, empty_database_url):
     """Downgrading past a migration that rebuilds `user` (0003 drops a column: SQLite batch mode copies
     the table and drops the old one) must not cascade-delete the learners' rows."""
-    app = make_app()
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
         upgrade()
         with db.engine.begin() as connection:
@@ -63,13 +63,13 @@ def test_downgrade_keeps_learners_history(make_app):
             connection.exec_driver_sql("DELETE FROM \"user\" WHERE id = 4242")
 
 
-def test_0010_rewrites_lesson_search_text_and_reindexes(make_app):
+def test_0010_rewrites_lesson_search_text_and_reindexes(make_app, empty_database_url):
     """Lessons imported before 0010 had their search text glued together ("Raft Raft (Ongaro",
     "Build : implement"): the migration derives it again from the stored HTML, one line per block,
     and the search index (FTS5 rows / PostgreSQL's expression index) follows."""
     from learnpath import search
 
-    app = make_app()
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
         upgrade(revision="0006")
         with db.engine.begin() as connection:

@@ -43,14 +43,7 @@ def test_unknown_pages_are_not_cached(app, client):
 
 
 def test_fast_path_serves_from_wsgi_with_security_headers(make_app):
-    from flask_migrate import upgrade
-
-    from tests.conftest import FIXTURE_PACK
-
     app = make_app(PAGE_CACHE_VERSION_TTL=60)
-    with app.app_context():
-        upgrade()
-        import_pack(load_pack(FIXTURE_PACK))
     client = app.test_client()
     first = client.get("/courses/net-basics")
     second, statements = sql_statements(app, lambda: client.get("/courses/net-basics"))

@@ -1,4 +1,6 @@
 """Pages render with the catalog's facts; unknown slugs are 404 in HTML and JSON."""
+import re
+
 import pytest
 
 

@@ -231,7 +231,7 @@ def test_retrievability_formula_matches_fsrs():
     for days in (0, 1, 3, 30, 400):
         when = card.last_review + timedelta(days=days)
         expected = scheduler.get_card_retrievability(card, when)
-        assert review.retrievability(card.stability, days, -scheduler.parameters[20]) == pytest.approx(expected)
+        assert review.retrievability(card.stability, days, -scheduler.parameters[review.FSRS_DECAY_PARAMETER]) == pytest.approx(expected)
 
 
 def test_aggregates_match_the_raw_answers(app, client, learner):

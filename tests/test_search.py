@@ -17,7 +17,7 @@ from learnpath import create_app, search as search_engine
 from learnpath.content.importer import import_pack
 from learnpath.content.pack import load_pack
 from learnpath.extensions import db
-from tests.conftest import PG_URL, _reset_postgres
+from tests.conftest import build_app, dispose
 
 FILLER_LESSONS = 120  # every one says "common": a query with more matches than five pages
 
@@ -71,24 +71,17 @@ def search_pack(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app(search_pack, tmp_path_factory):
+def app(search_pack, databases, tmp_path_factory):
     """One catalog for the whole module (searching writes nothing): importing it per test is slow."""
-    if PG_URL:
-        _reset_postgres(PG_URL)
-        url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('search-db') / 'search.sqlite3'}"
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-        "SECRET_KEY": "test-secret", "SERVER_NAME": None, "PAGE_CACHE_VERSION_TTL": 0,
-    })
+    folder = tmp_path_factory.mktemp("search-db")
+    url = databases.create("search", folder)
+    app = build_app(url, folder / "instance")
     with app.app_context():
         upgrade()
         import_pack(load_pack(search_pack))
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    dispose(app)
+    databases.drop(url)
 
 
 def _slugs(app, query: str, page: int = 1) -> set[str]:

@@ -24,23 +24,20 @@ def test_no_inline_scripts_or_styles_in_pages(client, auth):
 
 def test_session_cookie_flags(make_app):
     app = make_app(SESSION_COOKIE_SECURE=True)
-    from flask_migrate import upgrade
-    with app.app_context():
-        upgrade()
     client = app.test_client()
     response = client.post("/signup", data={"email": "s@example.com", "password": "correct horse battery", "name": "S"})
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 
 
-def test_production_refuses_default_secret(monkeypatch):
+def test_production_refuses_default_secret(monkeypatch, instance_path):
     monkeypatch.setenv("LEARNPATH_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app()
+        create_app(instance_path=str(instance_path))
     monkeypatch.setenv("SECRET_KEY", "")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app()
+        create_app(instance_path=str(instance_path))
 
 
 def test_request_too_large_is_413(client):
@@ -66,11 +63,7 @@ def test_local_next_is_followed(client, auth):
 
 @pytest.fixture
 def strict_app(make_app):
-    from flask_migrate import upgrade
-    app = make_app(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True, RATELIMIT_AUTH="3 per minute")
-    with app.app_context():
-        upgrade()
-    return app
+    return make_app(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True, RATELIMIT_AUTH="3 per minute")
 
 
 def test_forms_need_csrf(strict_app):
@@ -120,10 +113,7 @@ def test_rate_limits_can_live_in_redis(make_app):
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis server on 127.0.0.1:6379")
     client.flushdb()
-    from flask_migrate import upgrade
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_AUTH="2 per minute", RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
-    with app.app_context():
-        upgrade()
     first, second = app.test_client(), app.test_client()  # two clients, one shared counter (same address)
     body = {"email": "r@example.com", "password": "short", "name": "R"}
     assert [first.post("/api/v1/auth/register", json=body).status_code for _ in range(2)] == [400, 400]
@@ -133,19 +123,13 @@ def test_rate_limits_can_live_in_redis(make_app):
 
 
 def test_sql_run_is_rate_limited_per_learner(make_app):
-    from flask_migrate import upgrade
-
-    from learnpath.content.importer import import_pack
-    from learnpath.content.pack import load_pack
     from learnpath.models import Question
     from learnpath.extensions import db
     import sqlalchemy as sa
-    from tests.conftest import FIXTURE_PACK, api_token
+    from tests.conftest import api_token
 
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SQL_RUN="3 per minute")
     with app.app_context():
-        upgrade()
-        import_pack(load_pack(FIXTURE_PACK))
         qid = db.session.scalar(sa.select(Question.id).filter_by(kind="sql"))
     client = app.test_client()
     ada = {"Authorization": f"Bearer {api_token(client)}"}

@@ -5,6 +5,7 @@ its file and line, so an author fixes a whole pack in one pass.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from learnpath.defaults import DEFAULT_PASS_MARK
 from learnpath.quiz import kinds
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -478,10 +480,10 @@ def load_catalog(root: Path, problems: list[Problem]) -> list[TrackSpec]:
             if cslug in course_slugs:
                 c.add(co.line_of("slug"), f"course slug {cslug!r} is used twice")
             course_slugs.add(cslug)
-            pass_mark = co.get("pass_mark", 70)
+            pass_mark = co.get("pass_mark", DEFAULT_PASS_MARK)
             if isinstance(pass_mark, bool) or not isinstance(pass_mark, int) or not 0 < pass_mark <= 100:
                 c.add(co.line_of("pass_mark"), f"{what}: 'pass_mark' must be a whole percentage from 1 to 100")
-                pass_mark = 70
+                pass_mark = DEFAULT_PASS_MARK
             lessons = co.get("lessons")
             if not isinstance(lessons, list) or not lessons or not all(isinstance(s, str) for s in lessons):
                 c.add(co.line_of("lessons"), f"{what}: 'lessons' must be a non-empty list of lesson slugs")
@@ -688,16 +690,43 @@ def check_sql_questions(lessons: dict[str, LessonSpec], datasets: dict[str, Data
             checked.update((lesson.source_hash, version) for version in versions)
 
 
+# Packages whose code turns pack files into specs (question kinds live under quiz/), and the
+# libraries whose behaviour the specs and the verified reference queries depend on.
+PARSER_PACKAGES = ("content", "quiz")
+PARSER_LIBRARIES = ("duckdb", "pyyaml", "markdown", "nh3", "pygments")
+
+
+@functools.cache
+def parser_version() -> str:
+    """A hash of the parser's own source and libraries: any change to them invalidates every cached
+    parse, so a parser change never serves specs made by the old code."""
+    from importlib import metadata
+
+    digest = hashlib.sha256()
+    package_root = Path(__file__).resolve().parent.parent
+    for package in PARSER_PACKAGES:
+        for source in sorted((package_root / package).rglob("*.py")):
+            digest.update(source.relative_to(package_root).as_posix().encode() + b"\0" + source.read_bytes())
+    for library in PARSER_LIBRARIES:
+        try:
+            digest.update(f"{library}={metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library}=absent".encode())
+    return digest.hexdigest()[:16]
+
+
 @dataclass
 class _ParseCache:
     """What earlier runs established, keyed by content hashes: parsed lessons and verified checks.
 
-    Content-addressed, so an edited file (or topic vocabulary) simply misses; it only saves work.
+    Content-addressed, so an edited file (or topic vocabulary) simply misses; a cache written by
+    another parser version is discarded whole. It only saves work.
     """
 
     lessons: dict[str, LessonSpec] = field(default_factory=dict)
     checked: set[tuple[str, str]] = field(default_factory=set)
     datasets: set[str] = field(default_factory=set)
+    parser: str = field(default_factory=lambda: parser_version())
 
     @classmethod
     def read(cls, path: Path | None) -> _ParseCache:
@@ -707,9 +736,10 @@ class _ParseCache:
             return cls()
         try:
             cache = pickle.loads(path.read_bytes())  # our own file in the instance folder
-            return cache if isinstance(cache, cls) else cls()
         except Exception:  # a stale or truncated cache is just a cold start
             return cls()
+        fresh = isinstance(cache, cls) and getattr(cache, "parser", None) == parser_version()
+        return cache if fresh else cls()
 
     def write(self, path: Path | None) -> None:
         import os

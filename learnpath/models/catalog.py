@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from learnpath.defaults import DEFAULT_PASS_MARK
 from learnpath.extensions import db
 
 lesson_topic = sa.Table(
@@ -51,7 +52,7 @@ class Course(db.Model):
     category: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     track_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("track.id"), index=True)
     position: so.Mapped[int] = so.mapped_column(default=0)
-    pass_mark: so.Mapped[int] = so.mapped_column(default=70)
+    pass_mark: so.Mapped[int] = so.mapped_column(default=DEFAULT_PASS_MARK)
     # What a learner sees after submitting, per part (see quiz.review_policy); NULL: everything at once.
     review_policy: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
     retired: so.Mapped[bool] = so.mapped_column(default=False)

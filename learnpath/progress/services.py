@@ -20,10 +20,9 @@ from learnpath.models import (
     question_topic,
 )
 from learnpath.models.progress import RECENT_RESULTS
+from learnpath.defaults import DEFAULT_PASS_MARK
 from learnpath.models._types import utcnow
 from learnpath.timezones import canonical_zone, local_day, zone
-
-DEFAULT_PASS_MARK = 70
 
 
 @prepared

@@ -26,6 +26,15 @@ from learnpath.quiz.grading import Grade, grade
 
 CONFIDENCE = ("sure", "unsure")
 LEVELS = ("not started", "attempted", "familiar", "proficient", "mastered")
+# What a topic needs for each level above "attempted", strongest first: at least this many answers,
+# this accuracy over the latest answers, and this mean predicted recall of its cards.
+MASTERY_THRESHOLDS = (
+    ("mastered", 8, 0.9, 0.9),
+    ("proficient", 5, 0.75, 0.8),
+    ("familiar", 1, 0.6, 0.6),
+)
+# Index of w20 in py-fsrs's Scheduler.parameters (FSRS-6): the forgetting curve's decay.
+FSRS_DECAY_PARAMETER = 20
 
 
 def now_utc() -> datetime:
@@ -224,7 +233,7 @@ class TopicMastery:
         """What the next level asks that this topic lacks, in words ("answer 3 more questions, ...")."""
         if self.level == "mastered":
             return None
-        name, min_answered, min_accuracy, min_recall = next(r for r in reversed(LEVEL_RULES) if LEVELS.index(r[0]) > self.rank)
+        name, min_answered, min_accuracy, min_recall = next(r for r in reversed(MASTERY_THRESHOLDS) if LEVELS.index(r[0]) > self.rank)
         needs = []
         if self.answered < min_answered:
             more = min_answered - self.answered
@@ -236,16 +245,12 @@ class TopicMastery:
         return f"To reach {name}: " + ", ".join(needs) + "." if needs else None
 
 
-# (level, answers at least, recent accuracy at least, predicted recall at least), highest first.
-LEVEL_RULES = (("mastered", 8, 0.9, 0.9), ("proficient", 5, 0.75, 0.8), ("familiar", 0, 0.6, 0.6))
-
-
 def level_for(answered: int, accuracy: float | None, retrievability: float | None) -> str:
     if not answered:
         return "not started"
     acc, r = accuracy or 0.0, retrievability if retrievability is not None else 0.0
-    for level, min_answered, min_accuracy, min_recall in LEVEL_RULES:
-        if answered >= min_answered and acc >= min_accuracy and r >= min_recall:
+    for level, fewest_answers, lowest_accuracy, lowest_recall in MASTERY_THRESHOLDS:
+        if answered >= fewest_answers and acc >= lowest_accuracy and r >= lowest_recall:
             return level
     return "attempted"
 
@@ -275,7 +280,7 @@ def topic_mastery(user_id: int, now: datetime, desired_retention: float = 0.9) -
         return []
     # The mean of FSRS's forgetting curve over the topic's cards, computed by the database
     # (same formula as `retrievability`, checked against py-fsrs by the tests).
-    decay = -fsrs.Scheduler().parameters[20]
+    decay = -fsrs.Scheduler().parameters[FSRS_DECAY_PARAMETER]
     factor = 0.9 ** (1 / decay) - 1
     elapsed = _days_since(ReviewCard.last_review, now)
     sqlite = db.session.get_bind().dialect.name == "sqlite"

@@ -72,7 +72,7 @@ def live_server(tmp_path_factory):
     app = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "WTF_CSRF_ENABLED": True,
         "RATELIMIT_ENABLED": False, "SECRET_KEY": "browser-test-secret", "SERVER_NAME": None,
-    })
+    }, instance_path=str(database.parent / "instance"))
     with app.app_context():
         upgrade()
         import_pack(load_pack(FIXTURE_PACK))
