@@ -29,7 +29,8 @@ def test_an_output_block_renders_labelled_escaped_and_unhighlighted():
     source = ("Text.\n\n```go runnable\npackage main\n\nfunc main() {}\n```\n\n"
               "```output\n<script>alert(1)</script> & **not bold**\n\n  indented\n```\n\nAfter.\n")
     html = render_markdown(source).html
-    assert '<div class="output-block"><div class="output-label">Output</div><pre class="output"><code>' in html
+    # (pre blocks also get tabindex="0", so a keyboard can scroll them)
+    assert re.search(r'<div class="output-block"><div class="output-label">Output</div><pre [^>]*class="output"[^>]*><code>', html)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; **not bold**\n\n  indented</code></pre></div>" in html
     assert "<script>" not in html and "<strong>" not in html
     assert 'class="highlight"' in html  # the Go block itself is still highlighted

@@ -139,7 +139,9 @@ def test_an_untouched_ordering_question_is_unanswered(app, client, auth):
     with app.app_context():
         answer = db.session.scalar(sa.select(Answer).where(Answer.question_id == handshake.id))
         assert answer.response is None and not answer.correct
-        assert db.session.scalar(sa.select(ReviewCard).where(ReviewCard.question_id == handshake.id)) is None
+        # Unanswered is a "don't know" (issue 14): its review card is rated Again, like a wrong answer.
+        card = db.session.scalar(sa.select(ReviewCard).where(ReviewCard.question_id == handshake.id))
+        assert card.last_rating == 1 and card.lapses == 1
 
 
 @pytest.mark.parametrize("positions, message", [

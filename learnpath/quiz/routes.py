@@ -39,7 +39,8 @@ def _refuse_malformed(lesson, questions, errors, *, attempt, seed, course):
 
 
 def _form_seed() -> int:
-    seed = request.form.get("seed", "")
+    """The visitor form's shuffle and draw seed; a form without one (an old page) draws with 0."""
+    seed = request.form.get("seed", "0")
     if not SEED_RE.fullmatch(seed) or int(seed) >= 2**31:
         abort(400, "seed: a whole number from 0 to 2147483647 (reload the quiz).")
     return int(seed)
