@@ -100,7 +100,7 @@ def test_visitor_tries_a_quiz_and_is_told_the_result_is_not_saved(page: Page):
 
     expect(page).to_have_url(re.compile(r"/lessons/packets/quiz/try$"))
     expect(result_heading(page)).to_have_text("Your result: 50.0%")
-    expect(page.locator(".notice")).to_contain_text("This result was not saved.")
+    expect(page.locator(".notice")).to_contain_text("This result was not saved")
     expect(page.locator(".notice").get_by_role("link", name="Sign up")).to_have_attribute("href", "/signup")
     expect(page.get_by_role("heading", level=2, name=re.compile(r": Incorrect"))).to_have_count(1)
     expect(page.locator(".explanation").filter(has_text="Each hop decrements the TTL")).to_be_visible()

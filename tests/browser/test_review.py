@@ -65,7 +65,7 @@ def test_review_session_with_keyboard_shortcuts_only(page: Page, live_server):
         expect(page.get_by_role("radio", name="Sure" if key == "s" else "Not sure", exact=True)).to_be_checked()
         page.keyboard.press("Enter")
 
-        expect(page).to_have_url(re.compile(r"/review/\d+$"))
+        expect(page).to_have_url(re.compile(r"/review/answers/\d+$"))
         expect(page.locator(".result-head")).to_have_text(re.compile(r"Correct$" if right else r"Incorrect$"))
         expect(page.locator(".result")).to_contain_text(re.compile(r"Next review of this question: .+ UTC\."))
         left = len(plan) - number

@@ -121,7 +121,7 @@ def test_visitor_runs_sql_through_the_api_without_a_session(page: Page, console_
     run_in_place(page, console_watch)
     submit_reference_query(page)
     expect(page).to_have_url(re.compile(r"/lessons/rest/quiz/try$"))
-    expect(page.locator(".notice")).to_contain_text("This result was not saved.")
+    expect(page.locator(".notice")).to_contain_text("This result was not saved")
 
 
 def test_run_button_without_javascript_posts_the_form(browser: Browser, browser_context_args):
