@@ -41,6 +41,10 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     from learnpath import timezones
     from learnpath.progress import cache as dashboard_cache, cli as certificates_cli
     from learnpath.quiz import routes as quiz_routes
+    from learnpath.accounts import routes as accounts_routes, services as accounts_services
+    from learnpath.catalog import routes as catalog_routes
+    from learnpath.progress import routes as progress_routes
+    from learnpath.review import routes as review_routes
     from learnpath.quiz.grading import register_runner
 
     security.init_app(app)
@@ -49,12 +53,12 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     pagecache.init_app(app)
     dashboard_cache.init_app(app)
     timezones.init_app(app)
-    accounts.init_app(app)
-    app.register_blueprint(catalog.bp)
-    app.register_blueprint(accounts.bp)
+    accounts_services.init_app(app)
+    app.register_blueprint(catalog_routes.bp)
+    app.register_blueprint(accounts_routes.bp)
     app.register_blueprint(quiz_routes.bp)
-    app.register_blueprint(progress.bp)
-    app.register_blueprint(review.bp)
+    app.register_blueprint(progress_routes.bp)
+    app.register_blueprint(review_routes.bp)
     app.register_blueprint(api.bp)
     content_cli.init_app(app)
     certificates_cli.init_app(app)

@@ -1,12 +1,14 @@
-from flask import Response, abort, flash, json, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, json, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from learnpath.accounts import bp, services
+from learnpath.accounts import services
 from learnpath.accounts.forms import (
     ConfirmForm, DeleteAccountForm, EmailChangeForm, ForgotPasswordForm, LoginForm, PasswordForm, ProfileForm,
     ResetPasswordForm, SignupForm,
 )
 from learnpath.extensions import limiter
+
+bp = Blueprint("accounts", __name__)
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("catalog", __name__)
-
-from learnpath.catalog import routes  # noqa: E402,F401
+"""Catalog: tracks, courses, lessons, search (routes.py holds the blueprint)."""

@@ -1,12 +1,14 @@
-from flask import abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from learnpath import search as search_engine
-from learnpath.catalog import bp, services
+from learnpath.catalog import services
 from learnpath.extensions import db
 from learnpath.pagecache import cached_page
 from learnpath.progress import services as progress
+
+bp = Blueprint("catalog", __name__)
 
 
 @bp.get("/")

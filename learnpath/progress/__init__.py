@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("progress", __name__)
-
-from learnpath.progress import routes  # noqa: E402,F401
+"""Progress: enrollment, lesson progress, dashboard, certificates (routes.py holds the blueprint)."""

@@ -2,17 +2,19 @@ from collections import Counter
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from learnpath.catalog import services as catalog
 from learnpath.extensions import db
 from learnpath.models import Course, Enrollment, User
 from learnpath.models.progress import RECENT_RESULTS
-from learnpath.progress import bp, cache as dashboard_cache, charts, services
+from learnpath.progress import cache as dashboard_cache, charts, services
 from learnpath.progress.forms import TimeZoneForm
 from learnpath.review import services as review
 from learnpath.timezones import canonical_zone, local_day, next_midnight, zone
+
+bp = Blueprint("progress", __name__)
 
 
 @bp.post("/courses/<slug>/enroll")

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("review", __name__)
-
-from learnpath.review import routes  # noqa: E402,F401
+"""Spaced review, mastery, topics and learning paths (routes.py holds the blueprint)."""

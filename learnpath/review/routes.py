@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
@@ -10,8 +10,10 @@ from learnpath.pagecache import cached_page
 from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
 from learnpath.quiz import review_policy, services as quiz
 from learnpath.quiz.grading import Grade
-from learnpath.review import bp, paths as path_service, services
+from learnpath.review import paths as path_service, services
 from learnpath.review.forms import RetentionForm
+
+bp = Blueprint("review", __name__)
 
 SESSION_KEY = "review_session"
 
