@@ -203,7 +203,7 @@ def reset_password(user: User, new_password: str) -> None:
     """Set the new password and end every session and token; the lock-out on the account lifts."""
     user.set_password(new_password)
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
-    db.session.execute(sa.delete(Throttle).where(Throttle.key == f"login-account:{user.email}"[:300]))
+    db.session.execute(sa.delete(Throttle).where(Throttle.key == _login_keys(user.email, None)[0]))
     db.session.commit()
     end_sessions(user)
 
