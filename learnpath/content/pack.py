@@ -286,6 +286,11 @@ class _QuestionFields:
     def problem(self, key: str, message: str) -> None:
         self.c.add(self.q.line_of(key), f"{self.what}: {message}")
 
+    def problem_in(self, field: str, mapping: Any, key: str, message: str) -> None:
+        """A problem in an entry of the mapping under `field`, at the entry's own line."""
+        line = mapping.line_of(key) if isinstance(mapping, Mapping) else self.q.line_of(field)
+        self.c.add(line, f"{self.what}: {message}")
+
     def text(self, key: str, required: bool = True) -> str:
         return _text(self.c, self.q, key, self.what, required)
 

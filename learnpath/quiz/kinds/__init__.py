@@ -25,6 +25,11 @@ Adding a kind = one module here + one line in `REGISTRY` + one template partial
     correct_response(spec) -> response                 the right answer (grades correct)
     describe(spec, response) / describe_correct(spec) -> dict   plain data the partial's `answer` macro shows
 
+A kind whose questions draw numbers per attempt (calculated) also overrides the variant hooks
+(defaults: no variants): variant(spec, rng) -> spec, with_values(spec, values) -> spec,
+values_of(spec) -> values stored with each answer, fill(spec, html) -> html with the values in
+its placeholders. learnpath.quiz.variants binds a question to its attempt's variant.
+
 A malformed value raises `AnswerError(field, problem)`: the API answers 400 with its message, the
 quiz form shows `problem` at the question (400, nothing recorded). `ids` maps a file id to the
 opaque per-question id the browser sees.
@@ -42,11 +47,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnpath.quiz.kinds import multiple, numeric, ordering, short_text, single, sql, true_false
+from learnpath.quiz.kinds import calculated, multiple, numeric, ordering, short_text, single, sql, true_false
 from learnpath.quiz.kinds.base import WRONG, AnswerError, FormData, Grade, Kind, PublicIds, SpecReader
 
 REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
-    single.KIND, multiple.KIND, true_false.KIND, short_text.KIND, numeric.KIND, ordering.KIND, sql.KIND,
+    single.KIND, multiple.KIND, true_false.KIND, short_text.KIND, numeric.KIND, calculated.KIND, ordering.KIND, sql.KIND,
 )}
 NAMES: tuple[str, ...] = tuple(REGISTRY)
 

@@ -50,6 +50,7 @@ class SpecReader(Protocol):
 
     def get(self, key: str, default: Any = None) -> Any: ...
     def problem(self, key: str, message: str) -> None: ...
+    def problem_in(self, field: str, mapping: Any, key: str, message: str) -> None: ...
     def text(self, key: str, required: bool = True) -> str: ...
     def slug(self, key: str) -> str: ...
     def flag(self, key: str) -> bool: ...
@@ -116,6 +117,25 @@ class Kind:
 
     def describe_correct(self, spec: dict[str, Any]) -> dict[str, Any]:
         return self.describe(spec, self.correct_response(spec))
+
+    # ---- variants: a kind whose questions draw their numbers per attempt (calculated) -------------
+    # The stored spec is one variant already (its reference one), so every method above works on it;
+    # learnpath.quiz.variants binds the attempt's. A kind without variants keeps these defaults.
+    def variant(self, spec: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+        """The spec of the variant drawn with `rng` (seeded per attempt and question)."""
+        return spec
+
+    def with_values(self, spec: dict[str, Any], values: dict[str, Any] | None) -> dict[str, Any]:
+        """The spec of the variant with these values (as `values_of` returned them, e.g. stored with an answer)."""
+        return spec
+
+    def values_of(self, spec: dict[str, Any]) -> dict[str, Any] | None:
+        """What identifies a variant, stored with each answer (None: the kind has no variants)."""
+        return None
+
+    def fill(self, spec: dict[str, Any], html: str) -> str:
+        """The prompt's or explanation's HTML with the variant's values in its placeholders."""
+        return html
 
 
 # ---- kinds whose answer picks among options (choices, items) -------------------------------------
