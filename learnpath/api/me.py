@@ -39,7 +39,7 @@ def reviews_due():
     cards = review.due_cards(current_user.id, now, limit=100)
     return jsonify(due=review.due_count(current_user.id, now), cards=[
         {"card_id": card.id, "due": card.due.isoformat(), "lesson": card.question.lesson.slug,
-         "question": quiz.present(card.question, card.id)} for card in cards
+         "question": quiz.present(review.shown_question(card), card.id)} for card in cards
     ])
 
 
@@ -55,7 +55,7 @@ def review_card(card_id: int):
     confidence = body.get("confidence")
     if confidence is not None and confidence not in review.CONFIDENCE:
         raise BadRequest("'confidence' must be \"sure\" or \"unsure\".")
-    question = card.question
+    question = review.shown_question(card)  # the variant GET /me/reviews/due showed
     try:
         response = quiz.parse_value(question, body["answer"], "answer")
     except quiz.AnswerError as exc:

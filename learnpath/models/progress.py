@@ -114,6 +114,8 @@ class Answer(db.Model):
     # What the grader said beyond right/wrong (e.g. how a SQL result differs); empty for most kinds.
     feedback: so.Mapped[str | None] = so.mapped_column(sa.Text)
     confidence: so.Mapped[str | None] = so.mapped_column(sa.String(8))  # 'sure' / 'unsure' when the learner said
+    # The values a calculated question was asked with (learnpath.quiz.variants); NULL for other kinds.
+    variant: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
     answered_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     attempt: so.Mapped[Attempt | None] = so.relationship(back_populates="answers")

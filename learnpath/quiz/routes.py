@@ -48,7 +48,8 @@ def _form_seed() -> int:
 
 def _visitor_questions(lesson, seed: int) -> list:
     """A visitor's draw: from the seed alone (no history), so the form's seed gives the same questions back."""
-    return pools.draw_for(None, services.active_questions(lesson), lesson.draw, seed)
+    drawn = pools.draw_for(None, services.active_questions(lesson), lesson.draw, seed)
+    return [services.bind(q, seed) for q in drawn]  # a calculated question's values come from the same seed
 
 
 def learner_key() -> str:

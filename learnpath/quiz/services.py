@@ -28,8 +28,9 @@ from learnpath.extensions import db, prepared
 from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
-from learnpath.quiz import grading, kinds, pools, review_policy
+from learnpath.quiz import grading, kinds, pools, review_policy, variants
 from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
+from learnpath.quiz.variants import bind, bind_stored, review_seed  # noqa: F401  (for the views)
 from learnpath.sqllab import datasets
 from learnpath.sqllab.engine import MAX_SQL_CHARS  # noqa: F401  (the API's limit for a query)
 
@@ -224,8 +225,9 @@ def _questions_by_id(ids: list[int]) -> dict[int, Question]:
 
 
 def attempt_questions(attempt: Attempt) -> list[Question]:
+    """The attempt's questions in order, each bound to the attempt's variant (calculated questions' values)."""
     by_id = _questions_by_id(attempt.question_ids)
-    return [by_id[qid] for qid in attempt.question_ids if qid in by_id]
+    return [variants.bind(by_id[qid], attempt.seed) for qid in attempt.question_ids if qid in by_id]
 
 
 def save_draft(attempt: Attempt, responses: dict[int, Any]) -> None:
@@ -310,7 +312,8 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
     db.session.execute(_answer_insert(), [
         {"attempt_id": attempt.id, "user_id": user_id, "question_id": item.question.id, "response": item.response,
          "correct": item.correct, "points": item.points, "revision": item.question.revision,
-         "feedback": item.feedback or None, "confidence": confidences.get(item.question.id), "answered_at": now}
+         "feedback": item.feedback or None, "confidence": confidences.get(item.question.id), "answered_at": now,
+         "variant": variants.values_of(item.question)}
         for item in result.items
     ])
     progress.record_attempt(user_id, lesson, result.percent, result.passed, now)
@@ -338,7 +341,8 @@ def stored_result(attempt: Attempt) -> Result:
         sa.select(Answer).where(Answer.attempt_id == attempt.id).options(joinedload(Answer.question))
     ))
     by_question = {a.question_id: a for a in answers}
-    items = [QuestionResult(a.question, a.response, a.correct, a.points, a.feedback or "")
+    items = [QuestionResult(variants.bind_stored(a.question, a.variant, attempt.seed), a.response, a.correct, a.points,
+                            a.feedback or "")
              for qid in attempt.question_ids if (a := by_question.get(qid))]
     return Result(attempt.score or 0.0, attempt.max_score or 0.0, attempt.percent or 0.0, bool(attempt.passed), items)
 

@@ -28,7 +28,7 @@ def index():
         session.pop(SESSION_KEY, None)
         return render_template("review/done.html", tally=tally, upcoming=services.next_due(current_user.id))
     card = cards[0]
-    question = card.question
+    question = services.shown_question(card)
     return render_template(
         "review/card.html", card=card, question=quiz.present(question, card.id), lesson=question.lesson,
         due=services.due_count(current_user.id, now), tally=tally,
@@ -40,7 +40,9 @@ def index():
 @login_required
 def answer(card_id: int):
     card = services.own_card(current_user.id, card_id) or abort(404)
-    question = card.question
+    seen = request.form.get("seen", "")
+    seen_reviews = int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 10 else card.reviews
+    question = services.shown_question(card, seen_reviews)
     try:
         response = quiz.parse_form(question, request.form)
     except quiz.AnswerError as exc:  # the card again, as filled in, with the problem: nothing recorded
@@ -51,8 +53,6 @@ def answer(card_id: int):
             previews=quiz.dataset_previews([question]), values=request.form, runs={}, error=exc.problem,
         ), 400
     confidence = request.form.get("confidence") if request.form.get("confidence") in services.CONFIDENCE else None
-    seen = request.form.get("seen", "")
-    seen_reviews = int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 10 else card.reviews
     if question.kind == "sql" and (refusal := quiz.take_sql_run(f"user:{current_user.id}")):
         flash(f"{quiz.SQL_RUNS_REFUSED} (about {refusal.retry_after} s)", "error")
         return redirect(url_for("review.index"))
@@ -70,7 +70,7 @@ def answer(card_id: int):
 @login_required
 def answer_result(answer_id: int):
     stored = services.own_review_answer(current_user.id, answer_id) or abort(404)
-    question = stored.question
+    question = quiz.bind_stored(stored.question, stored.variant, None)  # the values that were asked
     card = services.own_card_for_question(current_user.id, question.id) or abort(404)
     result = Grade(stored.correct, stored.points, stored.feedback or "")
     return render_template(

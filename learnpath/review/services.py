@@ -22,6 +22,7 @@ from learnpath.models import (
     Answer, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Topic, TopicStat, User,
     lesson_topic, question_topic,
 )
+from learnpath.quiz import variants
 from learnpath.quiz.grading import Grade, grade
 
 CONFIDENCE = ("sure", "unsure")
@@ -177,7 +178,7 @@ def review(user: User, card: ReviewCard, response: Any, confidence: str | None, 
     retried request, a second tab) record nothing: it finds the count moved on.
     """
     when = when or now_utc()
-    question = card.question
+    question = shown_question(card, seen_reviews)  # the variant that was on screen
     claimed = db.session.execute(
         sa.update(ReviewCard).where(ReviewCard.id == card.id, ReviewCard.reviews == seen_reviews)
         .values(last_review=ReviewCard.last_review).execution_options(synchronize_session=False))
@@ -188,7 +189,8 @@ def review(user: User, card: ReviewCard, response: Any, confidence: str | None, 
     result = grade(question.kind, question.spec, response) if response is not None else Grade(False, 0.0)
     answer = Answer(attempt_id=None, user_id=user.id, question_id=question.id, response=response,
                     correct=result.correct, points=result.points, revision=question.revision,
-                    feedback=result.feedback or None, confidence=confidence, answered_at=when)
+                    feedback=result.feedback or None, confidence=confidence, answered_at=when,
+                    variant=variants.values_of(question))
     db.session.add(answer)
     record_answers(user.id, [(question.id, result.correct, confidence)], when, user.desired_retention)
     from learnpath.progress.services import record_answer_stats
@@ -197,6 +199,12 @@ def review(user: User, card: ReviewCard, response: Any, confidence: str | None, 
     db.session.commit()
     db.session.refresh(card)
     return ReviewOutcome(answer, True, card.due)
+
+
+def shown_question(card: ReviewCard, reviews: int | None = None) -> Any:
+    """The card's question as shown when it has had `reviews` reviews (default: now): a calculated
+    question draws fresh values for each review, and keeps them while that review is on screen."""
+    return variants.bind(card.question, variants.review_seed(card.id, card.reviews if reviews is None else reviews))
 
 
 def latest_review_answer(user_id: int, question_id: int) -> Answer | None:

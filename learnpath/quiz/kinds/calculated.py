@@ -305,11 +305,11 @@ class Calculated(Numeric):
 
     def describe(self, spec, response):
         values = ", ".join(f"{name} = {format_number(v)}" for name, v in spec["values"].items())
-        return {**super().describe(spec, response), "values": values}
+        return {**super().describe(spec, response), "asked": values}
 
     def describe_correct(self, spec):
         if spec.get("answer") is None:
-            return {"number": "", "unit": "", "values": "", "tolerance": "", "undefined": True}
+            return {"number": "", "unit": "", "asked": "", "tolerance": "", "undefined": True}
         tolerance = spec.get("tolerance") or 0
         within = (f"{format_number(round(tolerance * 100, 6))}%" if spec.get("relative") else format_number(tolerance)) \
             if tolerance else ""
