@@ -94,8 +94,8 @@ class Calculated(Numeric):
         if not isinstance(unit, str):
             reader.problem("unit", "'unit' must be text")
             unit = ""
-        self._placeholders(reader, "prompt", set(variables) | {name for name, _ in derived}, variables)
-        self._placeholders(reader, "explanation", known | {"answer"}, None)
+        self._placeholders(reader, "prompt", known, variables, dict(derived))
+        self._placeholders(reader, "explanation", known | {"answer"})
         spec = {"variables": variables, "derived": [[name, expr] for name, expr in derived],
                 "formula": source if isinstance(source, str) else "", "tolerance": tolerance, "relative": relative,
                 "unit": unit.strip()}
@@ -218,7 +218,8 @@ class Calculated(Numeric):
             return 0.0, False
         return value, False
 
-    def _placeholders(self, reader, key: str, known: set[str], must_show: dict | None) -> None:
+    def _placeholders(self, reader, key: str, known: set[str], must_show: dict | None = None,
+                      derived: dict[str, str] | None = None) -> None:
         text = reader.get(key)
         if not isinstance(text, str):
             return  # the common fields' checks report it
@@ -226,10 +227,19 @@ class Calculated(Numeric):
         for name in sorted(used - known):
             reader.problem(key, f"'{key}' uses unknown variable {{{name}}}"
                            + (" (the prompt may not show the answer)" if name == "answer" else ""))
-        if must_show is not None:
-            for name in must_show:
-                if name not in used:
-                    reader.problem(key, f"'{key}' never shows variable {{{name}}}: the learner cannot know its value")
+        if must_show is None:
+            return
+        # A variable is known to the learner when shown, or when a derived value shown is computed from it.
+        visible, pending = set(), [name for name in used if name in known]
+        while pending:
+            name = pending.pop()
+            if name not in visible:
+                visible.add(name)
+                pending.extend(formula.parse(derived[name]).names if name in (derived or {}) else ())
+        for name in must_show:
+            if name not in visible:
+                reader.problem(key, f"'{key}' never shows variable {{{name}}} (nor a value computed from it): "
+                                    "the learner cannot know it")
 
     def _first_failure(self, spec: dict[str, Any]) -> str:
         """A message for the first variant (corners, then a sample) the formulas are undefined for, or ''."""
