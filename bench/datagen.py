@@ -83,7 +83,7 @@ def _wrong_response(kind: str, spec: dict[str, Any]) -> Any:
         return not spec["answer"]
     if kind == "short_text":
         return "not sure"
-    if kind == "numeric":
+    if kind in ("numeric", "calculated"):  # calculated: wrong for its reference variant
         return float(spec["answer"]) + 10 * (abs(spec.get("tolerance") or 0) + abs(spec["answer"]) + 1)
     if kind == "ordering":
         return list(reversed([i["id"] for i in spec["items"]]))

@@ -358,3 +358,21 @@ def test_the_seeds_ship_at_least_forty_calculated_questions():
     assert len(calculated) >= 40
     for q in calculated:  # every one is meaningful for its reference variant: a positive, finite answer
         assert q.spec["answer"] is not None and q.spec["answer"] > 0, q.key
+
+
+def test_a_visitor_is_graded_with_the_values_the_form_showed(calc_app, client):
+    page = client.get("/lessons/bloom/quiz").get_data(as_text=True)
+    seed = re.search(r'name="seed" value="(\d+)"', page).group(1)
+    n, p = (float(v) for v in BITS_RE.search(page).groups())
+    right = -n * __import__("math").log(p) / __import__("math").log(2) ** 2
+    with calc_app.app_context():
+        qid = db.session.scalar(sa.select(Question.id).where(Question.key == "bits"))
+    result = client.post("/lessons/bloom/quiz/try", data={"seed": seed, f"q{qid}": f"{right:.1f}"})
+    html = result.get_data(as_text=True)
+    assert result.status_code == 200 and BITS_RE.search(html).groups() == BITS_RE.search(page).groups()
+    assert "Question 1: Correct" in html and "Correct answer</dt>" not in html  # no right answers for visitors
+
+
+def test_a_topic_page_shows_numbers_not_placeholders(calc_app, client):
+    html = client.get("/topics/sizing").get_data(as_text=True)
+    assert "need for 1000 items at a false-positive rate of 0.01?" in html and "{n}" not in html

@@ -317,7 +317,7 @@ def export(user: User) -> dict[str, Any]:
             continue
         by_attempt.setdefault(answer.attempt_id, []).append({
             "question": key, "response": answer.response, "correct": answer.correct, "points": answer.points,
-            "revision": answer.revision, "answered_at": iso(answer.answered_at),
+            "revision": answer.revision, "variant": answer.variant, "answered_at": iso(answer.answered_at),
         })
     return {
         "account": {"email": user.email, "name": user.name, "created_at": iso(user.created_at)},
@@ -332,8 +332,8 @@ def export(user: User) -> dict[str, Any]:
             "desired_retention": user.desired_retention,
             "cards": [{"lesson": slug, "question": key, "due": iso(c.due), "stability": c.stability,
                        "difficulty": c.difficulty, "reviews": c.reviews, "lapses": c.lapses} for c, key, slug in cards],
-            "answers": [{"question_id": a.question_id, "response": a.response, "correct": a.correct,
-                         "answered_at": iso(a.answered_at)} for a in reviews],
+            "answers": [{"question_id": a.question_id, "response": a.response, "variant": a.variant,
+                         "correct": a.correct, "answered_at": iso(a.answered_at)} for a in reviews],
         },
     }
 

@@ -30,7 +30,7 @@ from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
 from learnpath.quiz import grading, kinds, pools, review_policy, variants
 from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
-from learnpath.quiz.variants import bind, bind_stored, review_seed  # noqa: F401  (for the views)
+from learnpath.quiz.variants import bind, bind_stored, reference, review_seed  # noqa: F401  (for the views)
 from learnpath.sqllab import datasets
 from learnpath.sqllab.engine import MAX_SQL_CHARS  # noqa: F401  (the API's limit for a query)
 

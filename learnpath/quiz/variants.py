@@ -56,6 +56,13 @@ def bind_stored(question: Any, values: dict[str, Any] | None, seed: int | str | 
     return BoundQuestion(question, kinds.get(question.kind).with_values(question.spec, values))
 
 
+def reference(question: Any) -> Any:
+    """The question as listed outside any attempt (a topic page): its reference variant's numbers in the prompt."""
+    if isinstance(question, BoundQuestion) or not has_variants(question):
+        return question
+    return BoundQuestion(question, question.spec)
+
+
 def values_of(question: Any) -> dict[str, Any] | None:
     """The values to store with an answer to this question (None: not a bound variant)."""
     return question.values if isinstance(question, BoundQuestion) else None

@@ -109,6 +109,7 @@ def topic(slug: str):
     if current_user.is_authenticated:
         mastery = next((m for m in services.topic_mastery(current_user.id, services.now_utc(), current_user.desired_retention)
                         if m.slug == slug), None)
+    questions = [(quiz.reference(question), lesson) for question, lesson in questions]  # calculated: real numbers
     return render_template("review/topic.html", topic=topic, lessons=lessons, questions=questions, mastery=mastery)
 
 

@@ -95,6 +95,11 @@ def _prepare_urls(app, email: str) -> dict[str, str]:
             submitted = db.session.scalar(sa.select(Attempt.id).where(
                 Attempt.user_id == user.id, Attempt.status == "submitted").order_by(Attempt.submitted_at.desc()).limit(1))
             urls["result"] = f"/attempts/{submitted}"
+            # A result with calculated questions: the values asked, the answer given, the right one.
+            attempt, _ = quiz.start_attempt(user.id, lesson("bloom-filters"))
+            asked = quiz.attempt_questions(attempt)
+            quiz.submit(attempt, {q.id: 12345.678 for q in asked if q.kind == "calculated"}, questions=asked)
+            urls["result-calculated"] = f"/attempts/{attempt.id}"
             enrollment = db.session.scalar(sa.select(Enrollment).where(Enrollment.user_id == user.id).limit(1))
             if enrollment.certificate_code is None:  # the generator completes a course only by chance
                 enrollment.completed_at, enrollment.certificate_code, enrollment.certificate_percent = (
@@ -166,6 +171,7 @@ PAGES = {
     "quiz": Target("quiz"),
     "quiz-sql": Target("quiz-sql"),
     "result": Target("result"),
+    "result-calculated": Target("result-calculated"),
     "review": Target("/review"),
     "review-settings": Target("/review/settings"),
     "dashboard": Target("/dashboard"),
