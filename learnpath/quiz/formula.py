@@ -10,6 +10,7 @@ a result that is not a finite number within MAX_MAGNITUDE is an error, not an an
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from dataclasses import dataclass
 from typing import Mapping
@@ -93,7 +94,14 @@ class Formula:
 
 def parse(source: str) -> Formula:
     """Check a formula's text; FormulaError says what is not allowed."""
-    if not isinstance(source, str) or not source.strip():
+    if not isinstance(source, str):
+        raise FormulaError("a formula is a non-empty text")
+    return _parse(source)
+
+
+@functools.lru_cache(maxsize=4096)  # every variant of every question re-reads the same few formulas
+def _parse(source: str) -> Formula:
+    if not source.strip():
         raise FormulaError("a formula is a non-empty text")
     if len(source) > MAX_CHARS:
         raise FormulaError(f"a formula has at most {MAX_CHARS} characters")

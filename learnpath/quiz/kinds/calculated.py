@@ -85,7 +85,7 @@ class Calculated(Numeric):
         try:
             answer_formula = formula.parse(source)
         except formula.FormulaError as exc:
-            reader.problem("formula", f"'formula' {exc}")
+            reader.problem("formula", f"'formula': {exc}")
         if answer_formula is not None:
             for name in sorted(answer_formula.names - known):
                 reader.problem("formula", f"'formula' uses unknown variable {name!r} (variables: {', '.join(sorted(known)) or 'none'})")
