@@ -283,3 +283,18 @@ def test_partial_renders_answers(example, jinja):
                                            right=example.kind.describe_correct(example.spec))
     note, label, given, shown_right, nothing = html.split("|")
     assert label.strip() and given.strip() and shown_right.strip() and nothing == "<em>no answer</em>"
+
+
+# ---- variants (calculated): each drawn variant is a whole question of its own ------------------
+
+def test_a_drawn_variant_grades_its_own_answer_and_is_rebuilt_from_its_values(example):
+    kind = example.kind
+    if kind.variant(example.spec, random.Random(0)) is example.spec:  # a kind without variants
+        assert kind.values_of(example.spec) is None and kind.fill(example.spec, "<p>{x}</p>") == "<p>{x}</p>"
+        return
+    drawn = [kind.variant(example.spec, random.Random(seed)) for seed in range(8)]
+    assert len({json.dumps(kind.values_of(spec), sort_keys=True) for spec in drawn}) > 1
+    for spec in drawn:
+        assert kind.grade(spec, kind.correct_response(spec), example.runner).correct
+        assert kind.with_values(example.spec, kind.values_of(spec)) == spec
+        assert "{" not in kind.fill(spec, example.kind.example.get("prompt", ""))
