@@ -28,7 +28,7 @@ from learnpath.extensions import db, prepared
 from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
-from learnpath.quiz import grading, kinds, pools, review_policy
+from learnpath.quiz import drafts, grading, kinds, pools, review_policy
 from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
 from learnpath.sqllab import datasets
 from learnpath.sqllab.engine import MAX_SQL_CHARS  # noqa: F401  (the API's limit for a query)
@@ -228,11 +228,28 @@ def attempt_questions(attempt: Attempt) -> list[Question]:
     return [by_id[qid] for qid in attempt.question_ids if qid in by_id]
 
 
-def save_draft(attempt: Attempt, responses: dict[int, Any]) -> None:
+def save_draft(attempt: Attempt, responses: dict[int, Any], notes: dict[int, dict[str, Any] | None] | None = None) -> None:
+    """Save the responses (None: unanswered) and notes of the questions given; the others keep theirs."""
     if attempt.status != "in_progress":
         return
-    attempt.draft = {str(qid): value for qid, value in responses.items() if value is not None}
+    drafts.merge(attempt.id, responses, notes)
     db.session.commit()
+
+
+def saved_responses(attempt: Attempt, questions: list[Question]) -> dict[int, Any]:
+    draft = attempt.draft or {}
+    return {q.id: draft.get(str(q.id)) for q in questions}
+
+
+def saved_confidences(attempt: Attempt) -> dict[int, str]:
+    return {int(qid): n["confidence"] for qid, n in (attempt.notes or {}).items()
+            if isinstance(n, dict) and n.get("confidence") in ("sure", "unsure")}
+
+
+def parse_notes(questions: list[Question], form) -> dict[int, dict[str, Any] | None]:
+    """The posted questions' "flag for later" boxes and confidences, as stored in Attempt.notes."""
+    confidences = parse_confidences(questions, form)
+    return {q.id: drafts.note(form.get(f"flag-{q.id}") == "1", confidences.get(q.id)) for q in questions}
 
 
 @dataclass
