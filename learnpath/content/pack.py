@@ -466,7 +466,7 @@ def _check_give_aways(c: _Collector, questions: list[QuestionSpec]) -> None:
 
 def _word_pattern(text: str) -> re.Pattern | None:
     words = text.strip()
-    if not words:
+    if len(words) < 2:  # a single letter (`w` for `%w`) is everywhere and gives nothing away
         return None
     left = r"\b" if re.match(r"\w", words) else r"(?<!\w)"
     right = r"\b" if re.search(r"\w$", words) else r"(?!\w)"
