@@ -176,6 +176,9 @@ def test_flags_and_the_summary_before_submitting(paged_app, paged_client):
                                                                    "action": f"goto-{ids[44]}"})
     assert response.headers["Location"].endswith(f"?page=5#question-{ids[44]}")
     assert _draft(paged_app, attempt_id)[1] == {}
+    # "Submit answers" with questions unanswered shows the summary again, and submits nothing.
+    response = paged_client.post(f"/attempts/{attempt_id}", data={"page": "5", "action": "review"})
+    assert response.headers["Location"].endswith(f"/attempts/{attempt_id}/summary")
     # The summary's submit grades the saved draft: 10 right, 40 blanks.
     response = paged_client.post(f"/attempts/{attempt_id}/submit", data={})
     assert response.status_code == 302
@@ -380,3 +383,19 @@ def test_a_summary_must_not_promise_a_wrong_quiz_size(paged_copy):
                                      "promises 25 questions, but an attempt asks 5"]
     lesson.write_text(lesson.read_text().replace("25 practice questions", "5 practice questions"))
     load_pack(paged_copy)
+
+
+def test_submit_answers_goes_straight_through_when_all_are_answered_and_none_flagged(paged_app, paged_client):
+    attempt_id = _start(paged_client, "short-quiz")
+    page = lambda n: {k: v for k, v in _answers(paged_app, attempt_id).items()  # noqa: E731
+                      if k.split("-")[0] in {f"q{i}" for i in paging.pages(_ids(paged_app, attempt_id), 2)[n - 1]}}
+    paged_client.post(f"/attempts/{attempt_id}", data={**page(1), "page": "1", "action": "page-2"})
+    paged_client.post(f"/attempts/{attempt_id}", data={**page(2), "page": "2", "action": "page-3"})
+    last = {**page(3), "page": "3", "action": "review"}
+    flagged = paged_client.post(f"/attempts/{attempt_id}", data={**last, f"flag-{_ids(paged_app, attempt_id)[4]}": "1"})
+    assert flagged.headers["Location"].endswith("/summary")  # a flag asks for a second look
+    response = paged_client.post(f"/attempts/{attempt_id}", data=last)
+    assert response.headers["Location"].endswith(f"/attempts/{attempt_id}")
+    with paged_app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "submitted" and attempt.score == 5

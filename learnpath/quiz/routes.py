@@ -189,7 +189,8 @@ def _page_url(attempt, course, number, question_id=None):
 def answer(attempt_id: int):
     """One page of the quiz posted: its answers are saved (merged into the draft) whatever the button,
     then the button says where to go. The form's first button is a hidden "save", so Enter in a
-    text field saves and stays; only the summary page's button (or action=submit) submits."""
+    text field saves and stays. "Submit answers" (review) submits only when every question is
+    answered and none is flagged; otherwise the summary lists them first and has the real submit."""
     attempt = _own_attempt(attempt_id)
     course = request.form.get("course") or None
     if attempt.status == "submitted":
@@ -215,8 +216,12 @@ def answer(attempt_id: int):
         if action == "later":
             flash("Answers saved. Come back to this quiz any time to finish it.", "success")
             return redirect(url_for("catalog.lesson", slug=attempt.lesson.slug, course=course))
-        if action == "review":
-            return redirect(url_for("quiz.summary", attempt_id=attempt.id, course=course))
+        if action == "review":  # "Submit answers": straight through when nothing needs a second look
+            after = QuizPage.of_attempt(attempt, 1)
+            if after.unanswered or after.flagged:
+                return redirect(url_for("quiz.summary", attempt_id=attempt.id, course=course))
+            return _submit(attempt, questions, services.saved_responses(attempt, questions),
+                           services.saved_confidences(attempt), course, page)
         current = page.number if page else 1
         if match := GOTO_RE.fullmatch(action):
             target = int(match.group(2))
