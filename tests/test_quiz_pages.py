@@ -16,7 +16,7 @@ from learnpath.content.pack import PackError, load_pack
 from learnpath.extensions import db
 from learnpath.models import Answer, Attempt, ReviewCard
 from learnpath.quiz import paging, services
-from tests.conftest import api_token
+from tests.conftest import api_token, sql_statements
 from tests.test_quiz import _answers, _start
 
 PAGED_PACK = Path(__file__).parent / "fixtures" / "paged_pack"
@@ -399,3 +399,28 @@ def test_submit_answers_goes_straight_through_when_all_are_answered_and_none_fla
     with paged_app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.status == "submitted" and attempt.score == 5
+
+
+# ---- query budget ------------------------------------------------------------------------------------
+
+def test_quiz_pages_and_the_summary_have_a_fixed_query_budget(paged_app, paged_client):
+    """A page costs the same whichever page, however much is saved; so does the summary and a page save."""
+    attempt_id = _start(paged_client, "long-quiz")
+
+    def count(request, status=200):
+        response, statements = sql_statements(paged_app, request)
+        assert response.status_code == status
+        return len(statements)
+
+    empty = [count(lambda: paged_client.get(f"/attempts/{attempt_id}?page={n}")) for n in (1, 5)]
+    summary_empty = count(lambda: paged_client.get(f"/attempts/{attempt_id}/summary"))
+    ids = _ids(paged_app, attempt_id)
+    posts = [{**_page_data(paged_app, attempt_id, n), f"flag-{ids[n * 10 - 1]}": "1", "action": f"page-{n + 1}"}
+             for n in (1, 2, 3)]
+    saves = [count(lambda data=data: paged_client.post(f"/attempts/{attempt_id}", data=data), status=302)
+             for data in posts]
+    full = [count(lambda: paged_client.get(f"/attempts/{attempt_id}?page={n}")) for n in (1, 5)]
+    summary_full = count(lambda: paged_client.get(f"/attempts/{attempt_id}/summary"))
+    assert empty == full and len(set(full)) == 1 and full[0] <= 6, (empty, full)
+    assert summary_empty == summary_full <= 5, (summary_empty, summary_full)
+    assert len(set(saves)) == 1 and saves[0] <= 5, saves

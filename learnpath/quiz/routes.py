@@ -179,9 +179,9 @@ def attempt(attempt_id: int):
 GOTO_RE = re.compile(r"(page|goto)-([0-9]{1,10})")  # "page-3": a page; "goto-123": the page of question 123
 
 
-def _page_url(attempt, course, number, question_id=None):
+def _page_url(attempt_id: int, course, number, question_id=None):
     anchor = f"#question-{question_id}" if question_id else ""
-    return url_for("quiz.attempt", attempt_id=attempt.id, page=number, course=course) + anchor
+    return url_for("quiz.attempt", attempt_id=attempt_id, page=number, course=course) + anchor
 
 
 @bp.post("/attempts/<int:attempt_id>")
@@ -194,8 +194,7 @@ def answer(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     course = request.form.get("course") or None
     if attempt.status == "submitted":
-        flash("This attempt was already submitted; here is its result.", "info")
-        return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
+        return _already_submitted(attempt, course)
     questions = services.attempt_questions(attempt)
     # A form without `page` (an older page, a script) holds every question; a page holds its own.
     page = QuizPage.of_attempt(attempt, request.form.get("page")) if "page" in request.form else None
@@ -220,24 +219,22 @@ def answer(attempt_id: int):
             after = QuizPage.of_attempt(attempt, 1)
             if after.unanswered or after.flagged:
                 return redirect(url_for("quiz.summary", attempt_id=attempt.id, course=course))
-            return _submit(attempt, questions, services.saved_responses(attempt, questions),
-                           services.saved_confidences(attempt), course, page)
+            return _submit(attempt, questions, *services.to_grade(attempt, questions), course, page)
         current = page.number if page else 1
         if match := GOTO_RE.fullmatch(action):
             target = int(match.group(2))
             if match.group(1) == "goto":
-                return redirect(_page_url(attempt, course, (page or QuizPage.of_attempt(attempt, 1)).page_of(target)
+                return redirect(_page_url(attempt_id, course, (page or QuizPage.of_attempt(attempt, 1)).page_of(target)
                                           or current, target))
-            return redirect(_page_url(attempt, course, target))
+            return redirect(_page_url(attempt_id, course, target))
         flash("Answers saved.", "success")
-        return redirect(_page_url(attempt, course, current))
-    # Submitting from a page: that page as posted, the others as saved.
-    saved = services.saved_responses(attempt, questions)
-    confidences = services.saved_confidences(attempt)
-    saved.update(responses)
-    confidences = {**{q: c for q, c in confidences.items() if q not in notes},
-                   **{q: n["confidence"] for q, n in notes.items() if n and n.get("confidence")}}
-    return _submit(attempt, questions, saved, confidences, course, page)
+        return redirect(_page_url(attempt_id, course, current))
+    return _submit(attempt, questions, *services.to_grade(attempt, questions, responses, notes), course, page)
+
+
+def _already_submitted(attempt, course):
+    flash("This attempt was already submitted; here is its result.", "info")
+    return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
 
 
 def _submit(attempt, questions, responses, confidences, course, page):
@@ -249,7 +246,7 @@ def _submit(attempt, questions, responses, confidences, course, page):
                             page=QuizPage.of_attempt(attempt, page.number if page else 1)), 429
     _, first = services.submit(attempt, responses, confidences, questions)
     if not first:
-        flash("This attempt was already submitted; here is its result.", "info")
+        return _already_submitted(attempt, course)
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
 
 
@@ -272,11 +269,9 @@ def submit(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     course = request.form.get("course") or None
     if attempt.status == "submitted":
-        flash("This attempt was already submitted; here is its result.", "info")
-        return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
+        return _already_submitted(attempt, course)
     questions = services.attempt_questions(attempt)
-    return _submit(attempt, questions, services.saved_responses(attempt, questions),
-                   services.saved_confidences(attempt), course, None)
+    return _submit(attempt, questions, *services.to_grade(attempt, questions), course, None)
 
 
 @bp.post("/lessons/<slug>/quiz/try")

@@ -246,6 +246,17 @@ def saved_confidences(attempt: Attempt) -> dict[int, str]:
             if isinstance(n, dict) and n.get("confidence") in ("sure", "unsure")}
 
 
+def to_grade(attempt: Attempt, questions: list[Question], posted: dict[int, Any] | None = None,
+             notes: dict[int, dict[str, Any] | None] | None = None) -> tuple[dict[int, Any], dict[int, str]]:
+    """The responses and confidences a submit grades: the saved draft, with what a page has just
+    posted (its questions' answers and notes) in place of what was saved for them."""
+    responses = {**saved_responses(attempt, questions), **(posted or {})}
+    notes = notes or {}
+    confidences = {qid: c for qid, c in saved_confidences(attempt).items() if qid not in notes}
+    confidences.update({qid: n["confidence"] for qid, n in notes.items() if n and n.get("confidence")})
+    return responses, confidences
+
+
 def parse_notes(questions: list[Question], form) -> dict[int, dict[str, Any] | None]:
     """The posted questions' "flag for later" boxes and confidences, as stored in Attempt.notes."""
     confidences = parse_confidences(questions, form)
