@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from learnpath.content.importer import import_pack
 from learnpath.content.pack import PackError, load_pack
 from learnpath.extensions import db
 from learnpath.models import Answer, Attempt, ReviewCard
 from learnpath.quiz import paging, services
-from tests.conftest import api_token, sql_statements
+from tests.conftest import api_token, import_over, sql_statements
 from tests.test_quiz import _answers, _start
 
 PAGED_PACK = Path(__file__).parent / "fixtures" / "paged_pack"
@@ -25,11 +23,7 @@ AGAIN = 1  # fsrs.Rating.Again
 
 @pytest.fixture
 def paged_app(make_app):
-    app = make_app()
-    with app.app_context():
-        upgrade()
-        import_pack(load_pack(PAGED_PACK))
-    return app
+    return import_over(make_app(), PAGED_PACK)
 
 
 @pytest.fixture

@@ -7,14 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask_migrate import upgrade
 from playwright.sync_api import Browser, Page, expect
 
-from learnpath import create_app
-from learnpath.content.importer import import_pack
-from learnpath.content.pack import load_pack
 from learnpath.extensions import db
-from tests.browser.conftest import serving
+from tests.browser.conftest import app_with_pack, serving
 from tests.browser.helpers import REPO_ROOT, result_heading, sign_up
 from tests.browser.test_keyboard import focused, tab_to
 
@@ -25,15 +21,7 @@ PAGED_PACK = REPO_ROOT / "tests" / "fixtures" / "paged_pack"
 
 @pytest.fixture(scope="module")
 def paged_url(tmp_path_factory):
-    database = tmp_path_factory.mktemp("paged-db") / "paged.sqlite3"
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": False, "SECRET_KEY": "paged-test-secret", "SERVER_NAME": None,
-    }, instance_path=str(database.parent / "instance"))
-    with app.app_context():
-        upgrade()
-        import_pack(load_pack(PAGED_PACK))
-        db.session.remove()
+    app = app_with_pack(tmp_path_factory.mktemp("paged-db") / "paged.sqlite3", PAGED_PACK, "paged-test-secret")
     with serving(app) as url:
         yield url
     with app.app_context():
