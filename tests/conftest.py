@@ -257,6 +257,14 @@ def app(make_app):
     return make_app()
 
 
+def import_over(app, pack: Path):
+    """`app` (migrated, fixture pack imported) with another pack imported over it; returns the app."""
+    with app.app_context():
+        upgrade()
+        import_pack(load_pack(pack))
+    return app
+
+
 @pytest.fixture
 def ctx(app):
     with app.app_context():

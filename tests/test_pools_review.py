@@ -7,14 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from learnpath.content.importer import import_pack
 from learnpath.content.pack import PackError, load_pack
 from learnpath.extensions import db
 from learnpath.models import Attempt, Enrollment, Question, ReviewCard
 from learnpath.quiz import pools, services
-from tests.conftest import api_token
+from tests.conftest import api_token, import_over
 from tests.test_quiz import _answers, _start, complete_net_basics
 
 POOLS_PACK = Path(__file__).parent / "fixtures" / "pools_pack"
@@ -23,11 +21,7 @@ AGAIN = 1  # fsrs.Rating.Again
 
 @pytest.fixture
 def pools_app(make_app):
-    app = make_app()
-    with app.app_context():
-        upgrade()
-        import_pack(load_pack(POOLS_PACK))
-    return app
+    return import_over(make_app(), POOLS_PACK)
 
 
 @pytest.fixture

@@ -220,7 +220,7 @@ def test_retention_setting(app, client, learner):
 
 def test_topic_page(client, learner):
     html = client.get("/topics/tcp").get_data(as_text=True)
-    assert "Topic: TCP" in html and "TCP: reliable streams" in html and "Put the steps of the TCP handshake" in html
+    assert "Topic: TCP" in html and "TCP: reliable streams" in html and "Put the steps of the three-way handshake" in html
     assert client.get("/topics/nope").status_code == 404
 
 

@@ -14,7 +14,7 @@ from learnpath.extensions import db
 from learnpath.models import Attempt, Question
 from learnpath.progress import services as progress
 from learnpath.models._types import utcnow
-from learnpath.quiz import review_policy, services as quiz
+from learnpath.quiz import drafts, paging, review_policy, services as quiz
 from learnpath.sqllab.engine import SqlError
 
 bp = area("attempts")
@@ -37,10 +37,21 @@ def read(slug: str):
 
 
 def attempt_payload(attempt: Attempt) -> dict[str, Any]:
+    """The attempt, its questions (whitelisted) with their page and position, and the saved draft."""
+    questions = quiz.attempt_questions(attempt)
+    size = paging.page_size(len(attempt.question_ids), attempt.lesson.per_page)
+    places = paging.places([q.id for q in questions], size)
+    open_ = attempt.status == "in_progress"
+    draft, notes = (attempt.draft or {}) if open_ else {}, attempt.notes or {}
     payload: dict[str, Any] = {
         "attempt_id": attempt.id, "lesson": attempt.lesson.slug, "status": attempt.status,
         "started_at": attempt.started_at.isoformat(),
-        "questions": [quiz.present(q, attempt.seed) for q in quiz.attempt_questions(attempt)],
+        "page_size": size, "page_count": paging.page_count(len(questions), size),
+        "questions": [{**quiz.present(q, attempt.seed), "page": places[q.id].page, "position": places[q.id].position,
+                       "number": places[q.id].number,
+                       "flagged": bool((notes.get(str(q.id)) or {}).get("flagged")),
+                       "saved_answer": quiz.public_response(q, draft.get(str(q.id)))}
+                      for q in questions],
     }
     if attempt.status == "submitted":
         payload["submitted_at"] = attempt.submitted_at.isoformat()
@@ -86,11 +97,50 @@ def submit(attempt_id: int):
     if attempt.status == "submitted":
         return jsonify(quiz.result_payload(quiz.stored_result(attempt), result_visibility(attempt))), 409
     body = json_body()
-    answers = body.get("answers")
-    if not isinstance(answers, dict):
-        raise BadRequest("'answers' must be an object mapping question ids to answers.")
     asked = quiz.attempt_questions(attempt)
     questions = {str(q.id): q for q in asked}
+    # What the body leaves out is graded as saved (a draft saved page by page), like the quiz page.
+    responses = {**quiz.saved_responses(attempt, asked), **_answers(body, questions, required=True)}
+    confidences = {**quiz.saved_confidences(attempt), **_confidences(body, questions)}
+    if quiz.runs_sql(asked) and (refusal := quiz.take_sql_run(learner_key())):
+        return too_many(quiz.SQL_RUNS_REFUSED, refusal.retry_after)
+    result, first = quiz.submit(attempt, responses, confidences, asked)
+    return jsonify(quiz.result_payload(result, result_visibility(attempt))), 200 if first else 409
+
+
+@bp.post("/attempts/<int:attempt_id>")
+@login_required
+def save(attempt_id: int):
+    """Save a draft (e.g. one page): the answers, flags and confidences of the questions named; the
+    others keep what was saved. An answer of null clears it. Nothing is graded."""
+    attempt = own_attempt_or_404(attempt_id)
+    if attempt.status == "submitted":
+        return error_response(409, "This attempt was already submitted.")
+    body = json_body()
+    questions = {str(q.id): q for q in quiz.attempt_questions(attempt)}
+    responses = _answers(body, questions, required=False)
+    confidences = _confidences(body, questions)
+    flags = body.get("flags", {})
+    if not isinstance(flags, dict) or not all(isinstance(v, bool) for v in flags.values()):
+        raise BadRequest("'flags' must map question ids to true or false.")
+    unknown = next((key for key in [*flags, *body.get("confidence", {})] if str(key) not in questions), None)
+    if unknown is not None:
+        raise BadRequest(f"{unknown}: not a question of this attempt.")
+    saved = attempt.notes or {}
+    noted = {int(key) for key in [*flags, *body.get("confidence", {})]}
+    notes = {}
+    for qid in noted:  # a question's notes are stored whole: keep the half not sent
+        before = saved.get(str(qid)) or {}
+        flagged = flags.get(str(qid), before.get("flagged", False))
+        notes[qid] = drafts.note(bool(flagged), confidences.get(qid, before.get("confidence")))
+    quiz.save_draft(attempt, responses, notes)
+    return jsonify(attempt_payload(quiz.get_own_attempt(current_user.id, attempt_id)))
+
+
+def _answers(body: dict[str, Any], questions: dict[str, Question], required: bool) -> dict[int, Any]:
+    answers = body.get("answers", None if required else {})
+    if not isinstance(answers, dict):
+        raise BadRequest("'answers' must be an object mapping question ids to answers.")
     responses = {}
     for qid, value in answers.items():
         question = questions.get(str(qid))
@@ -100,14 +150,14 @@ def submit(attempt_id: int):
             responses[question.id] = quiz.parse_value(question, value, f"answers.{qid}")
         except quiz.AnswerError as exc:
             raise BadRequest(str(exc)) from None
+    return responses
+
+
+def _confidences(body: dict[str, Any], questions: dict[str, Question]) -> dict[int, str]:
     confidences = body.get("confidence", {})
     if not isinstance(confidences, dict) or not all(v in ("sure", "unsure") for v in confidences.values()):
         raise BadRequest("'confidence' must map question ids to \"sure\" or \"unsure\".")
-    confidences = {q.id: confidences[key] for key, q in questions.items() if key in confidences}
-    if quiz.runs_sql(asked) and (refusal := quiz.take_sql_run(learner_key())):
-        return too_many(quiz.SQL_RUNS_REFUSED, refusal.retry_after)
-    result, first = quiz.submit(attempt, responses, confidences, asked)
-    return jsonify(quiz.result_payload(result, result_visibility(attempt))), 200 if first else 409
+    return {q.id: confidences[key] for key, q in questions.items() if key in confidences}
 
 
 def learner_key() -> str:

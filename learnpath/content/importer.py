@@ -202,7 +202,8 @@ class _Importer:
         _assign(
             lesson, title=spec.title, summary=spec.summary, body_md=spec.body, body_html=rendered.html,
             toc_html=rendered.toc_html, body_text=rendered.text, read_minutes=rendered.read_minutes,
-            word_count=rendered.word_count, question_count=len(spec.questions), draw=spec.draw, source_hash=spec.source_hash,
+            word_count=rendered.word_count, question_count=len(spec.questions), draw=spec.draw, per_page=spec.per_page,
+            source_hash=spec.source_hash,
             source_path=spec.path, retired=False,
         )
         lesson.topics = [topics[t] for t in spec.topics]

@@ -105,6 +105,7 @@ class LessonSpec:
     source_hash: str
     linked_slugs: list[tuple[str, int]] = field(default_factory=list)
     draw: int | None = None  # questions per attempt; None: the whole pool
+    per_page: int | None = None  # questions per quiz page; 0: all on one page; None: the default
 
 
 @dataclass
@@ -336,7 +337,7 @@ def parse_question(c: _Collector, q: Any, line: int, vocabulary: dict[str, str])
 
 # ---- lessons -----------------------------------------------------------------------------------
 
-LESSON_FIELDS = {"slug", "title", "summary", "topics", "draw"}
+LESSON_FIELDS = {"slug", "title", "summary", "topics", "draw", "per_page"}
 
 
 def parse_lesson(path: Path, rel: str, vocabulary: dict[str, str], problems: list[Problem]) -> LessonSpec | None:
@@ -375,6 +376,8 @@ def parse_lesson(path: Path, rel: str, vocabulary: dict[str, str], problems: lis
     if "draw" in fm and (isinstance(draw, bool) or not isinstance(draw, int) or draw < 1):
         c.add(fm.line_of("draw"), "front matter: 'draw' must be a whole number of questions, at least 1")
         draw = None
+    per_page = _per_page(c, fm)
+    summary_line = fm.line_of("summary") + 1
     c.offset = 0
     if slug and slug != path.stem:
         c.add(fm.line_of("slug") + 1, f"slug {slug!r} must equal the file name {path.stem!r}")
@@ -412,12 +415,67 @@ def parse_lesson(path: Path, rel: str, vocabulary: dict[str, str], problems: lis
     if draw is not None and draw > len(questions):
         c.add(draw_line, f"front matter: 'draw' is {draw} but the lesson's pool has {len(questions)} question(s)")
         draw = None
+    if summary and questions:
+        _check_promised_size(c, summary, summary_line, draw or len(questions))
+    _check_give_aways(c, questions)
     if not (slug and title and summary and topics):
         return None
     return LessonSpec(
         slug=slug, title=title, summary=summary, topics=topics, body=body, questions=questions, path=rel,
         source_hash=hashlib.sha256(RENDERED_WITH + raw).hexdigest(), linked_slugs=links, draw=draw,
+        per_page=per_page,
     )
+
+
+def _per_page(c: _Collector, fm: Mapping) -> int | None:
+    """`per_page`: a whole number of questions per quiz page, or `all` (0: one page); absent: the default."""
+    if "per_page" not in fm:
+        return None
+    value = fm.get("per_page")
+    if value == "all":
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        c.add(fm.line_of("per_page"), "front matter: 'per_page' must be a whole number of questions (at least 1) or 'all'")
+        return None
+    return value
+
+
+PROMISED_SIZE_RE = re.compile(r"\b(\d+)\s+(?:practice\s+|quiz\s+)?questions\b", re.IGNORECASE)
+
+
+def _check_promised_size(c: _Collector, summary: str, line: int, size: int) -> None:
+    """A summary that says how many questions the quiz has must say it right."""
+    for match in PROMISED_SIZE_RE.finditer(summary):
+        if int(match.group(1)) != size:
+            c.add(line, f"front matter: the summary promises {match.group(1)} questions, but an attempt asks {size}")
+
+
+def _check_give_aways(c: _Collector, questions: list[QuestionSpec]) -> None:
+    """A short-text answer written out in another question of the same pool (its prompt or its
+    choices/items, which show before answering) gives it away to anyone who reads both."""
+    shown = [(q, " ".join([q.prompt, *(o.get("text", "") for field in ("choices", "items") for o in q.spec.get(field) or [])]))
+             for q in questions]
+    for q in questions:
+        if q.kind != "short_text":
+            continue
+        for accepted in q.spec.get("accepted") or []:
+            pattern = _word_pattern(accepted)
+            if pattern is None:
+                continue
+            other = next((o for o, text in shown if o is not q and pattern.search(text)), None)
+            if other is not None:
+                c.add(q.line, f"question {q.key!r}: its accepted answer {accepted!r} appears in question "
+                      f"{other.key!r} (line {other.line}), which gives it away; reword that question or ask this one another way")
+                break
+
+
+def _word_pattern(text: str) -> re.Pattern | None:
+    words = text.strip()
+    if len(words) < 2:  # a single letter (`w` for `%w`) is everywhere and gives nothing away
+        return None
+    left = r"\b" if re.match(r"\w", words) else r"(?<!\w)"
+    right = r"\b" if re.search(r"\w$", words) else r"(?!\w)"
+    return re.compile(left + re.escape(words) + right, re.IGNORECASE)
 
 
 # ---- the pack ----------------------------------------------------------------------------------

@@ -98,6 +98,8 @@ class Lesson(db.Model):
     word_count: so.Mapped[int] = so.mapped_column(default=0)
     question_count: so.Mapped[int] = so.mapped_column(default=0)  # active questions, kept by the import
     draw: so.Mapped[int | None]  # questions per attempt, drawn from the pool; NULL: all of them
+    # Questions per quiz page: NULL is the default (quiz.paging.DEFAULT_PER_PAGE), 0 all on one page.
+    per_page: so.Mapped[int | None]
     source_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
     source_path: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     retired: so.Mapped[bool] = so.mapped_column(default=False)

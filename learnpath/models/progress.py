@@ -85,6 +85,9 @@ class Attempt(db.Model):
     carried: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
     retake_of_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("attempt.id", ondelete="SET NULL"))
     draft: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    # Per question id, what the learner marked besides the answer while paging through:
+    # {"flagged": true, "confidence": "sure"}. Saved with the draft, page by page.
+    notes: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON, default=dict)
     started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     score: so.Mapped[float | None]

@@ -11,7 +11,7 @@ from learnpath.extensions import db, limiter
 from learnpath.models import Attempt
 from learnpath.progress import services as progress
 from learnpath.models._types import utcnow
-from learnpath.quiz import pools, review_policy, services
+from learnpath.quiz import paging, pools, review_policy, services
 from learnpath.sqllab.engine import SqlError
 
 bp = Blueprint("quiz", __name__)
@@ -25,17 +25,75 @@ def _own_attempt(attempt_id: int) -> Attempt:
     return services.get_own_attempt(current_user.id, attempt_id) or abort(404)
 
 
-def _render_take(lesson, questions, *, attempt, seed, values, course, runs=None, errors=None):
-    """The quiz form pre-filled from `values` (posted fields), SQL run results and answer errors by question id."""
+def _render_take(lesson, questions, *, attempt, seed, values, course, runs=None, errors=None, page=None):
+    """The quiz form pre-filled from `values` (posted fields), SQL run results and answer errors by question id.
+
+    A learner's attempt shows one page of its questions (`page`) with the navigation panel; a
+    visitor's quiz is one page (it is not saved, so there is nothing to page through).
+    """
+    page = page or QuizPage.whole(questions)
+    shown = page.questions(questions)
     return render_template("quiz/take.html", lesson=lesson, attempt=attempt, course=course, values=values, seed=seed,
-                           questions=[services.present(q, seed) for q in questions], runs=runs or {},
-                           errors=errors or {}, previews=services.dataset_previews(questions))
+                           questions=[services.present(q, seed) for q in shown], runs=runs or {}, page=page,
+                           errors=errors or {}, previews=services.dataset_previews(shown))
 
 
-def _refuse_malformed(lesson, questions, errors, *, attempt, seed, course):
+class QuizPage:
+    """One page of a quiz: its number, the page count, every question's place and state (the panel)."""
+
+    def __init__(self, question_ids: list[int], size: int, number: int, draft=None, notes=None):
+        self.size, self.total = size, len(question_ids)
+        self.count = paging.page_count(self.total, size)
+        self.number = paging.clamp_page(number, self.count)
+        self.ids = paging.pages(question_ids, size)[self.number - 1]
+        self.statuses = paging.statuses(question_ids, size, draft, notes)
+        self.numbers = {s.question_id: s.number for s in self.statuses}
+
+    @classmethod
+    def whole(cls, questions) -> "QuizPage":
+        return cls([q.id for q in questions], max(len(questions), 1), 1)
+
+    @classmethod
+    def of_attempt(cls, attempt: Attempt, number) -> "QuizPage":
+        size = paging.page_size(len(attempt.question_ids), attempt.lesson.per_page)
+        return cls(attempt.question_ids, size, number, attempt.draft, attempt.notes)
+
+    def questions(self, questions):
+        on_page = set(self.ids)
+        return [q for q in questions if q.id in on_page]
+
+    @property
+    def answered(self) -> int:
+        return sum(s.answered for s in self.statuses)
+
+    @property
+    def unanswered(self):
+        return [s for s in self.statuses if not s.answered]
+
+    @property
+    def flagged(self):
+        return [s for s in self.statuses if s.flagged]
+
+    def page_of(self, question_id: int) -> int | None:
+        return next((s.page for s in self.statuses if s.question_id == question_id), None)
+
+
+def _page_values(questions, responses, notes) -> MultiDict:
+    """The form fields that show a saved draft: answers, flags and confidences."""
+    values = services.form_values(questions, responses)
+    for question in questions:
+        note = (notes or {}).get(str(question.id)) or {}
+        if note.get("flagged"):
+            values.add(f"flag-{question.id}", "1")
+        if note.get("confidence"):
+            values.add(f"confidence-{question.id}", note["confidence"])
+    return values
+
+
+def _refuse_malformed(lesson, questions, errors, *, attempt, seed, course, page=None):
     """A malformed answer: the quiz again, as the learner filled it in, the problem at its question; nothing recorded."""
     return _render_take(lesson, questions, attempt=attempt, seed=seed, values=request.form, course=course,
-                        errors=errors), 400
+                        errors=errors, page=page), 400
 
 
 def _form_seed() -> int:
@@ -114,41 +172,107 @@ def attempt(attempt_id: int):
                                result=services.stored_result(attempt), course=course, describe=services.describe,
                                describe_correct=services.describe_correct)
     questions = services.attempt_questions(attempt)
-    saved = {q.id: (attempt.draft or {}).get(str(q.id)) for q in questions}
-    return _render_take(lesson, questions, attempt=attempt, seed=attempt.seed,
-                        values=services.form_values(questions, saved), course=course)
+    page = QuizPage.of_attempt(attempt, request.args.get("page"))
+    return _render_take(lesson, questions, attempt=attempt, seed=attempt.seed, page=page, course=course,
+                        values=_page_values(questions, services.saved_responses(attempt, questions), attempt.notes))
+
+
+GOTO_RE = re.compile(r"(page|goto)-([0-9]{1,10})")  # "page-3": a page; "goto-123": the page of question 123
+
+
+def _page_url(attempt_id: int, course, number, question_id=None):
+    anchor = f"#question-{question_id}" if question_id else ""
+    return url_for("quiz.attempt", attempt_id=attempt_id, page=number, course=course) + anchor
 
 
 @bp.post("/attempts/<int:attempt_id>")
 @login_required
 def answer(attempt_id: int):
+    """One page of the quiz posted: its answers are saved (merged into the draft) whatever the button,
+    then the button says where to go. The form's first button is a hidden "save", so Enter in a
+    text field saves and stays. "Submit answers" (review) submits only when every question is
+    answered and none is flagged; otherwise the summary lists them first and has the real submit."""
     attempt = _own_attempt(attempt_id)
     course = request.form.get("course") or None
     if attempt.status == "submitted":
-        flash("This attempt was already submitted; here is its result.", "info")
-        return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
+        return _already_submitted(attempt, course)
     questions = services.attempt_questions(attempt)
-    responses, errors = services.parse_forms(questions, request.form)
+    # A form without `page` (an older page, a script) holds every question; a page holds its own.
+    page = QuizPage.of_attempt(attempt, request.form.get("page")) if "page" in request.form else None
+    posted = page.questions(questions) if page else questions
+    responses, errors = services.parse_forms(posted, request.form)
     if errors:
-        return _refuse_malformed(attempt.lesson, questions, errors, attempt=attempt, seed=attempt.seed, course=course)
-    runs = _run_requested(questions, responses)
+        return _refuse_malformed(attempt.lesson, questions, errors, attempt=attempt, seed=attempt.seed, course=course,
+                                 page=page)
+    notes = services.parse_notes(posted, request.form)
+    action = request.form.get("action", "save")
+    runs = _run_requested(posted, responses)
     if runs is not None:
-        services.save_draft(attempt, responses)
+        services.save_draft(attempt, responses, notes)
         return _render_take(attempt.lesson, questions, attempt=attempt, seed=attempt.seed, values=request.form,
-                            course=course, runs=runs)
-    if request.form.get("action") == "save":
-        services.save_draft(attempt, responses)
-        flash("Answers saved. Come back to this quiz any time to finish it.", "success")
-        return redirect(url_for("catalog.lesson", slug=attempt.lesson.slug, course=course))
+                            course=course, runs=runs, page=page and QuizPage.of_attempt(attempt, page.number))
+    if action != "submit":
+        services.save_draft(attempt, responses, notes)
+        if action == "later":
+            flash("Answers saved. Come back to this quiz any time to finish it.", "success")
+            return redirect(url_for("catalog.lesson", slug=attempt.lesson.slug, course=course))
+        if action == "review":  # "Submit answers": straight through when nothing needs a second look
+            after = QuizPage.of_attempt(attempt, 1)
+            if after.unanswered or after.flagged:
+                return redirect(url_for("quiz.summary", attempt_id=attempt.id, course=course))
+            return _submit(attempt, questions, *services.to_grade(attempt, questions), course, page)
+        current = page.number if page else 1
+        if match := GOTO_RE.fullmatch(action):
+            target = int(match.group(2))
+            if match.group(1) == "goto":
+                return redirect(_page_url(attempt_id, course, (page or QuizPage.of_attempt(attempt, 1)).page_of(target)
+                                          or current, target))
+            return redirect(_page_url(attempt_id, course, target))
+        flash("Answers saved.", "success")
+        return redirect(_page_url(attempt_id, course, current))
+    return _submit(attempt, questions, *services.to_grade(attempt, questions, responses, notes), course, page)
+
+
+def _already_submitted(attempt, course):
+    flash("This attempt was already submitted; here is its result.", "info")
+    return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
+
+
+def _submit(attempt, questions, responses, confidences, course, page):
     if services.runs_sql(questions) and (refusal := services.take_sql_run(learner_key())):
         services.save_draft(attempt, responses)
         flash(f"{services.SQL_RUNS_REFUSED} Your answers are saved; submit again in about {refusal.retry_after} s.", "error")
-        return _render_take(attempt.lesson, questions, attempt=attempt, seed=attempt.seed, values=request.form,
-                            course=course), 429
-    _, first = services.submit(attempt, responses, services.parse_confidences(questions, request.form), questions)
+        return _render_take(attempt.lesson, questions, attempt=attempt, seed=attempt.seed, course=course,
+                            values=_page_values(questions, responses, attempt.notes),
+                            page=QuizPage.of_attempt(attempt, page.number if page else 1)), 429
+    _, first = services.submit(attempt, responses, confidences, questions)
     if not first:
-        flash("This attempt was already submitted; here is its result.", "info")
+        return _already_submitted(attempt, course)
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
+
+
+@bp.get("/attempts/<int:attempt_id>/summary")
+@login_required
+def summary(attempt_id: int):
+    """Before the final submit: which questions are unanswered or flagged, each a link to its page."""
+    attempt = _own_attempt(attempt_id)
+    course = request.args.get("course")
+    if attempt.status == "submitted":
+        return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
+    return render_template("quiz/summary.html", lesson=attempt.lesson, attempt=attempt, course=course,
+                           page=QuizPage.of_attempt(attempt, 1))
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    """The summary page's submit: grades the saved draft."""
+    attempt = _own_attempt(attempt_id)
+    course = request.form.get("course") or None
+    if attempt.status == "submitted":
+        return _already_submitted(attempt, course)
+    questions = services.attempt_questions(attempt)
+    return _submit(attempt, questions, *services.to_grade(attempt, questions), course, None)
 
 
 @bp.post("/lessons/<slug>/quiz/try")
@@ -166,6 +290,8 @@ def try_quiz(slug: str):
     if runs is not None:
         return _render_take(lesson, questions, attempt=None, seed=seed, values=request.form, course=course,
                             runs=runs)
+    if request.form.get("action", "submit") != "submit":  # Enter in a text field: the form again, not graded
+        return _render_take(lesson, questions, attempt=None, seed=seed, values=request.form, course=course)
     if services.runs_sql(questions) and (refusal := services.take_sql_run(learner_key())):
         abort(429)
     result = services.grade_responses(questions, responses, {}, progress.pass_mark(lesson.id))

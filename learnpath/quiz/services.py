@@ -28,7 +28,7 @@ from learnpath.extensions import db, prepared
 from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
-from learnpath.quiz import grading, kinds, pools, review_policy, variants
+from learnpath.quiz import drafts, grading, kinds, pools, review_policy, variants
 from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
 from learnpath.quiz.variants import bind, bind_stored, reference, review_seed  # noqa: F401  (for the views)
 from learnpath.sqllab import datasets
@@ -230,11 +230,39 @@ def attempt_questions(attempt: Attempt) -> list[Question]:
     return [variants.bind(by_id[qid], attempt.seed) for qid in attempt.question_ids if qid in by_id]
 
 
-def save_draft(attempt: Attempt, responses: dict[int, Any]) -> None:
+def save_draft(attempt: Attempt, responses: dict[int, Any], notes: dict[int, dict[str, Any] | None] | None = None) -> None:
+    """Save the responses (None: unanswered) and notes of the questions given; the others keep theirs."""
     if attempt.status != "in_progress":
         return
-    attempt.draft = {str(qid): value for qid, value in responses.items() if value is not None}
+    drafts.merge(attempt.id, responses, notes)
     db.session.commit()
+
+
+def saved_responses(attempt: Attempt, questions: list[Question]) -> dict[int, Any]:
+    draft = attempt.draft or {}
+    return {q.id: draft.get(str(q.id)) for q in questions}
+
+
+def saved_confidences(attempt: Attempt) -> dict[int, str]:
+    return {int(qid): n["confidence"] for qid, n in (attempt.notes or {}).items()
+            if isinstance(n, dict) and n.get("confidence") in ("sure", "unsure")}
+
+
+def to_grade(attempt: Attempt, questions: list[Question], posted: dict[int, Any] | None = None,
+             notes: dict[int, dict[str, Any] | None] | None = None) -> tuple[dict[int, Any], dict[int, str]]:
+    """The responses and confidences a submit grades: the saved draft, with what a page has just
+    posted (its questions' answers and notes) in place of what was saved for them."""
+    responses = {**saved_responses(attempt, questions), **(posted or {})}
+    notes = notes or {}
+    confidences = {qid: c for qid, c in saved_confidences(attempt).items() if qid not in notes}
+    confidences.update({qid: n["confidence"] for qid, n in notes.items() if n and n.get("confidence")})
+    return responses, confidences
+
+
+def parse_notes(questions: list[Question], form) -> dict[int, dict[str, Any] | None]:
+    """The posted questions' "flag for later" boxes and confidences, as stored in Attempt.notes."""
+    confidences = parse_confidences(questions, form)
+    return {q.id: drafts.note(form.get(f"flag-{q.id}") == "1", confidences.get(q.id)) for q in questions}
 
 
 @dataclass

@@ -65,18 +65,23 @@ def serving(app) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The real app on 127.0.0.1 and a free port, on its own migrated SQLite database."""
-    database = tmp_path_factory.mktemp("browser-db") / "browser.sqlite3"
+def app_with_pack(database: Path, pack: Path, secret: str = "browser-test-secret"):
+    """The real app (CSRF on, no rate limits) on its own migrated SQLite database with `pack` imported."""
     app = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": False, "SECRET_KEY": "browser-test-secret", "SERVER_NAME": None,
+        "RATELIMIT_ENABLED": False, "SECRET_KEY": secret, "SERVER_NAME": None,
     }, instance_path=str(database.parent / "instance"))
     with app.app_context():
         upgrade()
-        import_pack(load_pack(FIXTURE_PACK))
+        import_pack(load_pack(pack))
         db.session.remove()
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The real app on 127.0.0.1 and a free port, on its own migrated SQLite database."""
+    app = app_with_pack(tmp_path_factory.mktemp("browser-db") / "browser.sqlite3", FIXTURE_PACK)
 
     with serving(app) as url:
         live = LiveServer(url=url, app=app)

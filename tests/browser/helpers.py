@@ -41,9 +41,9 @@ def sign_up(page: Page, name: str = "Ada", email: str | None = None) -> str:
 # ---- the fixture pack's quizzes ----------------------------------------------------------------
 
 # tests/fixtures/pack/lessons/tcp.md
-HANDSHAKE = "Put the steps of the TCP handshake in order."
+HANDSHAKE = "Put the steps of the three-way handshake in order."
 HANDSHAKE_ORDER = ["Client sends SYN", "Server sends SYN-ACK", "Client sends ACK"]
-RELIABLE = "Which mechanisms make TCP reliable?"
+RELIABLE = "Which mechanisms make a byte stream over IP reliable?"
 RELIABLE_RIGHT = ["Sequence numbers", "Acknowledgements", "Retransmission"]
 RELIABLE_ALL = [*RELIABLE_RIGHT, "The IP TTL"]
 TRANSPORT = "Which transport protocol does HTTP/1.1 normally run on?"

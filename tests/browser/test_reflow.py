@@ -92,6 +92,8 @@ def _prepare_urls(app, email: str) -> dict[str, str]:
             for name, slug in (("quiz", "tcp-deep-dive"), ("quiz-sql", SQL_LESSON)):
                 attempt, _ = quiz.start_attempt(user.id, lesson(slug))  # resumes an open one
                 urls[name] = f"/attempts/{attempt.id}"
+            urls["quiz-summary"] = f"{urls['quiz-sql']}/summary"  # 50 questions: paged, with the panel
+            urls["quiz-last-page"] = f"{urls['quiz-sql']}?page=5"
             submitted = db.session.scalar(sa.select(Attempt.id).where(
                 Attempt.user_id == user.id, Attempt.status == "submitted").order_by(Attempt.submitted_at.desc()).limit(1))
             urls["result"] = f"/attempts/{submitted}"
@@ -170,6 +172,8 @@ PAGES = {
     "quiz-start": Target("/lessons/http-2-deep-dive/quiz"),
     "quiz": Target("quiz"),
     "quiz-sql": Target("quiz-sql"),
+    "quiz-last-page": Target("quiz-last-page"),
+    "quiz-summary": Target("quiz-summary"),
     "result": Target("result"),
     "result-calculated": Target("result-calculated"),
     "review": Target("/review"),
