@@ -8,10 +8,10 @@ from werkzeug.datastructures import MultiDict
 
 from learnpath.catalog import services as catalog
 from learnpath.extensions import db, limiter
-from learnpath.models import Attempt
+from learnpath.models import Attempt, Topic
 from learnpath.progress import services as progress
 from learnpath.models._types import utcnow
-from learnpath.quiz import pools, review_policy, services
+from learnpath.quiz import course_test, pools, practice, review_policy, scopes, services
 from learnpath.sqllab.engine import SqlError
 
 bp = Blueprint("quiz", __name__)
@@ -26,8 +26,10 @@ def _own_attempt(attempt_id: int) -> Attempt:
 
 
 def _render_take(lesson, questions, *, attempt, seed, values, course, runs=None, errors=None):
-    """The quiz form pre-filled from `values` (posted fields), SQL run results and answer errors by question id."""
-    return render_template("quiz/take.html", lesson=lesson, attempt=attempt, course=course, values=values, seed=seed,
+    """The quiz form pre-filled from `values` (posted fields), SQL run results and answer errors by question id.
+    A course test or a topic's practice (no lesson) fills in its own heading (quiz/take_scope.html)."""
+    template = "quiz/take.html" if attempt is None or attempt.scope == "lesson" else "quiz/take_scope.html"
+    return render_template(template, lesson=lesson, attempt=attempt, course=course, values=values, seed=seed,
                            questions=[services.present(q, seed) for q in questions], runs=runs or {},
                            errors=errors or {}, previews=services.dataset_previews(questions))
 
@@ -105,11 +107,13 @@ def start(slug: str):
 @login_required
 def attempt(attempt_id: int):
     attempt = _own_attempt(attempt_id)
+    course_test.close_if_overdue(attempt)  # a timed test past its deadline closes with what was saved
     lesson = attempt.lesson
     course = request.args.get("course")
     if attempt.status == "submitted":
-        show = review_policy.for_learner(current_user.id, lesson.id, attempt.submitted_at, utcnow())
-        return render_template("quiz/result.html", lesson=lesson, attempt=attempt, show=show,
+        show = scopes.visibility(attempt, utcnow())
+        template = "quiz/result.html" if attempt.scope == "lesson" else "quiz/result_scope.html"
+        return render_template(template, lesson=lesson, attempt=attempt, show=show,
                                result=services.stored_result(attempt), course=course, describe=services.describe,
                                describe_correct=services.describe_correct)
     questions = services.attempt_questions(attempt)
@@ -123,6 +127,9 @@ def attempt(attempt_id: int):
 def answer(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     course = request.form.get("course") or None
+    if course_test.close_if_overdue(attempt):
+        flash("Time was up: the answers saved before the deadline were graded; later ones do not count.", "info")
+        return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
     if attempt.status == "submitted":
         flash("This attempt was already submitted; here is its result.", "info")
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
@@ -138,7 +145,7 @@ def answer(attempt_id: int):
     if request.form.get("action") == "save":
         services.save_draft(attempt, responses)
         flash("Answers saved. Come back to this quiz any time to finish it.", "success")
-        return redirect(url_for("catalog.lesson", slug=attempt.lesson.slug, course=course))
+        return redirect(_back_url(attempt, course))
     if services.runs_sql(questions) and (refusal := services.take_sql_run(learner_key())):
         services.save_draft(attempt, responses)
         flash(f"{services.SQL_RUNS_REFUSED} Your answers are saved; submit again in about {refusal.retry_after} s.", "error")
@@ -171,3 +178,38 @@ def try_quiz(slug: str):
     return render_template("quiz/result.html", lesson=lesson, attempt=None, result=result,
                            show=review_policy.for_visitor(lesson.id), course=course, describe=services.describe,
                            describe_correct=services.describe_correct)
+
+
+def _back_url(attempt: Attempt, course: str | None) -> str:
+    """Where an attempt's "save and finish later" leads: its lesson, course or topic page."""
+    if attempt.scope == "course_test":
+        return url_for("catalog.course", slug=attempt.course.slug)
+    if attempt.scope == "topic":
+        return url_for("review.topic", slug=attempt.topic.slug)
+    return url_for("catalog.lesson", slug=attempt.lesson.slug, course=course)
+
+
+# ---- attempts that span lessons: the course test, a topic's practice ---------------------------
+
+@bp.post("/courses/<slug>/test")
+@login_required
+def start_course_test(slug: str):
+    """Start (or resume) the course test; it opens once every lesson of the course is completed."""
+    found = catalog.get_course(slug) or abort(404)
+    try:
+        attempt, _ = course_test.start(current_user.id, found)
+    except course_test.Locked as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("catalog.course", slug=found.slug))
+    return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
+
+
+@bp.post("/topics/<slug>/practice")
+@login_required
+def practise_topic(slug: str):
+    topic = db.session.scalar(sa.select(Topic).where(Topic.slug == slug)) or abort(404)
+    started = practice.start(current_user.id, topic)
+    if started is None:
+        flash("This topic has no questions to practise yet.", "info")
+        return redirect(url_for("review.topic", slug=topic.slug))
+    return redirect(url_for("quiz.attempt", attempt_id=started[0].id))
