@@ -222,12 +222,18 @@ def path_app(make_app, pack_copy):
 def test_path_page_has_a_start_then_continue_button(path_app):
     client = path_app.test_client()
     page = _main(client.get("/paths/web"))
-    assert re.search(r'<a class="button" href="/courses/net-basics">Start the path<span', page)
+    # The button leads to the first lesson not completed of the path (a visitor: its first lesson).
+    assert re.search(r'<a class="button" href="/lessons/packets\?course=net-basics">Start the path<span', page)
     client.post("/signup", data={"email": "w@example.com", "password": "correct horse battery", "name": "W"})
-    _complete(path_app, _user_id(path_app, "w@example.com"), "packets", "tcp")
     page = _main(client.get("/paths/web"))
-    assert re.search(r'<a class="button" href="/courses/api-course">Continue the path<span', page)
-    assert "Next course: API Course" in page
+    assert re.search(r'<a class="button" href="/lessons/packets\?course=net-basics">Start the path<span', page)
+    _complete(path_app, _user_id(path_app, "w@example.com"), "packets")
+    page = _main(client.get("/paths/web"))
+    assert re.search(r'<a class="button" href="/lessons/tcp\?course=net-basics">Continue the path<span', page)
+    _complete(path_app, _user_id(path_app, "w@example.com"), "tcp")  # tcp is in api-course too: rest is next
+    page = _main(client.get("/paths/web"))
+    assert re.search(r'<a class="button" href="/lessons/rest\?course=api-course">Continue the path<span', page)
+    assert "Next: REST" in page and "API Course" in page
 
 
 # ---- error pages -------------------------------------------------------------------------------

@@ -495,8 +495,9 @@ class Certificate:
     course_slug: str
     course_title: str
     completed_at: datetime
-    percent: float | None
+    percent: float | None  # the course test's best passing score (older certificates: the lessons' mean best)
     revoked_at: datetime | None
+    tested: bool = False  # issued after passing the course test (certificates from before it are not)
 
     @property
     def status(self) -> str:
@@ -506,9 +507,12 @@ class Certificate:
 def find_certificate(verification_id: str) -> Certificate | None:
     if not verification_id or len(verification_id) > CERTIFICATE_ID_MAX:
         return None
+    tested = sa.exists().where(
+        Attempt.user_id == Enrollment.user_id, Attempt.course_id == Enrollment.course_id,
+        Attempt.scope == "course_test", Attempt.passed.is_(True), Attempt.submitted_at <= Enrollment.completed_at)
     row = db.session.execute(
         sa.select(Enrollment.certificate_code, User.name, Course.slug, Course.title, Enrollment.completed_at,
-                  Enrollment.certificate_percent, Enrollment.certificate_revoked_at)
+                  Enrollment.certificate_percent, Enrollment.certificate_revoked_at, tested)
         .join(Course, Course.id == Enrollment.course_id).join(User, User.id == Enrollment.user_id)
         .where(Enrollment.certificate_code == verification_id)
     ).first()
