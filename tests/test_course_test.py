@@ -68,16 +68,21 @@ def test_draw_spread_takes_unseen_first_and_spreads_over_lessons():
     assert len(pools.draw_spread(pool, 50, seed=1, seen={})) == len(pool)
 
 
-def _lessons_done_without_answers(app, client, auth) -> None:
-    """Ada enrolled in net-basics with both lessons completed, none of their questions answered yet."""
-    auth.signup()
-    client.post("/courses/net-basics/enroll")
+def _complete_without_answers(app, email: str) -> None:
+    """Both lessons of net-basics completed by the learner, none of their questions answered yet."""
     with app.app_context():
-        uid = db.session.scalar(sa.select(User.id))
+        uid = db.session.scalar(sa.select(User.id).where(User.email == email))
         for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.slug.in_(["packets", "tcp"]))).all():
             progress.mark_read(uid, lesson)
             progress.record_attempt(uid, lesson, 100.0, True, progress.utcnow())
             db.session.commit()
+
+
+def _lessons_done_without_answers(app, client, auth) -> None:
+    """Ada enrolled in net-basics with both lessons completed, none of their questions answered yet."""
+    auth.signup()
+    client.post("/courses/net-basics/enroll")
+    _complete_without_answers(app, "ada@example.com")
 
 
 def test_course_test_draws_across_lessons_unseen_first(app, client, auth):
@@ -312,12 +317,7 @@ def test_api_starts_the_course_test_and_topic_practice(app, client):
 def test_concurrent_starts_open_one_attempt(app, path):
     client = app.test_client()
     headers = {"Authorization": f"Bearer {api_token(client)}"}
-    with app.app_context():
-        uid = db.session.scalar(sa.select(User.id))
-        for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.slug.in_(["packets", "tcp"]))).all():
-            progress.mark_read(uid, lesson)
-            progress.record_attempt(uid, lesson, 100.0, True, progress.utcnow())
-            db.session.commit()
+    _complete_without_answers(app, "api@example.com")
     barrier = threading.Barrier(6)
     found = []
 
