@@ -46,7 +46,8 @@ def course(slug: str):
     return render_template(
         "catalog/course.html", course=course, lessons=lessons, states=states, where=where,
         total_minutes=sum(l.read_minutes for _, l in lessons), paths=paths_containing(course),
-        test=course_test.state(current_user.id if current_user.is_authenticated else None, course),
+        test=course_test.state(current_user.id if current_user.is_authenticated else None, course,
+                               where.stats if where else None, sum(l.question_count for _, l in lessons)),
     )
 
 

@@ -66,21 +66,32 @@ class TestState:
         return "available" if self.available else "locked"
 
 
-def state(user_id: int | None, course: Course) -> TestState:
+def state(user_id: int | None, course: Course, stats: progress.CourseStats | None = None,
+          pool: int | None = None) -> TestState:
+    """The learner's (or a visitor's: None) test state. A page that has the course's stats and pool size
+    (its lessons' question counts) passes them: then one query, for the learner's tests."""
     settings = scopes.test_settings(course)
-    size = min(settings.questions, pool_size(course))
+    size = min(settings.questions, pool_size(course) if pool is None else pool)
     if user_id is None:
         return TestState(settings, size, -1, None, None, None)
-    stats = progress.course_stats(user_id, [course.id])
-    left = stats[0].total - stats[0].completed if stats else 0
-    open_test = services.open_scoped(user_id, "course_test", course.id)
-    if open_test is not None and close_if_overdue(open_test):
-        open_test = None
-    last = db.session.scalar(sa.select(Attempt).where(
+    if stats is None:
+        found = progress.course_stats(user_id, [course.id])
+        stats = found[0] if found else None
+    left = stats.total - stats.completed if stats else 0
+    best = (sa.select(sa.func.max(Attempt.percent)).where(
         Attempt.user_id == user_id, Attempt.scope == "course_test", Attempt.course_id == course.id,
-        Attempt.status == "submitted").order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(1))
-    best = progress.passed_course_tests(user_id, [course.id]).get(course.id) if last is not None else None
-    return TestState(settings, size, left, open_test, best, last)
+        Attempt.status == "submitted", Attempt.passed.is_(True)).scalar_subquery())
+    # The open test (at most one) first, then the latest submitted one: one query for both and the best pass.
+    rows = db.session.execute(
+        sa.select(Attempt, best).where(Attempt.user_id == user_id, Attempt.scope == "course_test",
+                                       Attempt.course_id == course.id)
+        .order_by((Attempt.status == "in_progress").desc(), Attempt.submitted_at.desc(), Attempt.id.desc())
+        .limit(2)).all()
+    open_test = next((a for a, _ in rows if a.status == "in_progress"), None)
+    if open_test is not None and close_if_overdue(open_test):
+        return state(user_id, course, stats, pool)
+    last = next((a for a, _ in rows if a.status == "submitted"), None)
+    return TestState(settings, size, left, open_test, rows[0][1] if rows else None, last)
 
 
 def start(user_id: int, course: Course) -> tuple[Attempt, bool]:
