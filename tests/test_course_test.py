@@ -433,3 +433,14 @@ def test_migration_keeps_existing_attempts_and_downgrades_without_losing_answers
             # the course test's answer is kept, outside any attempt (like a review answer)
             assert c.exec_driver_sql("SELECT id, attempt_id FROM answer ORDER BY id").all() == [(1, 1), (2, None)]
         upgrade()
+
+
+def test_the_data_export_lists_attempts_of_every_scope(app, client, auth):
+    complete_lessons(app, client, auth)
+    take_course_test(app, client)
+    practice_id = _attempt_id(client.post("/topics/tcp/practice"))
+    exported = client.get("/account/export").get_json()["attempts"]
+    scoped = {(a["scope"], a["lesson"], a["course"], a["topic"]) for a in exported}
+    assert ("course_test", None, "net-basics", None) in scoped and ("topic", None, None, "tcp") in scoped
+    assert ("lesson", "tcp", None, None) in scoped
+    assert any(a["id"] == practice_id and a["status"] == "in_progress" for a in exported)
