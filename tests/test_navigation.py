@@ -88,7 +88,16 @@ def test_course_page_shows_start_continue_review_by_state(app, client, auth):
     _complete(app, uid, "tcp")
     page = _main(client.get("/courses/net-basics"))
     assert re.search(r'href="/lessons/packets\?course=net-basics">Review from lesson 1<span', page)
-    assert "Certificate" in page
+    # Every lesson done: the course test is open; the certificate waits for it.
+    assert "Certificate" not in page and "Take the course test" in page
+    attempt = client.post("/courses/net-basics/test")
+    attempt_id = int(attempt.headers["Location"].rsplit("/", 1)[1])
+    assert "Continue the course test" in _main(client.get("/courses/net-basics"))
+    from tests.test_quiz import _answers
+    client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id), "action": "submit"})
+    page = _main(client.get("/courses/net-basics"))
+    assert re.search(r'href="/lessons/packets\?course=net-basics">Review from lesson 1<span', page)
+    assert "Certificate" in page and "Passed with 100%" in page
 
 
 def test_leaving_a_course_keeps_its_history_and_enrolling_again_restores_it(app, client, auth):
@@ -96,6 +105,8 @@ def test_leaving_a_course_keeps_its_history_and_enrolling_again_restores_it(app,
     uid = _user_id(app)
     client.post("/courses/net-basics/enroll")
     _complete(app, uid, "packets", "tcp")
+    from tests.test_quiz import take_course_test
+    take_course_test(app, client)
     with app.app_context():
         before = db.session.scalars(sa.select(Enrollment).where(Enrollment.user_id == uid)).one()
         enrolled_at, code = before.enrolled_at, before.certificate_code
@@ -211,12 +222,18 @@ def path_app(make_app, pack_copy):
 def test_path_page_has_a_start_then_continue_button(path_app):
     client = path_app.test_client()
     page = _main(client.get("/paths/web"))
-    assert re.search(r'<a class="button" href="/courses/net-basics">Start the path<span', page)
+    # The button leads to the first lesson not completed of the path (a visitor: its first lesson).
+    assert re.search(r'<a class="button" href="/lessons/packets\?course=net-basics">Start the path<span', page)
     client.post("/signup", data={"email": "w@example.com", "password": "correct horse battery", "name": "W"})
-    _complete(path_app, _user_id(path_app, "w@example.com"), "packets", "tcp")
     page = _main(client.get("/paths/web"))
-    assert re.search(r'<a class="button" href="/courses/api-course">Continue the path<span', page)
-    assert "Next course: API Course" in page
+    assert re.search(r'<a class="button" href="/lessons/packets\?course=net-basics">Start the path<span', page)
+    _complete(path_app, _user_id(path_app, "w@example.com"), "packets")
+    page = _main(client.get("/paths/web"))
+    assert re.search(r'<a class="button" href="/lessons/tcp\?course=net-basics">Continue the path<span', page)
+    _complete(path_app, _user_id(path_app, "w@example.com"), "tcp")  # tcp is in api-course too: rest is next
+    page = _main(client.get("/paths/web"))
+    assert re.search(r'<a class="button" href="/lessons/rest\?course=api-course">Continue the path<span', page)
+    assert "Next: REST" in page and "API Course" in page
 
 
 # ---- error pages -------------------------------------------------------------------------------

@@ -188,14 +188,27 @@ def test_quiz_needs_login_to_start_and_login_redirect_is_safe(client, auth):
     assert back.headers["Location"] == "/lessons/tcp/attempts"
 
 
-def complete_net_basics(app, client, auth) -> str:
-    """Sign up as Ada, enroll in net-basics and pass every lesson; the certificate's code."""
+def complete_lessons(app, client, auth, course="net-basics", lessons=("packets", "tcp")) -> None:
+    """Sign up as Ada, enroll in the course and pass every lesson (the course test is still to take)."""
     auth.signup()
-    client.post("/courses/net-basics/enroll")
-    for slug in ("packets", "tcp"):
+    client.post(f"/courses/{course}/enroll")
+    for slug in lessons:
         client.post(f"/lessons/{slug}/read")
         attempt_id = _start(client, slug)
         client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id), "action": "submit"})
+
+
+def take_course_test(app, client, course="net-basics", right=True) -> int:
+    """Start the course test and submit it, every answer right (or wrong); the attempt's id."""
+    attempt_id = _attempt_id(client.post(f"/courses/{course}/test"))
+    client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id, right=right), "action": "submit"})
+    return attempt_id
+
+
+def complete_net_basics(app, client, auth) -> str:
+    """Sign up as Ada, pass every lesson of net-basics and its course test; the certificate's code."""
+    complete_lessons(app, client, auth)
+    take_course_test(app, client)
     with app.app_context():
         return db.session.scalar(sa.select(Enrollment.certificate_code))
 

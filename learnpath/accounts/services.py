@@ -16,7 +16,7 @@ from learnpath import mail, throttle
 from learnpath.extensions import db, login_manager, prepared
 from learnpath.models import (
     Answer, ApiToken, Attempt, Course, DailyActivity, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Throttle,
-    TopicStat, User,
+    Topic, TopicStat, User,
 )
 from learnpath.models._types import utcnow
 
@@ -298,9 +298,11 @@ def export(user: User) -> dict[str, Any]:
         sa.select(LessonProgress, Lesson.slug).join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .where(LessonProgress.user_id == user.id)
     ).all()
+    # Outer joins: a course test or a topic's practice has no lesson (quiz.scopes).
     attempts = db.session.execute(
-        sa.select(Attempt, Lesson.slug).join(Lesson, Lesson.id == Attempt.lesson_id).where(Attempt.user_id == user.id)
-        .order_by(Attempt.id)
+        sa.select(Attempt, Lesson.slug, Course.slug, Topic.slug).outerjoin(Lesson, Lesson.id == Attempt.lesson_id)
+        .outerjoin(Course, Course.id == Attempt.course_id).outerjoin(Topic, Topic.id == Attempt.topic_id)
+        .where(Attempt.user_id == user.id).order_by(Attempt.id)
     ).all()
     answers = db.session.execute(
         sa.select(Answer, Question.key).join(Question, Question.id == Answer.question_id)
@@ -325,9 +327,10 @@ def export(user: User) -> dict[str, Any]:
                          "certificate_code": e.certificate_code} for e, slug in enrollments],
         "lessons": [{"lesson": slug, "read_at": iso(p.read_at), "best_percent": p.best_percent,
                      "attempts": p.attempts_count, "completed_at": iso(p.completed_at)} for p, slug in progress],
-        "attempts": [{"id": a.id, "lesson": slug, "status": a.status, "started_at": iso(a.started_at),
-                      "submitted_at": iso(a.submitted_at), "percent": a.percent, "answers": by_attempt.get(a.id, [])}
-                     for a, slug in attempts],
+        "attempts": [{"id": a.id, "scope": a.scope, "lesson": slug, "course": course_slug, "topic": topic_slug,
+                      "status": a.status, "started_at": iso(a.started_at), "submitted_at": iso(a.submitted_at),
+                      "percent": a.percent, "answers": by_attempt.get(a.id, [])}
+                     for a, slug, course_slug, topic_slug in attempts],
         "review": {
             "desired_retention": user.desired_retention,
             "cards": [{"lesson": slug, "question": key, "due": iso(c.due), "stability": c.stability,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import jsonify, request
 from flask_login import current_user
 
@@ -11,10 +12,10 @@ from learnpath.api.catalog import course_or_404, lesson_or_404
 from learnpath.catalog import services as catalog
 from learnpath.errors import error_response
 from learnpath.extensions import db
-from learnpath.models import Attempt, Question
+from learnpath.models import Attempt, Question, Topic
 from learnpath.progress import services as progress
 from learnpath.models._types import utcnow
-from learnpath.quiz import drafts, paging, review_policy, services as quiz
+from learnpath.quiz import course_test, drafts, paging, practice, review_policy, scopes, services as quiz
 from learnpath.sqllab.engine import SqlError
 
 bp = area("attempts")
@@ -38,14 +39,19 @@ def read(slug: str):
 
 def attempt_payload(attempt: Attempt) -> dict[str, Any]:
     """The attempt, its questions (whitelisted) with their page and position, and the saved draft."""
+    course_test.close_if_overdue(attempt)  # a timed test past its deadline closes with what was saved
     questions = quiz.attempt_questions(attempt)
-    size = paging.page_size(len(attempt.question_ids), attempt.lesson.per_page)
+    size = paging.page_size(len(attempt.question_ids), attempt.lesson.per_page if attempt.lesson_id else None)
     places = paging.places([q.id for q in questions], size)
     open_ = attempt.status == "in_progress"
     draft, notes = (attempt.draft or {}) if open_ else {}, attempt.notes or {}
     payload: dict[str, Any] = {
-        "attempt_id": attempt.id, "lesson": attempt.lesson.slug, "status": attempt.status,
-        "started_at": attempt.started_at.isoformat(),
+        "attempt_id": attempt.id, "scope": attempt.scope,
+        "lesson": attempt.lesson.slug if attempt.lesson_id else None,
+        "course": attempt.course.slug if attempt.course_id else None,
+        "topic": attempt.topic.slug if attempt.topic_id else None,
+        "status": attempt.status, "started_at": attempt.started_at.isoformat(),
+        "deadline_at": attempt.deadline_at.isoformat() if attempt.deadline_at else None,
         "page_size": size, "page_count": paging.page_count(len(questions), size),
         "questions": [{**quiz.present(q, attempt.seed), "page": places[q.id].page, "position": places[q.id].position,
                        "number": places[q.id].number,
@@ -60,7 +66,7 @@ def attempt_payload(attempt: Attempt) -> dict[str, Any]:
 
 
 def result_visibility(attempt: Attempt) -> review_policy.Visibility:
-    return review_policy.for_learner(attempt.user_id, attempt.lesson_id, attempt.submitted_at, utcnow())
+    return scopes.visibility(attempt, utcnow())
 
 
 def own_attempt_or_404(attempt_id: int) -> Attempt:
@@ -84,6 +90,30 @@ def start_attempt(slug: str):
     return jsonify(attempt_payload(attempt)), 201 if created else 200
 
 
+@bp.post("/courses/<slug>/test")
+@login_required
+def start_course_test(slug: str):
+    """Start the course test (or return the open one); 409 while lessons remain."""
+    course = course_or_404(slug)
+    try:
+        attempt, created = course_test.start(current_user.id, course)
+    except course_test.Locked as exc:
+        return error_response(409, str(exc))
+    return jsonify(attempt_payload(attempt)), 201 if created else 200
+
+
+@bp.post("/topics/<slug>/practice")
+@login_required
+def practise_topic(slug: str):
+    """Start a practice quiz of a topic's questions across lessons (or return the open one)."""
+    topic = db.session.scalar(sa.select(Topic).where(Topic.slug == slug[:64]))
+    started = practice.start(current_user.id, topic) if topic is not None else None
+    if started is None:
+        return error_response(404, f"No topic {slug[:64]!r} with questions to practise.")
+    attempt, created = started
+    return jsonify(attempt_payload(attempt)), 201 if created else 200
+
+
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def get_attempt(attempt_id: int):
@@ -94,6 +124,7 @@ def get_attempt(attempt_id: int):
 @login_required
 def submit(attempt_id: int):
     attempt = own_attempt_or_404(attempt_id)
+    course_test.close_if_overdue(attempt)  # past the deadline: closed with what was saved; this is a repeat
     if attempt.status == "submitted":
         return jsonify(quiz.result_payload(quiz.stored_result(attempt), result_visibility(attempt))), 409
     body = json_body()

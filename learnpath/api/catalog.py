@@ -81,7 +81,7 @@ def certificate(code: str):
     return jsonify(
         verification_id=found.verification_id, status=found.status, learner=found.learner,
         course={"slug": found.course_slug, "title": found.course_title},
-        completed_at=found.completed_at.isoformat(), percent=found.percent,
+        completed_at=found.completed_at.isoformat(), percent=found.percent, course_test_passed=found.tested,
         revoked_at=found.revoked_at.isoformat() if found.revoked_at else None,
         url=url_for("progress.certificate", code=found.verification_id, _external=True),
     )

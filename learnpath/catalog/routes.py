@@ -7,6 +7,7 @@ from learnpath.catalog import services
 from learnpath.extensions import db
 from learnpath.pagecache import cached_page
 from learnpath.progress import services as progress
+from learnpath.quiz import course_test
 
 bp = Blueprint("catalog", __name__)
 
@@ -45,6 +46,8 @@ def course(slug: str):
     return render_template(
         "catalog/course.html", course=course, lessons=lessons, states=states, where=where,
         total_minutes=sum(l.read_minutes for _, l in lessons), paths=paths_containing(course),
+        test=course_test.state(current_user.id if current_user.is_authenticated else None, course,
+                               where.stats if where else None, sum(l.question_count for _, l in lessons)),
     )
 
 

@@ -239,7 +239,7 @@ class _Importer:
                 course = existing.pop(spec.slug, None)
                 values = dict(
                     title=spec.title, summary=spec.summary, category=spec.category, pass_mark=spec.pass_mark,
-                    review_policy=spec.review, position=position, retired=False,
+                    review_policy=spec.review, test_settings=spec.test, position=position, retired=False,
                 )
                 position += 1
                 is_new = course is None

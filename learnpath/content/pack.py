@@ -118,6 +118,7 @@ class CourseSpec:
     lessons: list[str]
     prerequisites: list[str] = field(default_factory=list)
     review: dict[str, Any] | None = None  # the review policy; None: everything at once
+    test: dict[str, Any] | None = None  # the course test's settings (questions, minutes, pass_mark); None: defaults
 
 
 @dataclass
@@ -537,7 +538,7 @@ def load_catalog(root: Path, problems: list[Problem]) -> list[TrackSpec]:
                 c.add(t.line_of("courses"), "each course must be a mapping")
                 continue
             _unknown_keys(c, co, {"slug", "title", "summary", "category", "pass_mark", "lessons", "prerequisites",
-                                  "review"}, "course")
+                                  "review", "test"}, "course")
             cslug = _slug(c, co, "slug", "course")
             what = f"course {cslug!r}"
             if cslug in course_slugs:
@@ -560,8 +561,9 @@ def load_catalog(root: Path, problems: list[Problem]) -> list[TrackSpec]:
             courses.append(CourseSpec(
                 slug=cslug, title=_text(c, co, "title", what), summary=_text(c, co, "summary", what, required=False),
                 category=_text(c, co, "category", what, required=False), pass_mark=pass_mark, lessons=lessons,
-                prerequisites=prerequisites, review=_review_policy(c, co, what),
+                prerequisites=prerequisites, review=_review_policy(c, co, what), test=_test_settings(c, co, what),
             ))
+            courses[-1].test_line = co.line_of("test")  # type: ignore[attr-defined]
             courses[-1].line = co.line_of("lessons")  # type: ignore[attr-defined]
             courses[-1].prerequisites_line = co.line_of("prerequisites")  # type: ignore[attr-defined]
         tracks.append(TrackSpec(slug=slug, title=title, courses=courses))
@@ -604,6 +606,30 @@ def _review_policy(c: _Collector, co: Mapping, what: str) -> dict[str, Any] | No
     elif hours is not None:
         policy["hours"] = hours
     return policy
+
+
+TEST_LIMITS = {"questions": (1, 500), "minutes": (1, 600), "pass_mark": (1, 100)}
+
+
+def _test_settings(c: _Collector, co: Mapping, what: str) -> dict[str, Any] | None:
+    """A course's `test:` mapping: its final test's size, time limit and pass mark (docs/content-format.md)."""
+    if "test" not in co:
+        return None
+    test = co["test"]
+    if not isinstance(test, Mapping):
+        c.add(co.line_of("test"), f"{what}: 'test' must be a mapping of {', '.join(TEST_LIMITS)}")
+        return None
+    _unknown_keys(c, test, set(TEST_LIMITS), f"{what} test")
+    settings: dict[str, Any] = {}
+    for key, (low, high) in TEST_LIMITS.items():
+        if key not in test:
+            continue
+        value = test[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            c.add(test.line_of(key), f"{what}: test '{key}' must be a whole number from {low} to {high}")
+        else:
+            settings[key] = value
+    return settings
 
 
 def load_paths(root: Path, courses: set[str], problems: list[Problem]) -> list[PathSpec]:
@@ -850,6 +876,13 @@ def load_pack(root: Path | str, cache_path: Path | None = None) -> Pack:
                 used.add(slug)
                 if slug not in lessons and not (lesson_dir / f"{slug}.md").exists():
                     problems.append(Problem("catalog.yaml", course.line, f"course {course.slug!r}: no lesson file lessons/{slug}.md"))  # type: ignore[attr-defined]
+        for course in track.courses:  # a test cannot ask more questions than the course's lessons hold
+            asked = (course.test or {}).get("questions")
+            pool = sum(len(lessons[s].questions) for s in course.lessons if s in lessons)
+            if asked is not None and asked > pool:
+                problems.append(Problem("catalog.yaml", course.test_line,  # type: ignore[attr-defined]
+                                        f"course {course.slug!r}: test 'questions' is {asked} but its lessons hold "
+                                        f"{pool} question(s)"))
     for lesson in lessons.values():
         if lesson.slug not in used:
             problems.append(Problem(lesson.path, 2, f"lesson {lesson.slug!r} is in no course of catalog.yaml"))

@@ -55,6 +55,9 @@ class Course(db.Model):
     pass_mark: so.Mapped[int] = so.mapped_column(default=DEFAULT_PASS_MARK)
     # What a learner sees after submitting, per part (see quiz.review_policy); NULL: everything at once.
     review_policy: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+    # The final test behind the certificate: {questions, minutes, pass_mark} (see quiz.course_test);
+    # NULL: the defaults.
+    test_settings: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
     retired: so.Mapped[bool] = so.mapped_column(default=False)
 
     track: so.Mapped[Track] = so.relationship(back_populates="courses")

@@ -64,19 +64,43 @@ class LessonProgress(db.Model):
         return "not started"
 
 
+def _open_only(scope: str) -> dict[str, Any]:
+    """The partial-index condition: open attempts of one scope."""
+    where = sa.text(f"status = 'in_progress' AND scope = '{scope}'")
+    return {"sqlite_where": where, "postgresql_where": where}
+
+
+# What an attempt covers: one lesson's quiz, a course's final test, or a topic's practice across lessons.
+SCOPES = ("lesson", "course_test", "topic")
+
+
 class Attempt(db.Model):
     __table_args__ = (
         sa.Index("ix_attempt_user_lesson", "user_id", "lesson_id"),
+        sa.Index("ix_attempt_user_course", "user_id", "course_id"),
         # The dashboard's latest attempts: read in order and stop, rather than sort them all.
         sa.Index("ix_attempt_user_submitted", "user_id", "submitted_at"),
-        # At most one open attempt per learner and lesson: two tabs starting at once get the same one.
-        sa.Index("uq_attempt_open", "user_id", "lesson_id", unique=True,
-                 sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'")),
+        # At most one open attempt per learner and scope (lesson, course test, topic): two tabs or a
+        # double click starting at once get the same one.
+        sa.Index("uq_attempt_open", "user_id", "lesson_id", unique=True, **_open_only("lesson")),
+        sa.Index("uq_attempt_open_course_test", "user_id", "course_id", unique=True, **_open_only("course_test")),
+        sa.Index("uq_attempt_open_topic", "user_id", "topic_id", unique=True, **_open_only("topic")),
+        # Exactly the target its scope names is set.
+        sa.CheckConstraint(
+            "(scope = 'lesson' AND lesson_id IS NOT NULL AND course_id IS NULL AND topic_id IS NULL)"
+            " OR (scope = 'course_test' AND course_id IS NOT NULL AND lesson_id IS NULL AND topic_id IS NULL)"
+            " OR (scope = 'topic' AND topic_id IS NOT NULL AND lesson_id IS NULL AND course_id IS NULL)",
+            name="scope"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(user_fk())
-    lesson_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("lesson.id"), index=True)
+    scope: so.Mapped[str] = so.mapped_column(sa.String(12), default="lesson", server_default="lesson")
+    lesson_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("lesson.id"), index=True)
+    course_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("course.id"))
+    topic_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("topic.id"), index=True)
+    # A timed course test: answers that arrive after it (and a short grace) are not counted.
+    deadline_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     status: so.Mapped[str] = so.mapped_column(sa.String(12), default="in_progress")
     seed: so.Mapped[int]
     # The questions asked, in order; a "retake missed" attempt asks a subset and carries the
@@ -96,6 +120,8 @@ class Attempt(db.Model):
     passed: so.Mapped[bool | None]
 
     lesson = so.relationship("Lesson")
+    course = so.relationship("Course")
+    topic = so.relationship("Topic")
     answers: so.Mapped[list[Answer]] = so.relationship(back_populates="attempt", order_by="Answer.id")
 
 

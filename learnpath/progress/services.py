@@ -212,18 +212,48 @@ def _refresh_lesson(user_id: int, lesson: Lesson, state, now: datetime) -> None:
 
 
 def _refresh_courses(user_id: int, course_ids: list[int], now: datetime) -> None:
-    """Complete enrollments whose every active lesson is completed; issue the certificate."""
+    """Complete enrollments whose every active lesson is completed and whose course test is passed
+    (a course without questions has no test); issue the certificate, with the test's best score.
+    Certificates issued before the course test existed are never touched (completed_at is set)."""
     if not course_ids:
         return
     stats = {s.course_id: s for s in course_stats(user_id, course_ids)}
+    due = [s.course_id for s in stats.values() if s.total and s.completed == s.total]
+    if not due:
+        return
+    tests = passed_course_tests(user_id, due)
+    untested = set(due) - set(tests) - courses_with_questions(due)
     for enrollment in db.session.scalars(sa.select(Enrollment).where(
-            Enrollment.user_id == user_id, Enrollment.course_id.in_(course_ids), Enrollment.completed_at.is_(None),
+            Enrollment.user_id == user_id, Enrollment.course_id.in_(due), Enrollment.completed_at.is_(None),
             Enrollment.unenrolled_at.is_(None))):
-        s = stats.get(enrollment.course_id)
-        if s and s.total and s.completed == s.total:
+        if enrollment.course_id in tests or enrollment.course_id in untested:
             enrollment.completed_at = now
             enrollment.certificate_code = secrets.token_urlsafe(24)
-            enrollment.certificate_percent = s.grade
+            enrollment.certificate_percent = tests.get(enrollment.course_id, stats[enrollment.course_id].grade)
+
+
+def course_test_passed(user_id: int, course_id: int, now: datetime) -> None:
+    """Called in the submit transaction of a passed course test: the certificate, if the lessons are done."""
+    _refresh_courses(user_id, [course_id], now)
+    bump_progress_version(user_id)
+
+
+def passed_course_tests(user_id: int, course_ids: list[int]) -> dict[int, float]:
+    """Course id -> the learner's best passing score in its course test, for the courses whose test they passed."""
+    if not course_ids:
+        return {}
+    return dict(db.session.execute(
+        sa.select(Attempt.course_id, sa.func.max(Attempt.percent))
+        .where(Attempt.user_id == user_id, Attempt.scope == "course_test", Attempt.course_id.in_(course_ids),
+               Attempt.status == "submitted", Attempt.passed.is_(True))
+        .group_by(Attempt.course_id)).all())
+
+
+def courses_with_questions(course_ids: list[int]) -> set[int]:
+    """The courses among these whose active lessons ask at least one question: they have a course test."""
+    return set(db.session.scalars(
+        sa.select(CourseLesson.course_id).distinct().join(Lesson, Lesson.id == CourseLesson.lesson_id)
+        .where(CourseLesson.course_id.in_(course_ids), ~Lesson.retired, Lesson.question_count > 0)))
 
 
 @dataclass
@@ -465,8 +495,9 @@ class Certificate:
     course_slug: str
     course_title: str
     completed_at: datetime
-    percent: float | None
+    percent: float | None  # the course test's best passing score (older certificates: the lessons' mean best)
     revoked_at: datetime | None
+    tested: bool = False  # issued after passing the course test (certificates from before it are not)
 
     @property
     def status(self) -> str:
@@ -476,9 +507,12 @@ class Certificate:
 def find_certificate(verification_id: str) -> Certificate | None:
     if not verification_id or len(verification_id) > CERTIFICATE_ID_MAX:
         return None
+    tested = sa.exists().where(
+        Attempt.user_id == Enrollment.user_id, Attempt.course_id == Enrollment.course_id,
+        Attempt.scope == "course_test", Attempt.passed.is_(True), Attempt.submitted_at <= Enrollment.completed_at)
     row = db.session.execute(
         sa.select(Enrollment.certificate_code, User.name, Course.slug, Course.title, Enrollment.completed_at,
-                  Enrollment.certificate_percent, Enrollment.certificate_revoked_at)
+                  Enrollment.certificate_percent, Enrollment.certificate_revoked_at, tested)
         .join(Course, Course.id == Enrollment.course_id).join(User, User.id == Enrollment.user_id)
         .where(Enrollment.certificate_code == verification_id)
     ).first()

@@ -85,3 +85,30 @@ def draw_for(user_id: int | None, pool: list[Question], draw: int | None, seed: 
     ids = [q.id for q in pool]
     seen = history(user_id, ids) if user_id is not None else {}
     return draw_questions(pool, draw, seed, seen, progress.topics_of(ids))
+
+
+def draw_spread(pool: list[Question], count: int, seed: int, seen: dict[int, Seen]) -> list[Question]:
+    """`count` questions of a pool that spans lessons (a course test, a topic's practice), in the pool's order.
+
+    The same preference as a lesson's draw (unseen, then answered wrong, then the oldest answered
+    right; ties broken by the seed), and within the best tier left, the lesson asked least so far
+    goes first: the questions spread over the lessons.
+    """
+    rng = random.Random(f"spread:{seed}")
+    rank: dict[int, tuple] = {}
+    for q in pool:
+        s = seen.get(q.id)
+        tier = UNSEEN if s is None else (ANSWERED_RIGHT if s.correct else ANSWERED_WRONG)
+        rank[q.id] = (tier, s.at.timestamp() if s else 0.0, rng.random())
+    remaining = sorted(pool, key=lambda q: rank[q.id])
+    chosen: list[Question] = []
+    per_lesson: dict[int, int] = {}
+    while remaining and len(chosen) < count:
+        best_tier = rank[remaining[0].id][0]
+        pick = min((q for q in remaining if rank[q.id][0] == best_tier),
+                   key=lambda q: (per_lesson.get(q.lesson_id, 0), rank[q.id]))
+        remaining.remove(pick)
+        chosen.append(pick)
+        per_lesson[pick.lesson_id] = per_lesson.get(pick.lesson_id, 0) + 1
+    order = {q.id: i for i, q in enumerate(pool)}
+    return sorted(chosen, key=lambda q: order[q.id])

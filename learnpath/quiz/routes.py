@@ -8,10 +8,10 @@ from werkzeug.datastructures import MultiDict
 
 from learnpath.catalog import services as catalog
 from learnpath.extensions import db, limiter
-from learnpath.models import Attempt
+from learnpath.models import Attempt, Topic
 from learnpath.progress import services as progress
 from learnpath.models._types import utcnow
-from learnpath.quiz import paging, pools, review_policy, services
+from learnpath.quiz import course_test, paging, pools, practice, review_policy, scopes, services
 from learnpath.sqllab.engine import SqlError
 
 bp = Blueprint("quiz", __name__)
@@ -30,10 +30,12 @@ def _render_take(lesson, questions, *, attempt, seed, values, course, runs=None,
 
     A learner's attempt shows one page of its questions (`page`) with the navigation panel; a
     visitor's quiz is one page (it is not saved, so there is nothing to page through).
+    A course test or a topic's practice (no lesson) fills in its own heading (quiz/take_scope.html).
     """
     page = page or QuizPage.whole(questions)
     shown = page.questions(questions)
-    return render_template("quiz/take.html", lesson=lesson, attempt=attempt, course=course, values=values, seed=seed,
+    template = "quiz/take.html" if attempt is None or attempt.scope == "lesson" else "quiz/take_scope.html"
+    return render_template(template, lesson=lesson, attempt=attempt, course=course, values=values, seed=seed,
                            questions=[services.present(q, seed) for q in shown], runs=runs or {}, page=page,
                            errors=errors or {}, previews=services.dataset_previews(shown))
 
@@ -55,7 +57,7 @@ class QuizPage:
 
     @classmethod
     def of_attempt(cls, attempt: Attempt, number) -> "QuizPage":
-        size = paging.page_size(len(attempt.question_ids), attempt.lesson.per_page)
+        size = paging.page_size(len(attempt.question_ids), attempt.lesson.per_page if attempt.lesson_id else None)
         return cls(attempt.question_ids, size, number, attempt.draft, attempt.notes)
 
     def questions(self, questions):
@@ -164,11 +166,13 @@ def start(slug: str):
 @login_required
 def attempt(attempt_id: int):
     attempt = _own_attempt(attempt_id)
+    course_test.close_if_overdue(attempt)  # a timed test past its deadline closes with what was saved
     lesson = attempt.lesson
     course = request.args.get("course")
     if attempt.status == "submitted":
-        show = review_policy.for_learner(current_user.id, lesson.id, attempt.submitted_at, utcnow())
-        return render_template("quiz/result.html", lesson=lesson, attempt=attempt, show=show,
+        show = scopes.visibility(attempt, utcnow())
+        template = "quiz/result.html" if attempt.scope == "lesson" else "quiz/result_scope.html"
+        return render_template(template, lesson=lesson, attempt=attempt, show=show,
                                result=services.stored_result(attempt), course=course, describe=services.describe,
                                describe_correct=services.describe_correct)
     questions = services.attempt_questions(attempt)
@@ -194,6 +198,9 @@ def answer(attempt_id: int):
     answered and none is flagged; otherwise the summary lists them first and has the real submit."""
     attempt = _own_attempt(attempt_id)
     course = request.form.get("course") or None
+    if course_test.close_if_overdue(attempt):
+        flash("Time was up: the answers saved before the deadline were graded; later ones do not count.", "info")
+        return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
     if attempt.status == "submitted":
         return _already_submitted(attempt, course)
     questions = services.attempt_questions(attempt)
@@ -215,7 +222,7 @@ def answer(attempt_id: int):
         services.save_draft(attempt, responses, notes)
         if action == "later":
             flash("Answers saved. Come back to this quiz any time to finish it.", "success")
-            return redirect(url_for("catalog.lesson", slug=attempt.lesson.slug, course=course))
+            return redirect(_back_url(attempt, course))
         if action == "review":  # "Submit answers": straight through when nothing needs a second look
             after = QuizPage.of_attempt(attempt, 1)
             if after.unanswered or after.flagged:
@@ -298,3 +305,38 @@ def try_quiz(slug: str):
     return render_template("quiz/result.html", lesson=lesson, attempt=None, result=result,
                            show=review_policy.for_visitor(lesson.id), course=course, describe=services.describe,
                            describe_correct=services.describe_correct)
+
+
+def _back_url(attempt: Attempt, course: str | None) -> str:
+    """Where an attempt's "save and finish later" leads: its lesson, course or topic page."""
+    if attempt.scope == "course_test":
+        return url_for("catalog.course", slug=attempt.course.slug)
+    if attempt.scope == "topic":
+        return url_for("review.topic", slug=attempt.topic.slug)
+    return url_for("catalog.lesson", slug=attempt.lesson.slug, course=course)
+
+
+# ---- attempts that span lessons: the course test, a topic's practice ---------------------------
+
+@bp.post("/courses/<slug>/test")
+@login_required
+def start_course_test(slug: str):
+    """Start (or resume) the course test; it opens once every lesson of the course is completed."""
+    found = catalog.get_course(slug) or abort(404)
+    try:
+        attempt, _ = course_test.start(current_user.id, found)
+    except course_test.Locked as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("catalog.course", slug=found.slug))
+    return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
+
+
+@bp.post("/topics/<slug>/practice")
+@login_required
+def practise_topic(slug: str):
+    topic = db.session.scalar(sa.select(Topic).where(Topic.slug == slug)) or abort(404)
+    started = practice.start(current_user.id, topic)
+    if started is None:
+        flash("This topic has no questions to practise yet.", "info")
+        return redirect(url_for("review.topic", slug=topic.slug))
+    return redirect(url_for("quiz.attempt", attempt_id=started[0].id))

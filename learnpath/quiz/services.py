@@ -26,9 +26,8 @@ from werkzeug.datastructures import MultiDict
 from learnpath import throttle
 from learnpath.extensions import db, prepared
 from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
-from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
-from learnpath.quiz import drafts, grading, kinds, pools, review_policy, variants
+from learnpath.quiz import drafts, grading, kinds, pools, review_policy, scopes, variants
 from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
 from learnpath.quiz.variants import bind, bind_stored, reference, review_seed  # noqa: F401  (for the views)
 from learnpath.sqllab import datasets
@@ -134,10 +133,35 @@ def get_own_attempt(user_id: int, attempt_id: int) -> Attempt | None:
     return attempt if attempt is not None and attempt.user_id == user_id else None
 
 
+SCOPE_COLUMNS = {"lesson": Attempt.lesson_id, "course_test": Attempt.course_id, "topic": Attempt.topic_id}
+
+
 def open_attempt(user_id: int, lesson: Lesson) -> Attempt | None:
+    return open_scoped(user_id, "lesson", lesson.id)
+
+
+def open_scoped(user_id: int, scope: str, target_id: int) -> Attempt | None:
+    """The learner's open attempt of a lesson, a course test or a topic's practice."""
     return db.session.scalar(sa.select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.lesson_id == lesson.id, Attempt.status == "in_progress"
+        Attempt.user_id == user_id, Attempt.scope == scope, SCOPE_COLUMNS[scope] == target_id,
+        Attempt.status == "in_progress",
     ).order_by(Attempt.id.desc()).limit(1))
+
+
+def insert_open(attempt: Attempt) -> tuple[Attempt, bool] | None:
+    """Insert a new open attempt: (attempt, True), or (the open one a concurrent request inserted first,
+    False). The database allows one open attempt per learner and scope (uq_attempt_open*): the loser of
+    the insert rolls back (only reads came before) and returns the winner's. None: the winner was
+    submitted in between; the caller starts afresh."""
+    db.session.add(attempt)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        target = getattr(attempt, SCOPE_COLUMNS[attempt.scope].key)
+        winner = open_scoped(attempt.user_id, attempt.scope, target)
+        return (winner, False) if winner is not None else None
+    return attempt, True
 
 
 def latest_submitted(user_id: int, lesson: Lesson) -> Attempt | None:
@@ -179,19 +203,15 @@ def start_attempt(user_id: int, lesson: Lesson, only_missed: bool = False) -> tu
                 carried = {}
     if retake_of is None:  # a full attempt: a fresh draw from the pool, unseen questions first
         ids = [q.id for q in pools.draw_for(user_id, questions, lesson.draw, seed)]
-    attempt = Attempt(
-        user_id=user_id, lesson_id=lesson.id, seed=seed, question_ids=ids,
+    inserted = insert_open(Attempt(
+        user_id=user_id, scope="lesson", lesson_id=lesson.id, seed=seed, question_ids=ids,
         carried=carried, retake_of_id=retake_of.id if retake_of else None, draft={},
-    )
-    db.session.add(attempt)
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError:
-        db.session.rollback()  # only reads came before: nothing else is lost
-        winner = open_attempt(user_id, lesson)
-        if winner is None:  # submitted between the insert and this read: start afresh
-            return start_attempt(user_id, lesson, only_missed)
-        return winner, False
+    ))
+    if inserted is None:  # the winner was submitted between the insert and the read: start afresh
+        return start_attempt(user_id, lesson, only_missed)
+    attempt, created = inserted
+    if not created:
+        return attempt, False
     progress.touch_lesson(user_id, lesson.id)
     db.session.commit()
     return attempt, True
@@ -232,7 +252,7 @@ def attempt_questions(attempt: Attempt) -> list[Question]:
 
 def save_draft(attempt: Attempt, responses: dict[int, Any], notes: dict[int, dict[str, Any] | None] | None = None) -> None:
     """Save the responses (None: unanswered) and notes of the questions given; the others keep theirs."""
-    if attempt.status != "in_progress":
+    if attempt.status != "in_progress" or scopes.overdue(attempt):  # after a deadline nothing new is kept
         return
     drafts.merge(attempt.id, responses, notes)
     db.session.commit()
@@ -323,12 +343,14 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
     write lock, and a short write section is what keeps concurrent submits from queueing.
     """
     questions = questions if questions is not None else attempt_questions(attempt)
-    lesson = db.session.get(Lesson, attempt.lesson_id, options=_LESSON_FOR_PROGRESS)
-    result = grade_responses(questions, responses, attempt.carried or {}, progress.pass_mark(lesson.id))
+    now = scopes.now()
+    if scopes.overdue(attempt, now):  # past a timed test's deadline: only what was saved before it counts
+        responses, confidences = scopes.counted_responses(attempt, responses, now), {}
+    lesson = db.session.get(Lesson, attempt.lesson_id, options=_LESSON_FOR_PROGRESS) if attempt.lesson_id else None
+    result = grade_responses(questions, responses, attempt.carried or {}, scopes.pass_mark(attempt))
     user_id, confidences = attempt.user_id, confidences or {}
     topics = progress.topics_of([q.id for q in questions])
     retention = db.session.get(User, user_id).desired_retention  # the signed-in user: no query
-    now = utcnow()
     won = db.session.execute(_submit_update(), {
         "attempt_id": attempt.id, "submitted_at": now, "score": result.score, "max_score": result.max_score,
         "percent": result.percent, "passed": result.passed,
@@ -344,7 +366,7 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
          "variant": variants.values_of(item.question)}
         for item in result.items
     ])
-    progress.record_attempt(user_id, lesson, result.percent, result.passed, now)
+    scopes.record_submit(attempt, lesson, result.percent, result.passed, now)
     progress.record_answer_stats(user_id, [(i.question.id, i.correct) for i in result.items], now, topics)
     # Every question asked becomes (or updates) a spaced-review card, in the same transaction: a blank
     # is a "don't know", rated Again like a wrong answer, so what a learner skips comes back too.

@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from learnpath.extensions import db
-from learnpath.models import Course, Path, PathCourse
-from learnpath.progress.services import CourseStats, course_stats
+from learnpath.catalog.services import first_lesson
+from learnpath.models import Course, Lesson, Path, PathCourse
+from learnpath.progress.services import CourseStats, course_stats, next_lessons
 
 
 @dataclass
@@ -57,3 +58,14 @@ def paths_with_progress(user_id: int | None, slug: str | None = None) -> list[Pa
 def paths_containing(course: Course) -> list[Path]:
     return list(db.session.scalars(
         sa.select(Path).join(PathCourse).where(PathCourse.course_id == course.id, ~Path.retired).order_by(Path.position)))
+
+
+def next_lesson(user_id: int | None, progress: PathProgress) -> Lesson | None:
+    """Where the path's Start / Continue button leads: the first lesson not completed of its first
+    course not completed (a visitor: the first lesson of the first course). One query."""
+    course = progress.next_course
+    if course is None:
+        return None
+    if user_id is None:
+        return first_lesson(course)
+    return next_lessons(user_id, [course.id]).get(course.id)

@@ -10,6 +10,7 @@ from learnpath.pagecache import cached_page
 from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
 from learnpath.quiz import review_policy, services as quiz
 from learnpath.quiz.grading import Grade
+from learnpath.quiz.scopes import PRACTICE_QUESTIONS
 from learnpath.review import paths as path_service, services
 from learnpath.review.forms import RetentionForm
 
@@ -110,7 +111,8 @@ def topic(slug: str):
         mastery = next((m for m in services.topic_mastery(current_user.id, services.now_utc(), current_user.desired_retention)
                         if m.slug == slug), None)
     questions = [(quiz.reference(question), lesson) for question, lesson in questions]  # calculated: real numbers
-    return render_template("review/topic.html", topic=topic, lessons=lessons, questions=questions, mastery=mastery)
+    return render_template("review/topic.html", topic=topic, lessons=lessons, questions=questions, mastery=mastery,
+                           practice_size=PRACTICE_QUESTIONS)
 
 
 @bp.get("/paths")
@@ -127,4 +129,4 @@ def path(slug: str):
     found = path_service.paths_with_progress(uid, slug)
     if not found:
         abort(404)
-    return render_template("review/path.html", progress=found[0])
+    return render_template("review/path.html", progress=found[0], next_lesson=path_service.next_lesson(uid, found[0]))

@@ -110,9 +110,32 @@ def _prepare_urls(app, email: str) -> dict[str, str]:
             card = db.session.scalar(sa.select(ReviewCard).where(ReviewCard.user_id == user.id).limit(1))
             card.due = datetime.now(UTC) - timedelta(hours=1)
             db.session.commit()
+            urls.update(_scoped_attempts(user.id))
             return urls
         finally:
             db.session.remove()
+
+
+def _scoped_attempts(user_id: int) -> dict[str, str]:
+    """A submitted course test (right answers held back), an open timed one, an open topic practice."""
+    from learnpath.models import Attempt, Course, Topic
+    from learnpath.quiz import course_test, pools, practice, services as quiz
+
+    course = db.session.scalar(sa.select(Course).where(Course.slug == "distributed-systems"))
+    ids = [q.id for q in pools.draw_spread(course_test.pool(course), 20, 1, {})]
+
+    def open_test() -> Attempt:
+        attempt, _ = quiz.insert_open(Attempt(user_id=user_id, scope="course_test", course_id=course.id, seed=1,
+                                              question_ids=ids, carried={}, draft={},
+                                              deadline_at=datetime.now(UTC) + timedelta(hours=2)))
+        db.session.commit()
+        return attempt
+
+    submitted = open_test()
+    quiz.submit(submitted, {})
+    started, _ = practice.start(user_id, db.session.scalar(sa.select(Topic).where(Topic.slug == "joins")))
+    return {"course-test-result": f"/attempts/{submitted.id}", "course-test": f"/attempts/{open_test().id}",
+            "topic-practice": f"/attempts/{started.id}"}
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +203,11 @@ PAGES = {
     "review-settings": Target("/review/settings"),
     "dashboard": Target("/dashboard"),
     "topic": Target("/topics/joins"),
+    "topic-visitor": Target("/topics/joins", learner=False),
+    "topic-practice": Target("topic-practice"),
+    "course-test": Target("course-test"),
+    "course-test-result": Target("course-test-result"),
+    "course-visitor": Target("/courses/distributed-systems", learner=False),
     "paths": Target("/paths"),
     "path": Target("/paths/backend-foundations"),
     "account": Target("/account"),
