@@ -204,3 +204,19 @@ def test_cache_folder_unwritable_still_renders(tmp_path, monkeypatch):
     monkeypatch.setenv("LEARNPATH_DIAGRAM_CACHE", str(blocker / "cache"))
     monkeypatch.setattr(diagrams, "_memory", {})
     assert "SYN" in diagrams.render(SEQUENCE).svg
+
+
+@pytest.mark.parametrize("width, figure, focusable", [
+    (420, 'class="diagram"', False),  # scales down freely: >= 60% of its size even at 320 px
+    (730, 'class="diagram dmin-7"', True),  # min-width 420 px (app.css), then scrolls in its box
+    (4000, 'class="diagram dmin-16"', True),
+])
+def test_figure_keeps_a_legible_minimum_width_and_a_focusable_scroll_box(monkeypatch, width, figure, focusable):
+    monkeypatch.setattr(diagrams, "render", lambda source: diagrams.Rendered("<svg/>", width, 300, ()))
+    html = diagrams.figure_html(diagrams.Diagram("a -> b", "four words of alt", "", 0))
+    assert f"<figure {figure}>" in html
+    assert ('<div class="diagram-box" tabindex="0">' in html) is focusable
+    assert f'width="{width}" height="300"' in html and 'alt="four words of alt"' in html
+    css = (Path(__file__).resolve().parent.parent / "learnpath/static/css/app.css").read_text()
+    for step in range(5, diagrams.MAX_WIDTH_STEP + 1):
+        assert f".diagram.dmin-{step} img {{ min-width: {60 * step}px; }}" in css

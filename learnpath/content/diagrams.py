@@ -41,7 +41,8 @@ TIMEOUT_SECONDS = 20
 LIGHT_THEME, DARK_THEME = 0, 200  # Neutral Default; Dark Mauve
 FLAGS = ("--theme", str(LIGHT_THEME), "--dark-theme", str(DARK_THEME), "--pad", "8", "--bundle=false",
          "--no-xml-tag", "--omit-version", "--timeout", str(TIMEOUT_SECONDS))
-WIDE_FROM = 640  # px: a wider diagram keeps a minimum width on a phone and scrolls in its own box
+NARROW_BELOW = 500  # px: a narrower diagram simply scales to the column (>= 60% on a 320 px phone)
+MAX_WIDTH_STEP = 16  # dmin-5 .. dmin-16 in app.css
 # D2 imports (`x: @file`, `...@file`) would read files beside the renderer: a pack is self-contained.
 _IMPORT_RE = re.compile(r"(?:^|[:{;]\s*|\.\.\.)@[\w./-]", re.MULTILINE)
 
@@ -359,9 +360,14 @@ def figure_html(diagram: Diagram) -> str:
         return (f'<figure class="diagram diagram-unrendered"><p>{alt}</p>'
                 f'<pre tabindex="0"><code>{html.escape(diagram.source, quote=False)}</code></pre>{caption}</figure>')
     data = base64.b64encode(rendered.svg.encode("utf-8")).decode("ascii")
-    # A wide diagram keeps a legible minimum width and scrolls in its box, reachable by keyboard.
-    box = '<div class="diagram-box" tabindex="0">' if rendered.width > WIDE_FROM else '<div class="diagram-box">'
-    wide = " wide" if rendered.width > WIDE_FROM else ""
-    return (f'<figure class="diagram{wide}">{box}'
+    # On a narrow screen the image shrinks to the column, but never below 60% of its size (text stays
+    # legible): a width class `dmin-N` sets min-width 60*N px (app.css); past it, the box scrolls and
+    # so must be reachable by keyboard. No inline style: the CSP forbids it.
+    step = min(rendered.width // 100, MAX_WIDTH_STEP)
+    if rendered.width >= NARROW_BELOW:
+        figure_class, box = f"diagram dmin-{step}", '<div class="diagram-box" tabindex="0">'
+    else:
+        figure_class, box = "diagram", '<div class="diagram-box">'
+    return (f'<figure class="{figure_class}">{box}'
             f'<img src="data:image/svg+xml;base64,{data}" alt="{alt}" width="{rendered.width}" '
             f'height="{rendered.height}" loading="lazy" decoding="async"></div>{caption}</figure>')
