@@ -260,10 +260,10 @@ def test_sql_examples_run_on_the_sample_database(pack):
 # (CONTENT.md: each has at least one diagram), and such lessons of other courses.
 DIAGRAM_COURSES = {
     "system-design", "api-protocols", "cache-engines", "security", "distributed-systems", "containers",
-    "concurrency-patterns", "application-transport-protocols", "network-fundamentals",
+    "concurrency-patterns", "application-transport-protocols", "network-fundamentals", "database-performance",
 }
-DIAGRAM_LESSONS = {"banking-system-design", "designing-a-banking-database-at-scale", "go-scheduler",
-                   "go-garbage-collector", "go-context-package", "channels-in-go"}
+DIAGRAM_LESSONS = {"go-scheduler", "go-garbage-collector", "go-context-package", "channels-in-go", "go-concurrency",
+                   "go-concurrency-patterns", "goroutine-leaks"}
 
 
 def test_every_protocol_algorithm_and_architecture_lesson_has_a_rendered_diagram(pack):
