@@ -193,7 +193,7 @@ def test_an_edited_diagram_is_rendered_again(cold_cache):
 def test_lesson_page_shows_the_diagram(client):
     page = client.get("/lessons/rest").get_data(as_text=True)
     figure = re.search(r'<figure class="diagram">.*?</figure>', page, re.DOTALL).group(0)
-    assert 'alt="A client sends GET /orders/7 to the API, which answers 200 OK with the order &lt;script&gt;' in figure
+    assert 'alt="A client sends GET /orders/7 to the API, which answers 200 OK with the order &lt;img src=x onerror=x&gt;."' in figure
     svg = _svg_of(figure)
     assert "GET /orders/7" in svg and "<script" not in svg and "&lt;script&gt;" in svg
 
