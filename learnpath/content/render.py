@@ -5,6 +5,7 @@ a table of contents is built from level-2/3 headings, and nh3 strips anything ex
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 
+from learnpath.content import diagrams
 from learnpath.content.pack import LESSON_LINK_RE
 
 WORDS_PER_MINUTE = 230
@@ -147,11 +149,34 @@ def _preprocess(source: str) -> str:
     return RUNNABLE_FENCE_RE.sub(r"\1", source)
 
 
+# A diagram is replaced by a placeholder paragraph before Markdown and sanitizing (nh3 would strip
+# its <img>'s data: URL), and its <figure> is put in after; search text and word count skip it.
+_DIAGRAM_TOKEN = "lpdiagram{}x{}"
+_DIAGRAM_TOKEN_RE = re.compile(r"<p>lpdiagram([0-9a-f]{8})x(\d+)</p>")
+
+
+def _diagram_placeholders(source: str) -> tuple[str, str, list[diagrams.Diagram]]:
+    found: list[diagrams.Diagram] = []
+    nonce = hashlib.sha256(source.encode()).hexdigest()[:8]
+
+    def placeholder(match: re.Match) -> str:
+        found.append(diagrams.find(match.group(0))[0])
+        return "\n" + _DIAGRAM_TOKEN.format(nonce, len(found) - 1) + "\n"
+
+    return diagrams.DIAGRAM_FENCE_RE.sub(placeholder, source), nonce, found
+
+
+def _put_diagrams(body: str, nonce: str, found: list[diagrams.Diagram]) -> str:
+    return _DIAGRAM_TOKEN_RE.sub(
+        lambda m: diagrams.figure_html(found[int(m.group(2))]) if m.group(1) == nonce else m.group(0), body)
+
+
 def render_markdown(source: str) -> Rendered:
-    source = _preprocess(source)
+    source, nonce, found = _diagram_placeholders(_preprocess(source))
     md = _markdown("lesson")
     body = sanitize(md.convert(source))
-    text = plain_text(body)
+    text = plain_text(_DIAGRAM_TOKEN_RE.sub("", body))
+    body = _put_diagrams(body, nonce, found)
     words = len(text.split())
     return Rendered(
         html=body, toc_html=_toc(md.toc_tokens), text=text, word_count=words,

@@ -10,6 +10,7 @@ the lesson, quiz, dashboard and search pages are also copied to docs/screenshots
 """
 from __future__ import annotations
 
+import base64
 import os
 import random
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ WIDEST_CODE = "security-in-distributed-systems"  # a 145-character code line
 WIDEST_TABLE = "system-design-part-1"  # a 157-character Markdown table row
 SQL_LESSON = "sql-mastery-guide-part-1"  # code blocks were 512 px wide; its quiz holds SQL exercises
 CONTAINERS_LESSON = "docker-demystified"  # the 724 px one
+DIAGRAM_LESSON = "tcp-deep-dive"  # a sequence diagram (learnpath/content/diagrams.py)
+WIDEST_DIAGRAM = "system-design-case-studies"  # a 1,216 px diagram: keeps a minimum width, scrolls in its box
 
 
 @dataclass
@@ -192,6 +195,8 @@ PAGES = {
     "lesson-widest-code": Target(f"/lessons/{WIDEST_CODE}"),
     "lesson-widest-table": Target(f"/lessons/{WIDEST_TABLE}"),
     "lesson-containers": Target(f"/lessons/{CONTAINERS_LESSON}"),
+    "lesson-diagram": Target(f"/lessons/{DIAGRAM_LESSON}"),
+    "lesson-widest-diagram": Target(f"/lessons/{WIDEST_DIAGRAM}"),
     "quiz-start": Target("/lessons/http-2-deep-dive/quiz"),
     "quiz": Target("quiz"),
     "quiz-sql": Target("quiz-sql"),
@@ -305,3 +310,36 @@ def test_header_menu_opens_without_javascript(browser: Browser, browser_context_
     logout.click()
     expect(page.get_by_role("status")).to_contain_text("logged out")
     context.close()
+
+
+# The diagram's own background pixel, as the screen shows it: a screenshot of the image is drawn on a
+# canvas (a PNG data URL never taints it) and one pixel near its top-left corner is read back.
+_PIXEL_JS = """async (png) => {
+  const img = new Image();
+  img.src = 'data:image/png;base64,' + png;
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = img.width; canvas.height = img.height;
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  return Array.from(context.getImageData(4, 4, 1, 1).data.slice(0, 3));
+}"""
+
+
+def test_diagram_is_an_image_with_alt_text_that_follows_the_colour_scheme(pages, site: Site):
+    """The SVG loads under the CSP (a data: image), has its text alternative, and switches theme."""
+    page = pages[False]
+    page.set_viewport_size({"width": 390, "height": HEIGHT})
+    _open(page, site, "lesson-diagram")
+    image = page.locator("figure.diagram img").first
+    image.scroll_into_view_if_needed()
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0"), "the diagram did not load"
+    assert "SYN-ACK" in image.get_attribute("alt")
+    assert image.evaluate("img => img.getBoundingClientRect().right") <= 390
+    brightness = {}
+    for scheme in SCHEMES:
+        page.emulate_media(color_scheme=scheme)
+        page.wait_for_timeout(100)
+        png = base64.b64encode(image.screenshot(animations="disabled")).decode()
+        brightness[scheme] = sum(page.evaluate(_PIXEL_JS, png)) / 3
+    assert brightness["light"] > 200 and brightness["dark"] < 80, brightness
