@@ -28,6 +28,7 @@ from learnpath.content.pack import _Collector, parse_question
 from learnpath.content.render import render_inline
 from learnpath.quiz.kinds import REGISTRY, AnswerError, Grade
 from learnpath.sqllab.datasets import DatasetStore
+from tests.golab_support import fake_go_runner
 
 QUESTION_ID = 987_654  # far from any number an example uses, so leaf comparisons cannot collide
 EXPLANATION = "EXPLANATION-NEVER-SHOWN-BEFORE-SUBMIT"
@@ -52,8 +53,13 @@ def _sql_runner(spec: dict, tmp_path: Path) -> DatasetStore:
     return DatasetStore(tmp_path / "sqllab", lambda name, version, variant: schema + "\n" + rows[variant])
 
 
+def _go_runner(spec: dict, tmp_path: Path):
+    """The Go kind's lab without a sandbox: a fake queue on which only the example's reference passes."""
+    return fake_go_runner(solution=spec["solution"])
+
+
 # A kind whose grading needs a sandbox gets it here; a new such kind fails until it has one.
-RUNNERS = {"sql": _sql_runner}
+RUNNERS = {"sql": _sql_runner, "go": _go_runner}
 
 
 def ids(key: str) -> str:

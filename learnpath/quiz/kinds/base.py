@@ -117,6 +117,10 @@ class Kind:
     def describe_correct(self, spec: dict[str, Any]) -> dict[str, Any]:
         return self.describe(spec, self.correct_response(spec))
 
+    def public_correct(self, spec: dict[str, Any], ids: PublicIds) -> Any:
+        """The right answer as the API shows it after submitting; None for a kind that never reveals it (go)."""
+        return self.public_response(spec, self.correct_response(spec), ids)
+
 
 # ---- kinds whose answer picks among options (choices, items) -------------------------------------
 
