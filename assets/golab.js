@@ -75,10 +75,28 @@ function scheduleSave(id, textarea) {
 
 // ---- the editor --------------------------------------------------------------------------------
 
+// Our look, inside the editor's shadow root (the page's stylesheet does not reach it; custom properties do).
+const frame = EditorView.theme({
+  "&": { border: "1px solid var(--muted)", borderRadius: "6px", fontSize: ".9rem", maxWidth: "100%" },
+  "&.cm-focused": { outline: "3px solid var(--focus)", outlineOffset: "2px" },
+  ".cm-scroller": {
+    minHeight: "12rem", maxHeight: "32rem", overflow: "auto",
+    fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
+  },
+});
+
 function makeEditor(textarea) {
   const id = textarea.dataset.goEditor;
   const theme = new Compartment();
+  // The editor lives in a shadow root: CodeMirror then puts its styles in a constructed stylesheet
+  // (adoptedStyleSheets) instead of a <style> element, which the CSP (style-src 'self') forbids.
+  const host = document.createElement("div");
+  host.className = "go-editor";
+  textarea.after(host);
+  const root = host.attachShadow({ mode: "open" });
   const view = new EditorView({
+    root,
+    parent: root,
     state: EditorState.create({
       doc: textarea.value,
       extensions: [
@@ -99,6 +117,7 @@ function makeEditor(textarea) {
         // tab focus mode, so a keyboard user is never trapped.
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap,
                    { key: "Tab", run: insertTab, shift: indentLess }]),
+        frame,
         theme.of(dark.matches ? oneDark : []),
         EditorView.contentAttributes.of({ "aria-label": "Your solution.go (Go code editor)" }),
         EditorView.updateListener.of((update) => {
@@ -111,8 +130,6 @@ function makeEditor(textarea) {
     }),
   });
   dark.addEventListener("change", () => view.dispatch({ effects: theme.reconfigure(dark.matches ? oneDark : []) }));
-  view.dom.classList.add("go-editor");
-  textarea.after(view.dom);
   textarea.hidden = true;
   // The textarea's label now names the editor: clicking it focuses the editor.
   const label = textarea.id ? document.querySelector(`label[for="${textarea.id}"]`) : null;

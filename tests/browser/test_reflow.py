@@ -46,6 +46,7 @@ WIDEST_CODE = "security-in-distributed-systems"  # a 145-character code line
 WIDEST_TABLE = "system-design-part-1"  # a 157-character Markdown table row
 SQL_LESSON = "sql-mastery-guide-part-1"  # code blocks were 512 px wide; its quiz holds SQL exercises
 CONTAINERS_LESSON = "docker-demystified"  # the 724 px one
+GO_LESSON = "goroutine-leaks"  # its quiz holds two Go exercises (editor, visible tests, long Go lines)
 
 
 @dataclass
@@ -89,7 +90,7 @@ def _prepare_urls(app, email: str) -> dict[str, str]:
             user = db.session.scalar(sa.select(User).where(User.email == email))
             lesson = lambda slug: db.session.scalar(sa.select(Lesson).where(Lesson.slug == slug))  # noqa: E731
             urls = {}
-            for name, slug in (("quiz", "tcp-deep-dive"), ("quiz-sql", SQL_LESSON)):
+            for name, slug in (("quiz", "tcp-deep-dive"), ("quiz-sql", SQL_LESSON), ("quiz-go", GO_LESSON)):
                 attempt, _ = quiz.start_attempt(user.id, lesson(slug))  # resumes an open one
                 urls[name] = f"/attempts/{attempt.id}"
             submitted = db.session.scalar(sa.select(Attempt.id).where(
@@ -165,6 +166,8 @@ PAGES = {
     "quiz-start": Target("/lessons/http-2-deep-dive/quiz"),
     "quiz": Target("quiz"),
     "quiz-sql": Target("quiz-sql"),
+    "quiz-go": Target("quiz-go"),
+    "quiz-go-visitor": Target(f"/lessons/{GO_LESSON}/quiz", learner=False),
     "result": Target("result"),
     "review": Target("/review"),
     "review-settings": Target("/review/settings"),
