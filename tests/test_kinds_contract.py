@@ -289,3 +289,12 @@ def test_partial_renders_answers(example, jinja):
                                            right=example.kind.describe_correct(example.spec))
     note, label, given, shown_right, nothing = html.split("|")
     assert label.strip() and given.strip() and shown_right.strip() and nothing == "<em>no answer</em>"
+
+
+def test_public_correct_is_json_and_withheld_only_where_the_kind_says(example):
+    shown = example.kind.public_correct(example.spec, ids)
+    json.dumps(shown)
+    if example.kind.name == "go":  # the reference solution never leaves the server
+        assert shown is None
+    else:
+        assert shown == example.kind.public_response(example.spec, example.kind.correct_response(example.spec), ids)
