@@ -79,11 +79,12 @@ function scheduleSave(id, textarea) {
 const frame = EditorView.theme({
   "&": { border: "1px solid var(--muted)", borderRadius: "6px", fontSize: ".9rem", maxWidth: "100%" },
   "&.cm-focused": { outline: "3px solid var(--focus)", outlineOffset: "2px" },
-  ".cm-scroller": {
-    minHeight: "12rem", maxHeight: "32rem", overflow: "auto",
-    fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
-  },
+  // Long lines wrap and the editor grows with the file: no box that scrolls without being focusable
+  // (axe: scrollable-region-focusable), no sideways scroll at 320 px.
+  ".cm-scroller": { minHeight: "12rem", fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace" },
 });
+// one-dark's line numbers (#7d8799 on #282c34) are 3.9:1: lighter, for 4.5:1 (WCAG 1.4.3).
+const darkTheme = [oneDark, EditorView.theme({ "& .cm-gutters .cm-gutterElement": { color: "#abb2bf" } }, { dark: true })];
 
 function makeEditor(textarea) {
   const id = textarea.dataset.goEditor;
@@ -118,7 +119,8 @@ function makeEditor(textarea) {
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap,
                    { key: "Tab", run: insertTab, shift: indentLess }]),
         frame,
-        theme.of(dark.matches ? oneDark : []),
+        EditorView.lineWrapping,
+        theme.of(dark.matches ? darkTheme : []),
         EditorView.contentAttributes.of({ "aria-label": "Your solution.go (Go code editor)" }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) {
@@ -129,7 +131,7 @@ function makeEditor(textarea) {
       ],
     }),
   });
-  dark.addEventListener("change", () => view.dispatch({ effects: theme.reconfigure(dark.matches ? oneDark : []) }));
+  dark.addEventListener("change", () => view.dispatch({ effects: theme.reconfigure(dark.matches ? darkTheme : []) }));
   textarea.hidden = true;
   // The textarea's label now names the editor: clicking it focuses the editor.
   const label = textarea.id ? document.querySelector(`label[for="${textarea.id}"]`) : null;
@@ -185,12 +187,12 @@ function render(output, id, result) {
     for (const t of result.tests) {
       const item = el("li", { className: t.passed ? "pass" : "fail" },
         el("span", { className: "go-verdict" }, t.passed ? "PASS" : "FAIL"), " ", el("code", {}, t.name));
-      if (t.message) item.append(el("pre", { className: "go-message" }, t.message));
+      if (t.message) item.append(el("pre", { className: "go-message", tabIndex: 0 }, t.message));
       list.append(item);
     }
     output.append(list);
   }
-  if (result.output) output.append(el("pre", { className: "go-output" }, result.output));
+  if (result.output) output.append(el("pre", { className: "go-output", tabIndex: 0 }, result.output));
 }
 
 function errorMessage(data, fallback) {

@@ -168,13 +168,16 @@ def measure_web(*, quick: bool) -> list:
             client = app.test_client()
             client.post("/signup", data={"email": f"bench{n}@example.com", "password": "correct horse battery",
                                           "name": f"Bench {n}"})
+            page = client.get("/lessons/tcp/quiz").get_data(as_text=True)  # the session's CSRF token, as golab.js sends it
+            client.environ_base["HTTP_X_CSRFTOKEN"] = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
             clients.append(client)
 
         def run(n: int, _r: int) -> str:
             response = clients[n].post(f"/api/v1/questions/{qid}/run", json={"code": solution, "wait": 0})
             while response.status_code == 202:
                 response = clients[n].get(response.get_json()["poll"] + "?wait=2")
-            return response.get_json().get("status", str(response.status_code))
+            body = response.get_json()
+            return body["status"] if response.status_code == 200 else f"{response.status_code}: {body['error']['message']}"
 
         def submit(n: int, _r: int) -> str:
             client = clients[n]

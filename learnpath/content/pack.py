@@ -709,6 +709,9 @@ GO_FILES = {"starter": "starter.go", "example_test": "example_test.go", "hidden"
             "solution": "solution.go"}
 GO_YAML_FIELDS = COMMON_FIELDS | {"title", "race", "timeout_seconds"}
 GO_MIN_WRONG = 2
+# Part of the source hash of a lesson with Go exercises: bump it when the go kind's display_spec output
+# changes (like RENDERED_WITH), so that the next import re-renders those lessons.
+GO_RENDERED_WITH = b"go-render-1\n"
 _FUNC_RE = "^func\\s+{}\\s*\\("
 
 
@@ -804,7 +807,7 @@ def attach_go_exercises(root: Path, lessons: dict[str, LessonSpec], vocabulary: 
             if exercises or not (root / "lessons" / f"{slug}.md").exists():
                 problems.append(Problem(f"{rel_dir}/", 1, f"no lesson lessons/{slug}.md for these Go exercises"))
             continue
-        questions, digest = list(lesson.questions), hashlib.sha256(lesson.source_hash.encode())
+        questions, digest = list(lesson.questions), hashlib.sha256(lesson.source_hash.encode() + GO_RENDERED_WITH)
         keys = {q.key for q in questions}
         for folder in exercises:
             rel = f"{rel_dir}/{folder.name}"

@@ -87,7 +87,8 @@ class Go(TextKind):
     def display_spec(self, spec, render_inline):
         """The visible tests highlighted once, at import (Pygments, the lessons' code style)."""
         html = highlight(spec["example_test"], GoLexer(), HtmlFormatter(cssclass="highlight", wrapcode=True))
-        return {**spec, "example_test_html": html}
+        # It scrolls sideways on a phone: reachable by keyboard (WCAG 2.1.1), as render.py does for lessons.
+        return {**spec, "example_test_html": html.replace("<pre>", '<pre tabindex="0">', 1)}
 
     # ---- before submission: the whitelist --------------------------------------------------------
     def present(self, spec, ids, rng):
