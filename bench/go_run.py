@@ -226,7 +226,8 @@ def render(rows, workers, load_before, load_after, seconds, quick) -> str:
     for label, action, learners, row in rows:
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(row["statuses"].items()))
         lines.append(f"| {label} | {action} | {learners} | {row['n']} | {row['p50']:.2f} | {row['p95']:.2f} | "
-                     f"{row['max']:.2f} | {row['cpu']:.2f} | {row['throughput']:.2f} | {statuses} |")
+                     f"{row['max']:.2f} | {row['cpu']:.2f} | {row['throughput']:.2f} | {statuses} |".replace(
+                         "| 0.00 | " + f"{row['throughput']:.2f}", "| – | " + f"{row['throughput']:.2f}"))  # web rows: CPU not measured
     lines += ["", SECTION_END]
     return "\n".join(lines)
 
