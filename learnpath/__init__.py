@@ -46,10 +46,12 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     from learnpath.progress import routes as progress_routes
     from learnpath.review import routes as review_routes
     from learnpath.quiz.grading import register_runner
+    from learnpath.golab import lab as golab
 
     security.init_app(app)
     errors.init_app(app)
     register_runner(app, "sql", sqllab.init_app(app))  # the SQL kind grades with this app's datasets
+    golab.init_app(app, app.config.get("GO_RUNNER"))  # the Go kind grades through the lab's queue (tests: a fake)
     pagecache.init_app(app)
     dashboard_cache.init_app(app)
     timezones.init_app(app)

@@ -33,6 +33,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") not in ("0", "false"),
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "10 per minute"),
         "RATELIMIT_SQL_RUN": env.get("RATELIMIT_SQL_RUN", "60 per minute"),
+        "RATELIMIT_GO_RUN": env.get("RATELIMIT_GO_RUN", "20 per minute"),  # Go Runs and submits, per learner
         # Each learner's rendered dashboard kept per worker (progress/cache.py); 0 measures the cold path.
         "DASHBOARD_CACHE": env.get("LEARNPATH_DASHBOARD_CACHE", "1") not in ("0", "false"),
         "DASHBOARD_CACHE_BYTES": 16 * 2**20,

@@ -28,6 +28,7 @@ from learnpath.content.pack import _Collector, parse_question
 from learnpath.content.render import render_inline
 from learnpath.quiz.kinds import REGISTRY, AnswerError, Grade
 from learnpath.sqllab.datasets import DatasetStore
+from tests.golab_support import fake_go_runner
 
 QUESTION_ID = 987_654  # far from any number an example uses, so leaf comparisons cannot collide
 EXPLANATION = "EXPLANATION-NEVER-SHOWN-BEFORE-SUBMIT"
@@ -52,8 +53,13 @@ def _sql_runner(spec: dict, tmp_path: Path) -> DatasetStore:
     return DatasetStore(tmp_path / "sqllab", lambda name, version, variant: schema + "\n" + rows[variant])
 
 
+def _go_runner(spec: dict, tmp_path: Path):
+    """The Go kind's lab without a sandbox: a fake queue on which only the example's reference passes."""
+    return fake_go_runner(solution=spec["solution"])
+
+
 # A kind whose grading needs a sandbox gets it here; a new such kind fails until it has one.
-RUNNERS = {"sql": _sql_runner}
+RUNNERS = {"sql": _sql_runner, "go": _go_runner}
 
 
 def ids(key: str) -> str:
@@ -298,3 +304,12 @@ def test_a_drawn_variant_grades_its_own_answer_and_is_rebuilt_from_its_values(ex
         assert kind.grade(spec, kind.correct_response(spec), example.runner).correct
         assert kind.with_values(example.spec, kind.values_of(spec)) == spec
         assert "{" not in kind.fill(spec, example.kind.example.get("prompt", ""))
+
+
+def test_public_correct_is_json_and_withheld_only_where_the_kind_says(example):
+    shown = example.kind.public_correct(example.spec, ids)
+    json.dumps(shown)
+    if example.kind.name == "go":  # the reference solution never leaves the server
+        assert shown is None
+    else:
+        assert shown == example.kind.public_response(example.spec, example.kind.correct_response(example.spec), ids)

@@ -1,17 +1,18 @@
-"""The learner's journey: enroll, read, quiz attempts, SQL runs."""
+"""The learner's journey: enroll, read, quiz attempts and their drafts, SQL and Go runs."""
 from __future__ import annotations
 
 from typing import Any
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask_login import current_user
 
-from learnpath.api.base import BadRequest, area, json_body, login_required, string_field, too_many
+from learnpath.api.base import BadRequest, area, json_body, login_required, refused, string_field, too_many
 from learnpath.api.catalog import course_or_404, lesson_or_404
 from learnpath.catalog import services as catalog
 from learnpath.errors import error_response
 from learnpath.extensions import db
+from learnpath.golab import lab as golab
 from learnpath.models import Attempt, Question, Topic
 from learnpath.progress import services as progress
 from learnpath.models._types import utcnow
@@ -135,7 +136,13 @@ def submit(attempt_id: int):
     confidences = {**quiz.saved_confidences(attempt), **_confidences(body, questions)}
     if quiz.runs_sql(asked) and (refusal := quiz.take_sql_run(learner_key())):
         return too_many(quiz.SQL_RUNS_REFUSED, refusal.retry_after)
-    result, first = quiz.submit(attempt, responses, confidences, asked)
+    if go_refused := quiz.go_refusal(asked, responses, learner_key()):
+        return refused(go_refused)
+    try:
+        result, first = quiz.submit(attempt, responses, confidences, asked)
+    except golab.GoLabUnavailable as exc:  # raised while grading, before anything was written
+        db.session.rollback()
+        return error_response(503, str(exc))
     return jsonify(quiz.result_payload(result, result_visibility(attempt))), 200 if first else 409
 
 
@@ -195,12 +202,19 @@ def learner_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
 
 
+def _exercise(question_id: int) -> Question | None:
+    question = db.session.get(Question, question_id) if 0 < question_id <= quiz.MAX_ID else None
+    return None if question is None or question.retired or question.kind not in ("sql", "go") else question
+
+
 @bp.post("/questions/<int:question_id>/run")
 def run_query(question_id: int):
-    """Run a query on an SQL exercise's visible rows; nothing is graded or stored."""
-    question = db.session.get(Question, question_id) if 0 < question_id <= quiz.MAX_ID else None
-    if question is None or question.retired or question.kind != "sql":
-        return error_response(404, f"No SQL exercise {question_id}.")
+    """Run a query on an SQL exercise's visible rows, or a Go exercise's visible tests; nothing is graded or stored."""
+    question = _exercise(question_id)
+    if question is None:
+        return error_response(404, f"No SQL or Go exercise {question_id}.")
+    if question.kind == "go":
+        return _run_go(question)
     sql = string_field(json_body(), "sql", max_len=quiz.MAX_SQL_CHARS)
     if refusal := quiz.take_sql_run(learner_key()):
         return too_many(quiz.SQL_RUNS_REFUSED, refusal.retry_after)
@@ -208,3 +222,64 @@ def run_query(question_id: int):
         return jsonify(quiz.run_query(question, sql))
     except SqlError as exc:
         return error_response(400, exc.message, kind=exc.kind)
+
+
+RUN_WAIT_DEFAULT, RUN_WAIT_MAX = 10.0, 25.0
+
+
+def _wait_seconds(value: Any) -> float:
+    if value is None:
+        return RUN_WAIT_DEFAULT
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= RUN_WAIT_MAX:
+        raise BadRequest(f"'wait' must be a number of seconds from 0 to {RUN_WAIT_MAX:g}.")
+    return float(value)
+
+
+def _run_reply(question: Question, token: str, state: dict[str, Any] | None):
+    if state is None:
+        return error_response(404, "No such run (it is another learner's, or older than 10 minutes).")
+    if state["status"] in ("queued", "running"):
+        return jsonify(**state, poll=url_for("api.attempts.go_run_state", question_id=question.id, token=token)), 202
+    if state["status"] == "refused":
+        return error_response(400, state["message"])
+    return jsonify(state)
+
+
+def _run_go(question: Question):
+    """Enqueue a Run of the visible tests; answer with the result when it is there within `wait` seconds,
+    else 202 with the queue position and the URL to poll."""
+    body = json_body()
+    code = body.get("code")
+    if not isinstance(code, str) or not code.strip():
+        raise BadRequest("'code' is required: the Go source of solution.go.")
+    try:
+        code = quiz.parse_value(question, code, "code") or question.spec["starter"]
+    except quiz.AnswerError as exc:
+        raise BadRequest(str(exc)) from None
+    wait = _wait_seconds(body.get("wait"))
+    if go_refused := quiz.go_refusal([question], {question.id: code}, learner_key()):
+        return refused(go_refused)
+    try:
+        token = golab.start_run(question.spec, code, question.id, learner_key())
+        return _run_reply(question, token, golab.run_status(token, question.id, learner_key(), wait))
+    except golab.GoLabUnavailable as exc:
+        return error_response(503, str(exc))
+
+
+@bp.get("/questions/<int:question_id>/run/<token>")
+def go_run_state(question_id: int, token: str):
+    """A Go Run's state, for the learner who started it: 202 while queued/running, then the result."""
+    question = _exercise(question_id)
+    if question is None or question.kind != "go":
+        return error_response(404, f"No Go exercise {question_id}.")
+    wait = request.args.get("wait", "0")
+    try:
+        seconds = float(wait) if len(wait) < 8 else -1.0
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= RUN_WAIT_MAX:
+        raise BadRequest(f"'wait' must be a number of seconds from 0 to {RUN_WAIT_MAX:g}.")
+    try:
+        return _run_reply(question, token, golab.run_status(token, question.id, learner_key(), seconds))
+    except golab.GoLabUnavailable as exc:
+        return error_response(503, str(exc))

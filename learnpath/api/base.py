@@ -80,3 +80,10 @@ def too_many(message: str, retry_after: int):
     response = error_response(429, message)
     response[0].headers["Retry-After"] = str(retry_after)
     return response
+
+
+def refused(refusal) -> tuple:
+    """A run refused before it started (learnpath.quiz.services.RunRefused): 429 with Retry-After, or 503."""
+    if refusal.retry_after is not None:
+        return too_many(refusal.message, refusal.retry_after)
+    return error_response(refusal.status, refusal.message)

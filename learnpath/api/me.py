@@ -7,9 +7,10 @@ from flask_login import current_user
 
 from learnpath.accounts import services as accounts
 from learnpath.api.auth import token_payload
-from learnpath.api.base import BadRequest, area, json_body, login_required, too_many
+from learnpath.api.base import BadRequest, area, json_body, login_required, refused, too_many
 from learnpath.errors import error_response
 from learnpath.extensions import db
+from learnpath.golab import lab as golab
 from learnpath.models import Course, Enrollment
 from learnpath.progress import services as progress
 from learnpath.quiz import review_policy, services as quiz
@@ -62,7 +63,15 @@ def review_card(card_id: int):
         raise BadRequest(str(exc)) from None
     if question.kind == "sql" and (refusal := quiz.take_sql_run(f"user:{current_user.id}")):
         return too_many(quiz.SQL_RUNS_REFUSED, refusal.retry_after)
-    outcome = review.review(current_user, card, response, confidence, seen_reviews=card.reviews)
+    graded = None
+    if refusal := quiz.go_refusal([question], {question.id: response}, f"user:{current_user.id}"):
+        return refused(refusal)
+    if question.kind == "go" and response is not None:  # graded before the card is claimed: a run takes seconds
+        try:
+            graded = quiz.grade(question, response)
+        except golab.GoLabUnavailable as exc:
+            return error_response(503, str(exc))
+    outcome = review.review(current_user, card, response, confidence, seen_reviews=card.reviews, graded=graded)
     if not outcome.recorded:
         return error_response(409, f"Card {card.id} was reviewed by another request meanwhile; this answer was not recorded.")
     answer = outcome.answer
@@ -71,8 +80,7 @@ def review_card(card_id: int):
         card_id=card.id, correct=answer.correct if show.correctness else None,
         points=answer.points if show.marks else None, feedback=answer.feedback if show.explanation else None,
         answer=quiz.public_response(question, answer.response),
-        correct_answer=quiz.public_response(question, quiz.correct_response(question.kind, question.spec))
-        if show.right_answer else None,
+        correct_answer=quiz.public_correct(question) if show.right_answer else None,
         explanation_html=question.explanation_html if show.explanation else None,
         next_due=outcome.next_due.isoformat(), review=show.as_dict(),
     )

@@ -5,6 +5,7 @@ its file and line, so an author fixes a whole pack in one pass.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -315,6 +316,17 @@ class _QuestionFields:
         return _options(self.c, self.q, key, self.what, low, high, with_correct)
 
 
+def _common_fields(c: _Collector, q: Mapping, what: str, vocabulary: dict[str, str]) -> tuple[str, str, list[str], Any]:
+    """Prompt, explanation, topics and difficulty: what every question has, whatever its kind."""
+    prompt = _text(c, q, "prompt", what)
+    explanation = _text(c, q, "explanation", what)
+    topics = _topics(c, q, what, vocabulary)
+    difficulty = q.get("difficulty")
+    if difficulty not in (1, 2, 3) or isinstance(difficulty, bool):
+        c.add(q.line_of("difficulty"), f"{what}: 'difficulty' must be 1, 2 or 3")
+    return prompt, explanation, topics, difficulty
+
+
 def parse_question(c: _Collector, q: Any, line: int, vocabulary: dict[str, str]) -> QuestionSpec | None:
     if not isinstance(q, Mapping):
         c.add(line, "each question must be a mapping (id, kind, prompt, ...)")
@@ -326,12 +338,7 @@ def parse_question(c: _Collector, q: Any, line: int, vocabulary: dict[str, str])
         c.add(q.line_of("kind"), f"{what}: 'kind' must be one of {', '.join(KINDS)} (got {q.get('kind')!r})")
         return None
     _unknown_keys(c, q, COMMON_FIELDS | kind.fields, what)
-    prompt = _text(c, q, "prompt", what)
-    explanation = _text(c, q, "explanation", what)
-    topics = _topics(c, q, what, vocabulary)
-    difficulty = q.get("difficulty")
-    if difficulty not in (1, 2, 3) or isinstance(difficulty, bool):
-        c.add(q.line_of("difficulty"), f"{what}: 'difficulty' must be 1, 2 or 3")
+    prompt, explanation, topics, difficulty = _common_fields(c, q, what, vocabulary)
     before = len(c.problems)
     spec = kind.read_spec(_QuestionFields(c, q, what))
     if len(c.problems) != before or not (key and prompt and explanation and topics):
@@ -799,6 +806,135 @@ def check_sql_questions(lessons: dict[str, LessonSpec], datasets: dict[str, Data
             checked.update((lesson.source_hash, version) for version in versions)
 
 
+# ---- Go exercises --------------------------------------------------------------------------------
+# Each folder `go/<lesson-slug>/<exercise-id>/` becomes a question of kind `go` of that lesson
+# (docs/content-format.md, "Go exercises"), read and validated here without running anything: problems
+# name the file (and the line where one applies). That the reference passes and every wrong/*.go fails is
+# checked in the sandbox by tools/check_go_exercises.py (`pytest -m slow`, i.e. CI), not on import: an
+# import must stay fast and must not need the sandbox.
+
+GO_FOLDER = "go"
+GO_FILES = {"starter": "starter.go", "example_test": "example_test.go", "hidden": "hidden_test.go",
+            "solution": "solution.go"}
+GO_YAML_FIELDS = COMMON_FIELDS | {"title", "race", "timeout_seconds"}
+GO_MIN_WRONG = 2
+# Part of the source hash of a lesson with Go exercises: bump it when the go kind's display_spec output
+# changes (like RENDERED_WITH), so that the next import re-renders those lessons.
+GO_RENDERED_WITH = b"go-render-1\n"
+_FUNC_RE = "^func\\s+{}\\s*\\("
+
+
+@dataclasses.dataclass
+class _ExerciseFields(_QuestionFields):
+    """The go kind's reader over one exercise folder: a problem with a file field points into that file."""
+
+    files: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)  # key -> (path, source)
+
+    def problem(self, key: str, message: str) -> None:
+        if key not in self.files:
+            return super().problem(key, message)
+        path, source = self.files[key]
+        self.c.problems.append(Problem(path, _line_in(source, message), f"{self.what}: {message}"))
+
+
+def _line_in(source: str, message: str) -> int:
+    """The line of the first test function the message names (a clash), else 1 (the package clause)."""
+    for name in re.findall(r"\bTest\w*", message):
+        found = re.search(_FUNC_RE.format(re.escape(name)), source, re.MULTILINE)
+        if found:
+            return source.count("\n", 0, found.start()) + 1
+    return 1
+
+
+def load_go_exercise(folder: Path, rel: str, vocabulary: dict[str, str], problems: list[Problem]
+                  ) -> tuple[QuestionSpec | None, bytes]:
+    """One exercise folder -> its question (None if it has problems), and the bytes its revision depends on."""
+    c = _Collector(problems, f"{rel}/exercise.yaml")
+    before = len(problems)
+    yaml_path = folder / "exercise.yaml"
+    try:
+        raw = yaml_path.read_bytes()
+        meta = c.load_yaml(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        c.add(1, "not valid UTF-8")
+        return None, b""
+    if not isinstance(meta, Mapping):
+        if len(problems) == before:
+            c.add(1, "exercise.yaml must be a mapping with id, title, prompt, explanation, topics, difficulty")
+        return None, raw
+    key = _slug(c, meta, "id", "exercise")
+    what = f"Go exercise {key!r}" if key else "Go exercise"
+    if key and key != folder.name:
+        c.add(meta.line_of("id"), f"{what}: 'id' must equal the folder name {folder.name!r}")
+    _unknown_keys(c, meta, GO_YAML_FIELDS, what)
+    title = _text(c, meta, "title", what)
+    prompt, explanation, topics, difficulty = _common_fields(c, meta, what, vocabulary)
+    fields = Mapping({k: v for k, v in meta.items() if k in ("race", "timeout_seconds")})
+    fields.line, fields.lines = meta.line, dict(meta.lines)
+    files: dict[str, tuple[str, str]] = {}
+    digest = [raw]
+    for field, name in GO_FILES.items():
+        path = folder / name
+        if not path.is_file():
+            problems.append(Problem(f"{rel}/{name}", 1, f"{what}: missing {name}"))
+            continue
+        try:
+            source = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            problems.append(Problem(f"{rel}/{name}", 1, f"{what}: not valid UTF-8"))
+            continue
+        files[field] = (f"{rel}/{name}", source)
+        fields[field] = source
+        digest.append(source.encode())
+    wrong = sorted((folder / "wrong").glob("*.go")) if (folder / "wrong").is_dir() else []
+    if len(wrong) < GO_MIN_WRONG:
+        problems.append(Problem(f"{rel}/wrong/", 1, f"{what}: needs at least {GO_MIN_WRONG} wrong/*.go (typical wrong "
+                                                      "solutions the validator checks fail)"))
+    if len(files) == len(GO_FILES):
+        spec = kinds.get("go").read_spec(_ExerciseFields(c, fields, what, files))
+    else:
+        spec = {}
+    if len(problems) != before:
+        return None, b""
+    prompt = f"**{title}**\n\n{prompt}"
+    return QuestionSpec(key, "go", prompt, explanation, topics, difficulty, spec, 1), b"\0".join(digest)
+
+
+def attach_go_exercises(root: Path, lessons: dict[str, LessonSpec], vocabulary: dict[str, str],
+                     problems: list[Problem]) -> dict[str, LessonSpec]:
+    """The lessons with their Go exercises appended as questions (new LessonSpec objects: the parse cache's
+    own are left alone). A lesson's source hash then covers its exercises, so editing one re-imports it."""
+    base = root / GO_FOLDER
+    if not base.is_dir():
+        return lessons
+    out = dict(lessons)
+    for lesson_dir in sorted(p for p in base.iterdir() if p.is_dir()):
+        slug, rel_dir = lesson_dir.name, f"{GO_FOLDER}/{lesson_dir.name}"
+        lesson = out.get(slug)
+        exercises = sorted(p.parent for p in lesson_dir.glob("*/exercise.yaml"))
+        if lesson is None:
+            if exercises or not (root / "lessons" / f"{slug}.md").exists():
+                problems.append(Problem(f"{rel_dir}/", 1, f"no lesson lessons/{slug}.md for these Go exercises"))
+            continue
+        questions, digest = list(lesson.questions), hashlib.sha256(lesson.source_hash.encode() + GO_RENDERED_WITH)
+        keys = {q.key for q in questions}
+        for folder in exercises:
+            rel = f"{rel_dir}/{folder.name}"
+            question, content = load_go_exercise(folder, rel, vocabulary, problems)
+            if question is None:
+                continue
+            if question.key in keys:
+                problems.append(Problem(f"{rel}/exercise.yaml", 1, f"question id {question.key!r} is already used "
+                                                                    f"in {lesson.path}"))
+                continue
+            keys.add(question.key)
+            questions.append(question)
+            digest.update(b"\0exercise\0" + content)
+        if len(questions) != len(lesson.questions):
+            out[slug] = dataclasses.replace(lesson, questions=questions, source_hash=digest.hexdigest())
+    return out
+
+
 # Packages whose code turns pack files into specs (question kinds live under quiz/), and the
 # libraries whose behaviour the specs and the verified reference queries depend on.
 PARSER_PACKAGES = ("content", "quiz")
@@ -909,6 +1045,7 @@ def load_pack(root: Path | str, cache_path: Path | None = None) -> Pack:
         for target, line in lesson.linked_slugs:
             if target not in lessons and not (lesson_dir / f"{target}.md").exists():
                 problems.append(Problem(lesson.path, line, f"link to unknown lesson 'lesson:{target}'"))
+    lessons = attach_go_exercises(root, lessons, topics, problems)
     check_diagrams(lessons, problems)
     paths = load_paths(root, {course.slug for track in tracks for course in track.courses}, problems)
     datasets, connections = load_datasets(root, problems, frozenset(cache.datasets))

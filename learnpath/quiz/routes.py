@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from learnpath.catalog import services as catalog
 from learnpath.extensions import db, limiter
+from learnpath.golab import lab as golab
 from learnpath.models import Attempt, Topic
 from learnpath.progress import services as progress
 from learnpath.models._types import utcnow
@@ -98,6 +99,18 @@ def _refuse_malformed(lesson, questions, errors, *, attempt, seed, course, page=
                         errors=errors, page=page), 400
 
 
+def _refuse_go(lesson, questions, refused, *, attempt, course, responses):
+    """A submit whose Go code cannot run now: nothing graded; the learner's answers kept (and saved as a draft)."""
+    message, status = refused.message, refused.status
+    if attempt is not None:
+        services.save_draft(attempt, responses)
+        message += " Your answers are saved; submit again later."
+    flash(message, "error")
+    return _render_take(lesson, questions, attempt=attempt, seed=attempt.seed if attempt else _form_seed(),
+                        values=request.form, course=course,
+                        page=QuizPage.of_attempt(attempt, request.form.get("page", 1)) if attempt else None), status
+
+
 def _form_seed() -> int:
     """The visitor form's shuffle and draw seed; a form without one (an old page) draws with 0."""
     seed = request.form.get("seed", "0")
@@ -121,15 +134,29 @@ def _run_requested(questions, responses) -> dict | None:
     action = request.form.get("action", "")
     if not action.startswith("run-"):
         return None
-    question = next((q for q in questions if f"run-{q.id}" == action and q.kind == "sql"), None)
+    question = next((q for q in questions if f"run-{q.id}" == action and q.kind in ("sql", "go")), None)
     if question is None:
         abort(400)
+    if question.kind == "go":
+        return {question.id: _go_run(question, responses.get(question.id))}
     if refusal := services.take_sql_run(learner_key()):
         return {question.id: {"error": f"{services.SQL_RUNS_REFUSED} (about {refusal.retry_after} s)"}}
     try:
         return {question.id: services.run_query(question, responses.get(question.id) or "")}
     except SqlError as exc:
         return {question.id: {"error": exc.message}}
+
+
+def _go_run(question, code: str | None) -> dict:
+    """Run the visible tests of a Go exercise and wait (the page without JavaScript; golab.js polls the API)."""
+    if code is None:  # blank, or the starter as given
+        code = question.spec["starter"]
+    if refused := services.go_refusal([question], {question.id: code}, learner_key()):
+        return {"error": refused.message}
+    try:
+        return golab.run_and_wait(question.spec, code)
+    except golab.GoLabUnavailable as exc:
+        return {"error": str(exc)}
 
 
 @bp.get("/lessons/<slug>/quiz")
@@ -252,7 +279,14 @@ def _submit(attempt, questions, responses, confidences, course, page):
         return _render_take(attempt.lesson, questions, attempt=attempt, seed=attempt.seed, course=course,
                             values=_page_values(questions, responses, attempt.notes),
                             page=QuizPage.of_attempt(attempt, page.number if page else 1)), 429
-    _, first = services.submit(attempt, responses, confidences, questions)
+    if refused := services.go_refusal(questions, responses, learner_key()):
+        return _refuse_go(attempt.lesson, questions, refused, attempt=attempt, course=course, responses=responses)
+    try:
+        _, first = services.submit(attempt, responses, confidences, questions)
+    except golab.GoLabUnavailable as exc:  # raised while grading, before anything was written
+        db.session.rollback()
+        return _refuse_go(attempt.lesson, questions, services.RunRefused(str(exc), 503), attempt=attempt, course=course,
+                          responses=responses)
     if not first:
         return _already_submitted(attempt, course)
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
@@ -301,7 +335,12 @@ def try_quiz(slug: str):
         return _render_take(lesson, questions, attempt=None, seed=seed, values=request.form, course=course)
     if services.runs_sql(questions) and (refusal := services.take_sql_run(learner_key())):
         abort(429)
-    result = services.grade_responses(questions, responses, {}, progress.pass_mark(lesson.id))
+    if refused := services.go_refusal(questions, responses, learner_key()):
+        return _refuse_go(lesson, questions, refused, attempt=None, course=course, responses=responses)
+    try:
+        result = services.grade_responses(questions, responses, {}, progress.pass_mark(lesson.id))
+    except golab.GoLabUnavailable as exc:
+        return _refuse_go(lesson, questions, services.RunRefused(str(exc), 503), attempt=None, course=course, responses=responses)
     return render_template("quiz/result.html", lesson=lesson, attempt=None, result=result,
                            show=review_policy.for_visitor(lesson.id), course=course, describe=services.describe,
                            describe_correct=services.describe_correct)

@@ -25,6 +25,7 @@ from werkzeug.datastructures import MultiDict
 
 from learnpath import throttle
 from learnpath.extensions import db, prepared
+from learnpath.golab import lab as golab
 from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.progress import services as progress
 from learnpath.quiz import drafts, grading, kinds, pools, review_policy, scopes, variants
@@ -108,6 +109,11 @@ def public_response(question: Question, response: Any) -> Any:
     if response is None:
         return None
     return kinds.get(question.kind).public_response(question.spec, response, _ids(question))
+
+
+def public_correct(question: Question) -> Any:
+    """The right answer in the API's terms once it may be shown; None for a kind that never shows it (go)."""
+    return kinds.get(question.kind).public_correct(question.spec, _ids(question))
 
 
 def grade(question: Question, response: Any) -> Grade:
@@ -229,10 +235,46 @@ def runs_sql(questions: list[Question]) -> bool:
 def take_sql_run(learner_key: str):
     """Count one request that runs SQL (a Run, a submit or a review with SQL questions) against
     RATELIMIT_SQL_RUN, shared by every worker; a throttle.Refusal when it is used up."""
+    return _take_run("RATELIMIT_SQL_RUN", "sql-run", learner_key)
+
+
+GO_RUNS_REFUSED = "You have run Go code many times in a short time. Wait a minute, then try again."
+
+
+def runs_go(questions: list[Question]) -> bool:
+    return any(q.kind == "go" for q in questions)
+
+
+def take_go_run(learner_key: str):
+    """Count one request that runs Go (a Run, a submit or a review with Go exercises) against
+    RATELIMIT_GO_RUN; a throttle.Refusal when it is used up."""
+    return _take_run("RATELIMIT_GO_RUN", "go-run", learner_key)
+
+
+@dataclass(frozen=True)
+class RunRefused:
+    message: str
+    status: int  # 503: the Go lab is unavailable; 429: the quota is used up
+    retry_after: int | None = None
+
+
+def go_refusal(questions: list[Question], responses: dict[int, Any], learner_key: str) -> RunRefused | None:
+    """Why the answered Go exercises among `questions` cannot run now, or None: the Go lab is
+    unavailable here (503), or the learner's Go quota is used up (429; counts one request)."""
+    if not any(q.kind == "go" and responses.get(q.id) is not None for q in questions):
+        return None
+    if reason := golab.unavailable_reason():
+        return RunRefused(reason, 503)
+    if refusal := take_go_run(learner_key):
+        return RunRefused(f"{GO_RUNS_REFUSED} (about {refusal.retry_after} s)", 429, refusal.retry_after)
+    return None
+
+
+def _take_run(setting: str, prefix: str, learner_key: str):
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return None
-    limit = limits.parse(current_app.config["RATELIMIT_SQL_RUN"])  # Flask-Limiter's notation, e.g. "60 per minute"
-    return throttle.allow(f"sql-run:{learner_key}"[:300], limit.amount, timedelta(seconds=limit.get_expiry()))
+    limit = limits.parse(current_app.config[setting])  # Flask-Limiter's notation, e.g. "60 per minute"
+    return throttle.allow(f"{prefix}:{learner_key}"[:300], limit.amount, timedelta(seconds=limit.get_expiry()))
 
 
 @prepared
@@ -458,8 +500,7 @@ def result_payload(result: Result, show: review_policy.Visibility = review_polic
                 "question_id": i.question.id, "correct": i.correct if correctness else None,
                 "points": i.points if marks else None,
                 "answer": public_response(i.question, i.response),
-                "correct_answer": public_response(i.question, correct_response(i.question.kind, i.question.spec))
-                if right else None,
+                "correct_answer": public_correct(i.question) if right else None,
                 "explanation_html": i.question.explanation_html if explain else None,
                 "feedback": i.feedback if explain else None,
             }

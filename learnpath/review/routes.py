@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from learnpath.extensions import db
+from learnpath.golab import lab as golab
 from learnpath.pagecache import cached_page
 from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
 from learnpath.quiz import review_policy, services as quiz
@@ -47,17 +48,20 @@ def answer(card_id: int):
     try:
         response = quiz.parse_form(question, request.form)
     except quiz.AnswerError as exc:  # the card again, as filled in, with the problem: nothing recorded
-        tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
-        return render_template(
-            "review/card.html", card=card, question=quiz.present(question, card.id), lesson=question.lesson,
-            due=services.due_count(current_user.id, services.now_utc()), tally=tally,
-            previews=quiz.dataset_previews([question]), values=request.form, runs={}, error=exc.problem,
-        ), 400
+        return _card_again(card, exc.problem), 400
     confidence = request.form.get("confidence") if request.form.get("confidence") in services.CONFIDENCE else None
     if question.kind == "sql" and (refusal := quiz.take_sql_run(f"user:{current_user.id}")):
         flash(f"{quiz.SQL_RUNS_REFUSED} (about {refusal.retry_after} s)", "error")
         return redirect(url_for("review.index"))
-    outcome = services.review(current_user, card, response, confidence, seen_reviews)
+    if refused := quiz.go_refusal([question], {question.id: response}, f"user:{current_user.id}"):
+        return _card_again(card, refused.message), refused.status
+    graded = None
+    if question.kind == "go" and response is not None:
+        try:  # graded before the card is claimed: a Go run takes seconds
+            graded = quiz.grade(question, response)
+        except golab.GoLabUnavailable as exc:
+            return _card_again(card, str(exc)), 503
+    outcome = services.review(current_user, card, response, confidence, seen_reviews, graded=graded)
     if outcome.recorded:
         tally = session.get(SESSION_KEY, {"done": 0, "correct": 0})
         session[SESSION_KEY] = {"done": tally["done"] + 1, "correct": tally["correct"] + int(outcome.answer.correct)}
@@ -65,6 +69,17 @@ def answer(card_id: int):
         return redirect(url_for("review.index"))
     # Post/redirect/get: reloading the result page shows the stored answer, it records nothing.
     return redirect(url_for("review.answer_result", answer_id=outcome.answer.id))
+
+
+def _card_again(card, problem: str):
+    """The card again, as filled in, with the problem shown at the question: nothing recorded."""
+    question = card.question
+    return render_template(
+        "review/card.html", card=card, question=quiz.present(question, card.id), lesson=question.lesson,
+        due=services.due_count(current_user.id, services.now_utc()),
+        tally=session.get(SESSION_KEY, {"done": 0, "correct": 0}),
+        previews=quiz.dataset_previews([question]), values=request.form, runs={}, error=problem,
+    )
 
 
 @bp.get("/review/answers/<int:answer_id>")

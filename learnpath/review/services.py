@@ -170,12 +170,13 @@ class ReviewOutcome:
 
 
 def review(user: User, card: ReviewCard, response: Any, confidence: str | None, seen_reviews: int,
-           when: datetime | None = None) -> ReviewOutcome:
+           when: datetime | None = None, graded: Grade | None = None) -> ReviewOutcome:
     """Grade a review answer exactly as the quiz does, keep the answer, reschedule the card.
 
     `seen_reviews` is the card's review count when it was shown. Claiming the card with a
     conditional UPDATE on that count makes a second post of the same review (a double click, a
-    retried request, a second tab) record nothing: it finds the count moved on.
+    retried request, a second tab) record nothing: it finds the count moved on. `graded`: the response's
+    grade when the caller graded it first (a Go run takes seconds: not while holding the claim's write lock).
     """
     when = when or now_utc()
     question = shown_question(card, seen_reviews)  # the variant that was on screen
@@ -186,7 +187,10 @@ def review(user: User, card: ReviewCard, response: Any, confidence: str | None, 
         db.session.rollback()
         db.session.refresh(card)
         return ReviewOutcome(latest_review_answer(user.id, question.id), False, card.due)
-    result = grade(question.kind, question.spec, response) if response is not None else Grade(False, 0.0)
+    if graded is not None:
+        result = graded
+    else:
+        result = grade(question.kind, question.spec, response) if response is not None else Grade(False, 0.0)
     answer = Answer(attempt_id=None, user_id=user.id, question_id=question.id, response=response,
                     correct=result.correct, points=result.points, revision=question.revision,
                     feedback=result.feedback or None, confidence=confidence, answered_at=when,

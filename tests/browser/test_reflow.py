@@ -49,6 +49,7 @@ SQL_LESSON = "sql-mastery-guide-part-1"  # code blocks were 512 px wide; its qui
 CONTAINERS_LESSON = "docker-demystified"  # the 724 px one
 DIAGRAM_LESSON = "tcp-deep-dive"  # a sequence diagram (learnpath/content/diagrams.py)
 WIDEST_DIAGRAM = "system-design-case-studies"  # a 1,216 px diagram: keeps a minimum width, scrolls in its box
+GO_LESSON = "goroutine-leaks"  # its quiz holds two Go exercises (editor, visible tests, long Go lines)
 
 
 @dataclass
@@ -92,7 +93,7 @@ def _prepare_urls(app, email: str) -> dict[str, str]:
             user = db.session.scalar(sa.select(User).where(User.email == email))
             lesson = lambda slug: db.session.scalar(sa.select(Lesson).where(Lesson.slug == slug))  # noqa: E731
             urls = {}
-            for name, slug in (("quiz", "tcp-deep-dive"), ("quiz-sql", SQL_LESSON)):
+            for name, slug in (("quiz", "tcp-deep-dive"), ("quiz-sql", SQL_LESSON), ("quiz-go", GO_LESSON)):
                 attempt, _ = quiz.start_attempt(user.id, lesson(slug))  # resumes an open one
                 urls[name] = f"/attempts/{attempt.id}"
             urls["quiz-summary"] = f"{urls['quiz-sql']}/summary"  # 50 questions: paged, with the panel
@@ -202,6 +203,8 @@ PAGES = {
     "quiz-sql": Target("quiz-sql"),
     "quiz-last-page": Target("quiz-last-page"),
     "quiz-summary": Target("quiz-summary"),
+    "quiz-go": Target("quiz-go"),
+    "quiz-go-visitor": Target(f"/lessons/{GO_LESSON}/quiz", learner=False),
     "result": Target("result"),
     "result-calculated": Target("result-calculated"),
     "review": Target("/review"),

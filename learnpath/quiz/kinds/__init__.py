@@ -24,6 +24,8 @@ Adding a kind = one module here + one line in `REGISTRY` + one template partial
     grade(spec, response, runner=None) -> Grade        pure; a wrong/odd response grades wrong, never raises
     correct_response(spec) -> response                 the right answer (grades correct)
     describe(spec, response) / describe_correct(spec) -> dict   plain data the partial's `answer` macro shows
+    public_correct(spec, ids) -> value                 the right answer in the API's terms after submitting
+                                                       (default: public_response of correct_response; go: None)
 
 A kind whose questions draw numbers per attempt (calculated) also overrides the variant hooks
 (defaults: no variants): variant(spec, rng) -> spec, with_values(spec, values) -> spec,
@@ -39,7 +41,7 @@ pre-filled from `values`, a name -> list of strings mapping) and `answer(shown)`
 `describe`/`describe_correct` returned); optionally `note()` (a hint after the question number)
 and `correct_label()` (default "Correct answer").
 
-A kind whose grading runs code (sql; later go) names its runner: the app registers one runner per
+A kind whose grading runs code (sql, go) names its runner: the app registers one runner per
 name (learnpath.quiz.grading.register_runner, e.g. sqllab.init_app registers the DuckDB dataset
 store), and the grading service passes it as `grade(..., runner=...)`. The kind never looks it up.
 """
@@ -47,11 +49,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnpath.quiz.kinds import calculated, multiple, numeric, ordering, short_text, single, sql, true_false
+from learnpath.quiz.kinds import calculated, go, multiple, numeric, ordering, short_text, single, sql, true_false
 from learnpath.quiz.kinds.base import WRONG, AnswerError, FormData, Grade, Kind, PublicIds, SpecReader
 
 REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
-    single.KIND, multiple.KIND, true_false.KIND, short_text.KIND, numeric.KIND, calculated.KIND, ordering.KIND, sql.KIND,
+    single.KIND, multiple.KIND, true_false.KIND, short_text.KIND, numeric.KIND, calculated.KIND, ordering.KIND, sql.KIND, go.KIND,
 )}
 NAMES: tuple[str, ...] = tuple(REGISTRY)
 

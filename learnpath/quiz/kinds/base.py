@@ -118,6 +118,10 @@ class Kind:
     def describe_correct(self, spec: dict[str, Any]) -> dict[str, Any]:
         return self.describe(spec, self.correct_response(spec))
 
+    def public_correct(self, spec: dict[str, Any], ids: PublicIds) -> Any:
+        """The right answer as the API shows it after submitting; None for a kind that never reveals it (go)."""
+        return self.public_response(spec, self.correct_response(spec), ids)
+
     # ---- variants: a kind whose questions draw their numbers per attempt (calculated) -------------
     # The stored spec is one variant already (its reference one), so every method above works on it;
     # learnpath.quiz.variants binds the attempt's. A kind without variants keeps these defaults.
