@@ -29,6 +29,7 @@ from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
 from learnpath.quiz import grading, kinds, pools, review_policy
+from learnpath.review import services as review
 from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
 from learnpath.sqllab import datasets
 from learnpath.sqllab.engine import MAX_SQL_CHARS  # noqa: F401  (the API's limit for a query)
@@ -317,8 +318,6 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
     progress.record_answer_stats(user_id, [(i.question.id, i.correct) for i in result.items], now, topics)
     # Every question asked becomes (or updates) a spaced-review card, in the same transaction: a blank
     # is a "don't know", rated Again like a wrong answer, so what a learner skips comes back too.
-    from learnpath.review import services as review
-
     review.record_answers(user_id, [(i.question.id, i.correct, confidences.get(i.question.id))
                                     for i in result.items], now, retention)
     # The result's catalog rows were not changed: keep them loaded through the commit rather than

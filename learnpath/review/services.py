@@ -22,6 +22,7 @@ from learnpath.models import (
     Answer, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Topic, TopicStat, User,
     lesson_topic, question_topic,
 )
+from learnpath.progress.services import bump_progress_version, next_lessons, record_answer_stats
 from learnpath.quiz.grading import Grade, grade
 
 CONFIDENCE = ("sure", "unsure")
@@ -149,8 +150,6 @@ def next_due(user_id: int) -> datetime | None:
 
 
 def set_desired_retention(user: User, retention: float) -> None:
-    from learnpath.progress.services import bump_progress_version
-
     user.desired_retention = retention
     bump_progress_version(user.id)
     db.session.commit()
@@ -191,8 +190,6 @@ def review(user: User, card: ReviewCard, response: Any, confidence: str | None, 
                     feedback=result.feedback or None, confidence=confidence, answered_at=when)
     db.session.add(answer)
     record_answers(user.id, [(question.id, result.correct, confidence)], when, user.desired_retention)
-    from learnpath.progress.services import record_answer_stats
-
     record_answer_stats(user.id, [(question.id, result.correct)], when)
     db.session.commit()
     db.session.refresh(card)
@@ -356,8 +353,6 @@ def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = No
         .group_by(Course.id).order_by(sa.func.max(LessonProgress.updated_at).desc().nulls_last(), Course.id).limit(1)
     ).first()
     if course_row is not None:
-        from learnpath.progress.services import next_lessons
-
         course = course_row[0]
         lesson = next_lessons(user.id, [course.id]).get(course.id)
         if lesson is not None:
