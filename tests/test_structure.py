@@ -9,7 +9,7 @@ import pytest
 
 @pytest.mark.parametrize("module", [
     "learnpath.catalog", "learnpath.accounts", "learnpath.progress", "learnpath.review", "learnpath.quiz",
-    "learnpath.quiz.kinds", "learnpath.quiz.services", "learnpath.catalog.services", "learnpath.review.services",
+    "learnpath.paths", "learnpath.paths.services", "learnpath.quiz.kinds", "learnpath.quiz.services", "learnpath.catalog.services", "learnpath.review.services",
 ])
 def test_importing_a_package_or_service_loads_no_routes(module):
     code = (f"import sys, {module}; "

@@ -6,6 +6,7 @@ from learnpath import search as search_engine
 from learnpath.catalog import services
 from learnpath.extensions import db
 from learnpath.pagecache import cached_page
+from learnpath.paths.services import paths_containing
 from learnpath.progress import services as progress
 
 bp = Blueprint("catalog", __name__)
@@ -40,8 +41,6 @@ def course(slug: str):
     if current_user.is_authenticated:
         states = progress.lesson_states(current_user.id, [l.id for _, l in lessons])
         where = progress.course_state(current_user.id, course, lessons[0][1] if lessons else None)
-    from learnpath.review.paths import paths_containing
-
     return render_template(
         "catalog/course.html", course=course, lessons=lessons, states=states, where=where,
         total_minutes=sum(l.read_minutes for _, l in lessons), paths=paths_containing(course),

@@ -10,7 +10,7 @@ from learnpath.pagecache import cached_page
 from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
 from learnpath.quiz import review_policy, services as quiz
 from learnpath.quiz.grading import Grade
-from learnpath.review import paths as path_service, services
+from learnpath.review import services
 from learnpath.review.forms import RetentionForm
 
 bp = Blueprint("review", __name__)
@@ -110,20 +110,3 @@ def topic(slug: str):
         mastery = next((m for m in services.topic_mastery(current_user.id, services.now_utc(), current_user.desired_retention)
                         if m.slug == slug), None)
     return render_template("review/topic.html", topic=topic, lessons=lessons, questions=questions, mastery=mastery)
-
-
-@bp.get("/paths")
-@cached_page
-def paths():
-    uid = current_user.id if current_user.is_authenticated else None
-    return render_template("review/paths.html", paths=path_service.paths_with_progress(uid))
-
-
-@bp.get("/paths/<slug>")
-@cached_page
-def path(slug: str):
-    uid = current_user.id if current_user.is_authenticated else None
-    found = path_service.paths_with_progress(uid, slug)
-    if not found:
-        abort(404)
-    return render_template("review/path.html", progress=found[0])

@@ -372,5 +372,5 @@ def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = No
             accuracy = f"{round(100 * (weak.accuracy or 0))}% of recent answers right"
             return NextAction("topic", lesson.title, "catalog.lesson", {"slug": lesson.slug},
                               f"{weak.title} is your weakest topic ({weak.level}, {accuracy}); this lesson covers it.")
-    return NextAction("explore", "Pick a learning path", "review.paths", {},
+    return NextAction("explore", "Pick a learning path", "paths.index", {},
                       "Nothing is due and no course is in progress: a path orders courses so each builds on the last.")
