@@ -8,6 +8,7 @@ from learnpath.extensions import db
 from learnpath.pagecache import cached_page
 from learnpath.paths.services import paths_containing
 from learnpath.progress import services as progress
+from learnpath.review import services as review
 
 bp = Blueprint("catalog", __name__)
 
@@ -70,3 +71,12 @@ def search():
     result = search_engine.search(db.session, query, page) if query.strip() else None
     return render_template("catalog/search.html", query=query[:search_engine.MAX_QUERY_CHARS], result=result,
                            max_words=search_engine.MAX_QUERY_WORDS)
+
+
+@bp.get("/topics/<slug>")
+@cached_page
+def topic(slug: str):
+    page = services.topic_page(slug) or abort(404)
+    mastery = review.topic_mastery_of(current_user, slug) if current_user.is_authenticated else None
+    return render_template("catalog/topic.html", topic=page.topic, lessons=page.lessons, questions=page.questions,
+                           mastery=mastery)

@@ -297,6 +297,11 @@ def topic_mastery(user_id: int, now: datetime, desired_retention: float = 0.9) -
     return sorted(out, key=lambda m: (m.rank, m.accuracy or 0, m.slug))
 
 
+def topic_mastery_of(user: User, slug: str, now: datetime | None = None) -> TopicMastery | None:
+    """The learner's mastery of one topic (None before their first answer on it)."""
+    return next((m for m in topic_mastery(user.id, now or now_utc(), user.desired_retention) if m.slug == slug), None)
+
+
 def _in_enrolled_course(user_id: int):
     """True for a lesson that sits in one of the learner's courses (a correlated EXISTS)."""
     return sa.exists().where(CourseLesson.lesson_id == Lesson.id, Enrollment.course_id == CourseLesson.course_id,
