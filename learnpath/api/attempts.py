@@ -6,6 +6,7 @@ from typing import Any
 from flask import jsonify, request
 from flask_login import current_user
 
+from learnpath import serializers
 from learnpath.api.base import BadRequest, area, json_body, login_required, string_field, too_many
 from learnpath.api.catalog import course_or_404, lesson_or_404
 from learnpath.catalog import services as catalog
@@ -25,7 +26,7 @@ bp = area("attempts")
 def enroll(slug: str):
     course = course_or_404(slug)
     enrollment, created = progress.enroll(current_user.id, course)
-    return jsonify(course=course.slug, enrolled_at=enrollment.enrolled_at.isoformat()), 201 if created else 200
+    return jsonify(serializers.enrollment(enrollment, course)), 201 if created else 200
 
 
 @bp.post("/lessons/<slug>/read")
@@ -37,13 +38,9 @@ def read(slug: str):
 
 
 def attempt_payload(attempt: Attempt) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "attempt_id": attempt.id, "lesson": attempt.lesson.slug, "status": attempt.status,
-        "started_at": attempt.started_at.isoformat(),
-        "questions": [quiz.present(q, attempt.seed) for q in quiz.attempt_questions(attempt)],
-    }
+    payload = serializers.attempt(attempt, attempt.lesson)
+    payload["questions"] = [quiz.present(q, attempt.seed) for q in quiz.attempt_questions(attempt)]
     if attempt.status == "submitted":
-        payload["submitted_at"] = attempt.submitted_at.isoformat()
         payload["result"] = quiz.result_payload(quiz.stored_result(attempt), result_visibility(attempt))
     return payload
 

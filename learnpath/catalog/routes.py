@@ -4,7 +4,6 @@ from werkzeug.exceptions import BadRequest
 
 from learnpath import search as search_engine
 from learnpath.catalog import services
-from learnpath.extensions import db
 from learnpath.pagecache import cached_page
 from learnpath.paths.services import paths_containing
 from learnpath.progress import services as progress
@@ -68,7 +67,7 @@ def search():
         page = search_engine.page_number(request.args.get("page"))
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    result = search_engine.search(db.session, query, page) if query.strip() else None
+    result = services.search(query, page) if query.strip() else None
     return render_template("catalog/search.html", query=query[:search_engine.MAX_QUERY_CHARS], result=result,
                            max_words=search_engine.MAX_QUERY_WORDS)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only, selectinload
 
+from learnpath import search as search_engine
 from learnpath.extensions import db
 from learnpath.models import Course, CourseLesson, Lesson, Question, Topic, Track, lesson_topic, question_topic
 
@@ -130,3 +131,8 @@ def topic_page(slug: str) -> TopicPage | None:
         .where(question_topic.c.topic_id == topic.id, ~Question.retired, ~Lesson.retired)
         .order_by(Lesson.title, Question.position)).all()
     return TopicPage(topic, list(lessons), [tuple(row) for row in questions])
+
+
+def search(query: str, page: int = 1) -> search_engine.SearchPage:
+    """Lessons matching `query` (docs: learnpath.search), one page of them with the total."""
+    return search_engine.search(db.session, query, page)

@@ -132,6 +132,15 @@ def unenroll(user_id: int, course_id: int) -> bool:
     return bool(changed)
 
 
+def active_enrollments(user_id: int) -> list[tuple[Enrollment, Course]]:
+    """The learner's enrollments in active courses they have not left, in enrollment order."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
+        .where(Enrollment.user_id == user_id, Enrollment.unenrolled_at.is_(None), ~Course.retired)
+        .order_by(Enrollment.enrolled_at)
+    )]
+
+
 @dataclass
 class CourseState:
     """Where a learner stands in one course, for its page: which button to show and where it leads."""

@@ -1,13 +1,12 @@
 import re
 import secrets
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from learnpath.catalog import services as catalog
-from learnpath.extensions import db, limiter
+from learnpath.extensions import limiter
 from learnpath.models import Attempt
 from learnpath.progress import services as progress
 from learnpath.models._types import utcnow
@@ -82,9 +81,7 @@ def quiz(slug: str):
     open_attempt = services.open_attempt(current_user.id, lesson)
     if open_attempt:
         return redirect(url_for("quiz.attempt", attempt_id=open_attempt.id, course=course))
-    history = db.session.scalars(sa.select(Attempt).where(
-        Attempt.user_id == current_user.id, Attempt.lesson_id == lesson.id, Attempt.status == "submitted"
-    ).order_by(Attempt.submitted_at.desc())).all()
+    history = services.submitted_attempts(current_user.id, lesson.id)
     latest = history[0] if history else None
     state = progress.lesson_states(current_user.id, [lesson.id]).get(lesson.id)
     return render_template("quiz/start.html", lesson=lesson, history=history, latest=latest, state=state,

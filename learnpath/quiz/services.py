@@ -117,6 +117,13 @@ def grade(question: Question, response: Any) -> Grade:
 
 # ---- attempts ----------------------------------------------------------------------------------
 
+def submitted_attempts(user_id: int, lesson_id: int) -> list[Attempt]:
+    """The learner's submitted attempts at a lesson's quiz, latest first."""
+    return list(db.session.scalars(sa.select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.lesson_id == lesson_id, Attempt.status == "submitted"
+    ).order_by(Attempt.submitted_at.desc())))
+
+
 def active_questions(lesson: Lesson) -> list[Question]:
     return list(db.session.scalars(
         sa.select(Question).where(Question.lesson_id == lesson.id, ~Question.retired).order_by(Question.position)
