@@ -29,6 +29,17 @@ def enroll(slug: str):
     return jsonify(serializers.enrollment(enrollment, course)), 201 if created else 200
 
 
+@bp.delete("/courses/<slug>/enrollment")
+@login_required
+def unenroll(slug: str):
+    """Leave a course; the history (progress, answers, certificate) is kept. Leaving twice is a no-op."""
+    course = course_or_404(slug)
+    if progress.find_enrollment(current_user.id, course.id) is None:
+        raise BadRequest(f"You are not enrolled in course {slug!r}.", 404)
+    progress.unenroll(current_user.id, course.id)
+    return jsonify(serializers.enrollment(progress.find_enrollment(current_user.id, course.id), course))
+
+
 @bp.post("/lessons/<slug>/read")
 @login_required
 def read(slug: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import json
 import math
 import random
 import secrets
@@ -24,6 +25,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from learnpath import throttle
+from learnpath.content.render import plain_text
 from learnpath.extensions import db, prepared
 from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.models._types import utcnow
@@ -358,6 +360,26 @@ def describe(question: Question, response: Any) -> dict[str, Any] | None:
 
 def describe_correct(question: Question) -> dict[str, Any]:
     return kinds.get(question.kind).describe_correct(question.spec)
+
+
+def answer_text(question: Question, response: Any) -> str:
+    """A response as plain text for people (the data export): a choice's text, the typed answer, the
+    SQL, the number with its unit. Read from the kind's `describe`, so every kind has one."""
+    described = describe(question, response)
+    if described is None:
+        return ""
+    if "options" in described:  # None: an option removed from the question since
+        return "; ".join("(an option since removed)" if o is None else plain_text(o) for o in described["options"])
+    if "number" in described:
+        return f"{described['number']} {described.get('unit') or ''}".strip()
+    if isinstance(described.get("value"), bool):
+        return "true" if described["value"] else "false"
+    for key in ("typed", "code"):
+        if isinstance(described.get(key), str):
+            return described[key]
+    # A kind with another shape: its text values, else the stored response as JSON.
+    texts = [v for v in described.values() if isinstance(v, str)]
+    return "; ".join(texts) if texts else json.dumps(response, ensure_ascii=False)
 
 
 def format_score(value: float) -> str:
