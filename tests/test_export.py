@@ -12,7 +12,7 @@ from learnpath.accounts.export import CSV_COLUMNS, safe_cell
 from learnpath.extensions import db
 from learnpath.models import Answer, Attempt, Question, User
 from learnpath.quiz import services as quiz
-from tests.conftest import api_token
+from tests.conftest import api_token, sql_statements
 from tests.test_quiz import _answers, _start
 
 LA = "America/Los_Angeles"
@@ -149,3 +149,19 @@ def test_api_unenroll_keeps_the_history(app, client):
 
 def test_api_unenroll_needs_a_login(client):
     assert client.delete("/api/v1/courses/net-basics/enrollment").status_code == 401
+
+
+def test_export_costs_the_same_for_one_attempt_and_three(app, client, auth):
+    """The export reads the history in a fixed number of statements, whatever its length."""
+    _tcp_attempt(app, client, auth)
+
+    def count(path):
+        response, statements = sql_statements(app, lambda: client.get(path))
+        assert response.status_code == 200
+        return len(statements)
+
+    one = count("/account/export"), count("/account/export.csv")
+    for _ in range(2):
+        attempt_id = _start(client, "packets")
+        client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id), "action": "submit"})
+    assert (count("/account/export"), count("/account/export.csv")) == one

@@ -14,6 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("module", [
     "learnpath.catalog", "learnpath.accounts", "learnpath.progress", "learnpath.review", "learnpath.quiz",
     "learnpath.paths", "learnpath.paths.services", "learnpath.quiz.kinds", "learnpath.quiz.services", "learnpath.catalog.services", "learnpath.review.services",
+    "learnpath.serializers", "learnpath.accounts.export",
 ])
 def test_importing_a_package_or_service_loads_no_routes(module):
     code = (f"import sys, {module}; "
