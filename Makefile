@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app learnpath
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# The unit + API suite runs on every core (pytest-xdist); each worker has its own template database.
+XDIST ?= -n auto
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -42,17 +44,17 @@ postgres:  ## make sure the local PostgreSQL server is up
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL is not reachable"; exit 1
 
 test-sqlite: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST)
 
 test-postgres: install postgres
-	LEARNPATH_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+	LEARNPATH_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(XDIST)
 
 test-browser: install system-deps
 	$(BIN)/pytest -m browser
 
 test: install system-deps go-cache postgres  ## every test: unit + API on SQLite and PostgreSQL, slow Go-lab runs, then real-browser tests
-	$(BIN)/pytest
-	LEARNPATH_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+	$(BIN)/pytest $(XDIST)
+	LEARNPATH_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(XDIST)
 	$(BIN)/pytest -m slow
 	$(BIN)/pytest -m browser
 

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from flask import Flask, Response, current_app, make_response, request, session
 
 from learnpath.extensions import db
+from learnpath.models import CatalogState
+from learnpath.security import policy_headers
 
 MAX_BYTES = 16 * 2**20  # of HTML per worker (about 250 lesson pages)
 
@@ -91,8 +93,6 @@ class _FastPath:
     """
 
     def __init__(self, app: Flask, wsgi_app):
-        from learnpath.security import policy_headers
-
         self.app, self.wsgi_app = app, wsgi_app
         self.policy = list(policy_headers(app).items())
 
@@ -122,8 +122,6 @@ def catalog_version() -> str | None:
     state = _state()
     now = time.monotonic()
     if now - state.checked >= current_app.config.get("PAGE_CACHE_VERSION_TTL", 1.0):
-        from learnpath.models import CatalogState
-
         value = db.session.scalar(sa.select(CatalogState.version).where(CatalogState.id == 1))
         with state.lock:
             if value != state.version:

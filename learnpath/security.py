@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask
+from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
+
+from learnpath.errors import error_response
 
 MAX_JSON_DEPTH = 32  # our deepest request body is 3 levels; 32 leaves room and stops a parser bomb
 
@@ -88,10 +90,6 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters():
         # No text we store or look up may hold NUL: PostgreSQL refuses it, so answer 400 up front.
-        from flask import request
-
-        from learnpath.errors import error_response
-
         if _has_nul(request):
             return error_response(400, "Text may not contain NUL characters.")
         return None

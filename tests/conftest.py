@@ -6,6 +6,10 @@ Migrations and the pack import run once per session, into a template database; e
 copy of it (SQLite: a file copy; PostgreSQL: CREATE DATABASE ... TEMPLATE). Tests that need a
 pristine migration run ask for `empty_database_url`.
 
+Under pytest-xdist (`-n 2`, as `make test` runs it) each worker is its own session with its own
+template: SQLite files live in the worker's tmp folder, and PostgreSQL databases carry the worker id
+(<name>__gw0__case_<n>, ...), so workers never touch each other's databases.
+
 Any traceback in the server log fails the test that caused it (see `pytest_runtest_call` below)
 unless the test is marked `expect_server_error` because it provokes one on purpose.
 """
@@ -40,6 +44,7 @@ pytest_plugins = ("pytester",)  # tests/test_server_errors.py runs an inner sess
 
 FIXTURE_PACK = Path(__file__).parent / "fixtures" / "pack"
 PG_URL = os.environ.get("LEARNPATH_TEST_DATABASE_URL")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, ... under xdist
 BASE_SETTINGS = {
     "TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "SECRET_KEY": "test-secret",
     "SERVER_NAME": None, "FSRS_FUZZING": False, "PAGE_CACHE_VERSION_TTL": 0,
@@ -83,18 +88,18 @@ class SqliteDatabases:
 
 
 class PostgresDatabases:
-    """Databases named after the one in LEARNPATH_TEST_DATABASE_URL (<name>__template, <name>__case_<n>,
-    ...), created and dropped through a connection to that database: runs with another database name
-    never touch them. A copy is CREATE DATABASE ... TEMPLATE (the source must have no open connection).
+    """Databases named after the one in LEARNPATH_TEST_DATABASE_URL and the xdist worker
+    (<name>__<worker>__template_<n>, <name>__<worker>__case_<n>, ...), created and dropped through a
+    connection to that database: runs with another database name, and other workers, never touch them. A copy is CREATE DATABASE ... TEMPLATE (the source must have no open connection).
 
     Creating and dropping a database mostly waits on the disk, so one background worker makes the
     next copy of a source while a test runs and drops finished ones behind it. Its tasks run in order,
     so a source is never dropped while a copy of it is being made."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, worker: str = "main"):
         self.url = url.replace("postgresql://", "postgresql+psycopg://", 1)
         self._parts = urlsplit(self.url)
-        self.name = self._parts.path.lstrip("/")
+        self.name = f"{self._parts.path.lstrip('/')}__{worker}"
         self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         self.template = ""
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-databases")
@@ -201,7 +206,7 @@ def dispose(app) -> None:
 def databases(tmp_path_factory):
     """The session's template database: all migrations run and the fixture pack imported, once."""
     folder = tmp_path_factory.mktemp("template")
-    dbs = PostgresDatabases(PG_URL) if PG_URL else SqliteDatabases(folder)
+    dbs = PostgresDatabases(PG_URL, WORKER) if PG_URL else SqliteDatabases(folder)
     url = dbs.create("template", folder)
     app = build_app(url, folder / "instance")
     with app.app_context():

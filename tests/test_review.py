@@ -9,7 +9,7 @@ from learnpath.extensions import db
 from learnpath.models import Answer, Question, ReviewCard, User
 from learnpath.progress.services import record_answer_stats
 from learnpath.quiz import services as quiz
-from learnpath.review import paths as path_service
+from learnpath.paths import services as path_service
 from learnpath.review import services as review
 from tests.conftest import api_token
 from tests.test_quiz import _answers, _start

@@ -1,5 +1,6 @@
 """Security defaults, each with a test that fails without it."""
 import re
+import uuid
 
 import pytest
 
@@ -112,14 +113,18 @@ def test_rate_limits_can_live_in_redis(make_app):
         client.ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis server on 127.0.0.1:6379")
-    client.flushdb()
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_AUTH="2 per minute", RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
+    # Runs in parallel (xdist workers, other checkouts) share this Redis: each keeps to its own keys
+    # and deletes only those (a FLUSHDB here once reset another run's counter mid-test).
+    prefix = f"learnpath-test-{uuid.uuid4().hex}"
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_AUTH="2 per minute", RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15",
+                   RATELIMIT_KEY_PREFIX=prefix)
     first, second = app.test_client(), app.test_client()  # two clients, one shared counter (same address)
     body = {"email": "r@example.com", "password": "short", "name": "R"}
     assert [first.post("/api/v1/auth/register", json=body).status_code for _ in range(2)] == [400, 400]
     assert second.post("/api/v1/auth/register", json=body).status_code == 429
-    assert client.keys("*")
-    client.flushdb()
+    keys = client.keys(f"*{prefix}*")
+    assert keys
+    client.delete(*keys)
 
 
 def test_sql_run_is_rate_limited_per_learner(make_app):

@@ -1,7 +1,7 @@
 from flask import Blueprint, Response, abort, flash, json, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from learnpath.accounts import services
+from learnpath.accounts import export as export_data, services
 from learnpath.accounts.forms import (
     ConfirmForm, DeleteAccountForm, EmailChangeForm, ForgotPasswordForm, LoginForm, PasswordForm, ProfileForm,
     ResetPasswordForm, SignupForm,
@@ -162,9 +162,16 @@ def revoke_token(token_id: int):
 @bp.get("/account/export")
 @login_required
 def export():
-    body = json.dumps(services.export(current_user), indent=2)
+    body = json.dumps(export_data.export_json(current_user), indent=2, ensure_ascii=False)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": "attachment; filename=learnpath-export.json"})
+
+
+@bp.get("/account/export.csv")
+@login_required
+def export_csv():
+    return Response(export_data.export_csv(current_user), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=learnpath-answers.csv"})
 
 
 @bp.post("/account/delete")

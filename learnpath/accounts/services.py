@@ -1,10 +1,9 @@
-"""Accounts: registration, authentication (session and bearer token), export and deletion."""
+"""Accounts: registration, authentication (session and bearer token) and deletion (the export is export.py)."""
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -15,8 +14,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from learnpath import mail, throttle
 from learnpath.extensions import db, login_manager, prepared
 from learnpath.models import (
-    Answer, ApiToken, Attempt, Course, DailyActivity, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Throttle,
-    Topic, TopicStat, User,
+    Answer, ApiToken, Attempt, DailyActivity, Enrollment, LessonProgress, ReviewCard, Throttle, TopicStat, User,
 )
 from learnpath.models._types import utcnow
 
@@ -284,61 +282,6 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in target):
         return None
     return target
-
-
-def export(user: User) -> dict[str, Any]:
-    """Everything we hold about the learner, in plain JSON."""
-    def iso(value):
-        return value.isoformat() if value else None
-
-    enrollments = db.session.execute(
-        sa.select(Enrollment, Course.slug).join(Course, Course.id == Enrollment.course_id).where(Enrollment.user_id == user.id)
-    ).all()
-    progress = db.session.execute(
-        sa.select(LessonProgress, Lesson.slug).join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(LessonProgress.user_id == user.id)
-    ).all()
-    # Outer joins: a course test or a topic's practice has no lesson (quiz.scopes).
-    attempts = db.session.execute(
-        sa.select(Attempt, Lesson.slug, Course.slug, Topic.slug).outerjoin(Lesson, Lesson.id == Attempt.lesson_id)
-        .outerjoin(Course, Course.id == Attempt.course_id).outerjoin(Topic, Topic.id == Attempt.topic_id)
-        .where(Attempt.user_id == user.id).order_by(Attempt.id)
-    ).all()
-    answers = db.session.execute(
-        sa.select(Answer, Question.key).join(Question, Question.id == Answer.question_id)
-        .where(Answer.user_id == user.id).order_by(Answer.id)
-    ).all()
-    cards = db.session.execute(
-        sa.select(ReviewCard, Question.key, Lesson.slug).join(Question, Question.id == ReviewCard.question_id)
-        .join(Lesson, Lesson.id == Question.lesson_id).where(ReviewCard.user_id == user.id).order_by(ReviewCard.id)
-    ).all()
-    reviews = [a for a, _ in answers if a.attempt_id is None]
-    by_attempt: dict[int, list] = {}
-    for answer, key in answers:
-        if answer.attempt_id is None:
-            continue
-        by_attempt.setdefault(answer.attempt_id, []).append({
-            "question": key, "response": answer.response, "correct": answer.correct, "points": answer.points,
-            "revision": answer.revision, "variant": answer.variant, "answered_at": iso(answer.answered_at),
-        })
-    return {
-        "account": {"email": user.email, "name": user.name, "created_at": iso(user.created_at)},
-        "enrollments": [{"course": slug, "enrolled_at": iso(e.enrolled_at), "completed_at": iso(e.completed_at),
-                         "certificate_code": e.certificate_code} for e, slug in enrollments],
-        "lessons": [{"lesson": slug, "read_at": iso(p.read_at), "best_percent": p.best_percent,
-                     "attempts": p.attempts_count, "completed_at": iso(p.completed_at)} for p, slug in progress],
-        "attempts": [{"id": a.id, "scope": a.scope, "lesson": slug, "course": course_slug, "topic": topic_slug,
-                      "status": a.status, "started_at": iso(a.started_at), "submitted_at": iso(a.submitted_at),
-                      "percent": a.percent, "answers": by_attempt.get(a.id, [])}
-                     for a, slug, course_slug, topic_slug in attempts],
-        "review": {
-            "desired_retention": user.desired_retention,
-            "cards": [{"lesson": slug, "question": key, "due": iso(c.due), "stability": c.stability,
-                       "difficulty": c.difficulty, "reviews": c.reviews, "lapses": c.lapses} for c, key, slug in cards],
-            "answers": [{"question_id": a.question_id, "response": a.response, "variant": a.variant,
-                         "correct": a.correct, "answered_at": iso(a.answered_at)} for a in reviews],
-        },
-    }
 
 
 def delete_account(user: User) -> None:

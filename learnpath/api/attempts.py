@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import jsonify, request, url_for
 from flask_login import current_user
 
+from learnpath import serializers
 from learnpath.api.base import BadRequest, area, json_body, login_required, refused, string_field, too_many
 from learnpath.api.catalog import course_or_404, lesson_or_404
 from learnpath.catalog import services as catalog
 from learnpath.errors import error_response
 from learnpath.extensions import db
 from learnpath.golab import lab as golab
-from learnpath.models import Attempt, Question, Topic
+from learnpath.models import Attempt, Question
 from learnpath.progress import services as progress
 from learnpath.models._types import utcnow
 from learnpath.quiz import course_test, drafts, paging, practice, review_policy, scopes, services as quiz
@@ -27,7 +27,18 @@ bp = area("attempts")
 def enroll(slug: str):
     course = course_or_404(slug)
     enrollment, created = progress.enroll(current_user.id, course)
-    return jsonify(course=course.slug, enrolled_at=enrollment.enrolled_at.isoformat()), 201 if created else 200
+    return jsonify(serializers.enrollment(enrollment, course)), 201 if created else 200
+
+
+@bp.delete("/courses/<slug>/enrollment")
+@login_required
+def unenroll(slug: str):
+    """Leave a course; the history (progress, answers, certificate) is kept. Leaving twice is a no-op."""
+    course = course_or_404(slug)
+    if progress.find_enrollment(current_user.id, course.id) is None:
+        raise BadRequest(f"You are not enrolled in course {slug!r}.", 404)
+    progress.unenroll(current_user.id, course.id)
+    return jsonify(serializers.enrollment(progress.find_enrollment(current_user.id, course.id), course))
 
 
 @bp.post("/lessons/<slug>/read")
@@ -46,22 +57,14 @@ def attempt_payload(attempt: Attempt) -> dict[str, Any]:
     places = paging.places([q.id for q in questions], size)
     open_ = attempt.status == "in_progress"
     draft, notes = (attempt.draft or {}) if open_ else {}, attempt.notes or {}
-    payload: dict[str, Any] = {
-        "attempt_id": attempt.id, "scope": attempt.scope,
-        "lesson": attempt.lesson.slug if attempt.lesson_id else None,
-        "course": attempt.course.slug if attempt.course_id else None,
-        "topic": attempt.topic.slug if attempt.topic_id else None,
-        "status": attempt.status, "started_at": attempt.started_at.isoformat(),
-        "deadline_at": attempt.deadline_at.isoformat() if attempt.deadline_at else None,
-        "page_size": size, "page_count": paging.page_count(len(questions), size),
-        "questions": [{**quiz.present(q, attempt.seed), "page": places[q.id].page, "position": places[q.id].position,
-                       "number": places[q.id].number,
-                       "flagged": bool((notes.get(str(q.id)) or {}).get("flagged")),
-                       "saved_answer": quiz.public_response(q, draft.get(str(q.id)))}
-                      for q in questions],
-    }
+    payload = serializers.attempt(attempt)
+    payload["page_size"], payload["page_count"] = size, paging.page_count(len(questions), size)
+    payload["questions"] = [
+        {**quiz.present(q, attempt.seed), "page": places[q.id].page, "position": places[q.id].position,
+         "number": places[q.id].number, "flagged": bool((notes.get(str(q.id)) or {}).get("flagged")),
+         "saved_answer": quiz.public_response(q, draft.get(str(q.id)))}
+        for q in questions]
     if attempt.status == "submitted":
-        payload["submitted_at"] = attempt.submitted_at.isoformat()
         payload["result"] = quiz.result_payload(quiz.stored_result(attempt), result_visibility(attempt))
     return payload
 
@@ -107,7 +110,7 @@ def start_course_test(slug: str):
 @login_required
 def practise_topic(slug: str):
     """Start a practice quiz of a topic's questions across lessons (or return the open one)."""
-    topic = db.session.scalar(sa.select(Topic).where(Topic.slug == slug[:64]))
+    topic = practice.topic_by_slug(slug)
     started = practice.start(current_user.id, topic) if topic is not None else None
     if started is None:
         return error_response(404, f"No topic {slug[:64]!r} with questions to practise.")

@@ -1,17 +1,15 @@
 """The signed-in learner: progress, mastery, spaced review, API tokens."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import jsonify
 from flask_login import current_user
 
+from learnpath import serializers
 from learnpath.accounts import services as accounts
 from learnpath.api.auth import token_payload
 from learnpath.api.base import BadRequest, area, json_body, login_required, refused, too_many
 from learnpath.errors import error_response
-from learnpath.extensions import db
 from learnpath.golab import lab as golab
-from learnpath.models import Course, Enrollment
 from learnpath.progress import services as progress
 from learnpath.quiz import review_policy, services as quiz
 from learnpath.review import services as review
@@ -102,23 +100,10 @@ def mastery():
 @login_required
 def my_progress():
     uid = current_user.id
-    enrolled = db.session.scalars(
-        sa.select(Course).join(Enrollment, Enrollment.course_id == Course.id)
-        .where(Enrollment.user_id == uid, Enrollment.unenrolled_at.is_(None), ~Course.retired)
-        .order_by(Enrollment.enrolled_at)
-    ).all()
+    enrolled = [course for _, course in progress.active_enrollments(uid)]
     stats = {s.course_id: s for s in progress.course_stats(uid, [c.id for c in enrolled])}
     totals = progress.totals(uid)
-    courses_out = []
-    for c in enrolled:
-        s = stats.get(c.id)
-        courses_out.append({
-            "slug": c.slug, "title": c.title, "lessons_total": s.total if s else 0,
-            "lessons_completed": s.completed if s else 0, "lessons_read": s.read if s else 0,
-            "quizzes_passed": s.quizzes_passed if s else 0, "percent": s.percent if s else 0,
-            "grade": s.grade if s else None,
-        })
-    return jsonify(courses=courses_out, totals={
+    return jsonify(courses=[serializers.course_progress(c, stats.get(c.id)) for c in enrolled], totals={
         "lessons_completed": totals.lessons_completed, "quizzes_passed": totals.quizzes_passed,
         "questions_answered": totals.questions_answered, "correct_answers": totals.correct_answers,
         "accuracy": totals.accuracy,

@@ -4,10 +4,12 @@ from werkzeug.exceptions import BadRequest
 
 from learnpath import search as search_engine
 from learnpath.catalog import services
-from learnpath.extensions import db
 from learnpath.pagecache import cached_page
+from learnpath.paths.services import paths_containing
 from learnpath.progress import services as progress
-from learnpath.quiz import course_test
+from learnpath.quiz import course_test, services as quiz
+from learnpath.quiz.scopes import PRACTICE_QUESTIONS
+from learnpath.review import services as review
 
 bp = Blueprint("catalog", __name__)
 
@@ -41,8 +43,6 @@ def course(slug: str):
     if current_user.is_authenticated:
         states = progress.lesson_states(current_user.id, [l.id for _, l in lessons])
         where = progress.course_state(current_user.id, course, lessons[0][1] if lessons else None)
-    from learnpath.review.paths import paths_containing
-
     return render_template(
         "catalog/course.html", course=course, lessons=lessons, states=states, where=where,
         total_minutes=sum(l.read_minutes for _, l in lessons), paths=paths_containing(course),
@@ -71,6 +71,16 @@ def search():
         page = search_engine.page_number(request.args.get("page"))
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    result = search_engine.search(db.session, query, page) if query.strip() else None
+    result = services.search(query, page) if query.strip() else None
     return render_template("catalog/search.html", query=query[:search_engine.MAX_QUERY_CHARS], result=result,
                            max_words=search_engine.MAX_QUERY_WORDS)
+
+
+@bp.get("/topics/<slug>")
+@cached_page
+def topic(slug: str):
+    page = services.topic_page(slug) or abort(404)
+    mastery = review.topic_mastery_of(current_user, slug) if current_user.is_authenticated else None
+    questions = [(quiz.reference(question), lesson) for question, lesson in page.questions]  # calculated: real numbers
+    return render_template("catalog/topic.html", topic=page.topic, lessons=page.lessons, questions=questions,
+                           mastery=mastery, practice_size=PRACTICE_QUESTIONS)

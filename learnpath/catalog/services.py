@@ -6,8 +6,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only, selectinload
 
+from learnpath import search as search_engine
 from learnpath.extensions import db
-from learnpath.models import Course, CourseLesson, Lesson, Track
+from learnpath.models import Course, CourseLesson, Lesson, Question, Topic, Track, lesson_topic, question_topic
 
 
 @dataclass
@@ -107,3 +108,31 @@ def lesson_context(lesson: Lesson, courses: list[Course], course_slug: str | Non
         rows[i - 1][1] if i > 0 else None,
         rows[i + 1][1] if i + 1 < len(rows) else None,
     )
+
+
+@dataclass
+class TopicPage:
+    topic: Topic
+    lessons: list[Lesson]
+    questions: list[tuple[Question, Lesson]]  # in lesson-title order, each with its lesson
+
+
+def topic_page(slug: str) -> TopicPage | None:
+    """A topic with its active lessons and questions: three queries."""
+    topic = db.session.scalar(sa.select(Topic).where(Topic.slug == slug))
+    if topic is None:
+        return None
+    lessons = db.session.scalars(
+        sa.select(Lesson).join(lesson_topic, lesson_topic.c.lesson_id == Lesson.id)
+        .where(lesson_topic.c.topic_id == topic.id, ~Lesson.retired).order_by(Lesson.title)).all()
+    questions = db.session.execute(
+        sa.select(Question, Lesson).join(question_topic, question_topic.c.question_id == Question.id)
+        .join(Lesson, Lesson.id == Question.lesson_id)
+        .where(question_topic.c.topic_id == topic.id, ~Question.retired, ~Lesson.retired)
+        .order_by(Lesson.title, Question.position)).all()
+    return TopicPage(topic, list(lessons), [tuple(row) for row in questions])
+
+
+def search(query: str, page: int = 1) -> search_engine.SearchPage:
+    """Lessons matching `query` (docs: learnpath.search), one page of them with the total."""
+    return search_engine.search(db.session, query, page)

@@ -3,21 +3,19 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from learnpath.content.importer import import_pack
 from learnpath.content.pack import PackError, load_pack
 
 content = AppGroup("content", help="Validate and import content packs (docs/content-format.md).")
 
 
 def _load(path: str):
-    from pathlib import Path
-
-    from flask import current_app
-
     # Parsed lessons and verified reference queries are remembered by content hash, so
     # re-validating or re-importing an unchanged pack skips the work (instance/pack-cache).
     cache = Path(current_app.instance_path) / "pack-cache.pickle"
@@ -46,8 +44,6 @@ def validate(path: str) -> None:
 @click.argument("path", type=click.Path())
 def import_(path: str) -> None:
     """Import the pack at PATH in one transaction (all or nothing)."""
-    from learnpath.content.importer import import_pack
-
     started = time.perf_counter()
     pack = _load(path)
     report = import_pack(pack)

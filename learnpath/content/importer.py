@@ -19,6 +19,7 @@ from learnpath.extensions import db
 from learnpath.models import CatalogState, Course, CourseLesson, Dataset, Lesson, Path, PathCourse, Question, Topic, Track
 from learnpath import search
 from learnpath.quiz import kinds
+from learnpath.sqllab.datasets import preview_html
 
 
 @dataclass
@@ -123,8 +124,6 @@ class _Importer:
         return existing
 
     def _datasets(self) -> None:
-        from learnpath.sqllab.datasets import preview_html
-
         existing = {d.name: d for d in self.session.scalars(sa.select(Dataset))}
         for spec in self.pack.datasets.values():
             dataset = existing.get(spec.name)

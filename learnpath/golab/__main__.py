@@ -4,10 +4,10 @@ from __future__ import annotations
 import sys
 import time
 
+from learnpath.golab import sandbox
+
 
 def main(argv: list[str]) -> int:
-    from learnpath.golab import sandbox
-
     if argv[:1] != ["warm"]:
         print("usage: python -m learnpath.golab warm", file=sys.stderr)
         return 2

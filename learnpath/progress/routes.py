@@ -1,13 +1,11 @@
 from collections import Counter
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from learnpath.catalog import services as catalog
-from learnpath.extensions import db
-from learnpath.models import Course, Enrollment, User
+from learnpath.models import User
 from learnpath.models.progress import RECENT_RESULTS
 from learnpath.progress import cache as dashboard_cache, charts, services
 from learnpath.progress.forms import TimeZoneForm
@@ -90,11 +88,7 @@ def _dashboard_body(user: User, now: datetime) -> tuple[str, datetime]:
     uid = user.id
     tz = zone(user.time_zone)
     today = local_day(now, tz)
-    enrollments = db.session.execute(
-        sa.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
-        .where(Enrollment.user_id == uid, Enrollment.unenrolled_at.is_(None), ~Course.retired)
-        .order_by(Enrollment.enrolled_at)
-    ).all()
+    enrollments = services.active_enrollments(uid)
     course_ids = [c.id for _, c in enrollments]
     stats = {s.course_id: s for s in services.course_stats(uid, course_ids)}
     activity = services.daily_activity(uid)

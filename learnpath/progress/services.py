@@ -117,6 +117,11 @@ def reenroll(user_id: int, course: Course) -> bool:
     return bool(changed)
 
 
+def find_enrollment(user_id: int, course_id: int) -> Enrollment | None:
+    """The learner's enrollment in a course, active or left (None if they never enrolled)."""
+    return db.session.scalar(sa.select(Enrollment).filter_by(user_id=user_id, course_id=course_id))
+
+
 def unenroll(user_id: int, course_id: int) -> bool:
     """Leave a course. Only the enrollment is marked: attempts, answers, lesson progress and the
     certificate stay, and enrolling again restores the course as it was. One conditional UPDATE, so
@@ -130,6 +135,15 @@ def unenroll(user_id: int, course_id: int) -> bool:
         bump_progress_version(user_id)
     db.session.commit()
     return bool(changed)
+
+
+def active_enrollments(user_id: int) -> list[tuple[Enrollment, Course]]:
+    """The learner's enrollments in active courses they have not left, in enrollment order."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
+        .where(Enrollment.user_id == user_id, Enrollment.unenrolled_at.is_(None), ~Course.retired)
+        .order_by(Enrollment.enrolled_at)
+    )]
 
 
 @dataclass

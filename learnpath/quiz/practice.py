@@ -13,6 +13,10 @@ from learnpath.models import Attempt, Lesson, Question, Topic, question_topic
 from learnpath.quiz import pools, scopes, services
 
 
+def topic_by_slug(slug: str) -> Topic | None:
+    return db.session.scalar(sa.select(Topic).where(Topic.slug == slug[:64]))
+
+
 def pool(topic: Topic) -> list[Question]:
     return list(db.session.scalars(
         sa.select(Question).join(question_topic, question_topic.c.question_id == Question.id)

@@ -1,7 +1,6 @@
 import re
 import secrets
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -9,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from learnpath.catalog import services as catalog
 from learnpath.extensions import db, limiter
 from learnpath.golab import lab as golab
-from learnpath.models import Attempt, Topic
+from learnpath.models import Attempt
 from learnpath.progress import services as progress
 from learnpath.models._types import utcnow
 from learnpath.quiz import course_test, paging, pools, practice, review_policy, scopes, services
@@ -170,9 +169,7 @@ def quiz(slug: str):
     open_attempt = services.open_attempt(current_user.id, lesson)
     if open_attempt:
         return redirect(url_for("quiz.attempt", attempt_id=open_attempt.id, course=course))
-    history = db.session.scalars(sa.select(Attempt).where(
-        Attempt.user_id == current_user.id, Attempt.lesson_id == lesson.id, Attempt.status == "submitted"
-    ).order_by(Attempt.submitted_at.desc())).all()
+    history = services.submitted_attempts(current_user.id, lesson.id)
     latest = history[0] if history else None
     state = progress.lesson_states(current_user.id, [lesson.id]).get(lesson.id)
     return render_template("quiz/start.html", lesson=lesson, history=history, latest=latest, state=state,
@@ -351,7 +348,7 @@ def _back_url(attempt: Attempt, course: str | None) -> str:
     if attempt.scope == "course_test":
         return url_for("catalog.course", slug=attempt.course.slug)
     if attempt.scope == "topic":
-        return url_for("review.topic", slug=attempt.topic.slug)
+        return url_for("catalog.topic", slug=attempt.topic.slug)
     return url_for("catalog.lesson", slug=attempt.lesson.slug, course=course)
 
 
@@ -373,9 +370,9 @@ def start_course_test(slug: str):
 @bp.post("/topics/<slug>/practice")
 @login_required
 def practise_topic(slug: str):
-    topic = db.session.scalar(sa.select(Topic).where(Topic.slug == slug)) or abort(404)
+    topic = practice.topic_by_slug(slug) or abort(404)
     started = practice.start(current_user.id, topic)
     if started is None:
         flash("This topic has no questions to practise yet.", "info")
-        return redirect(url_for("review.topic", slug=topic.slug))
+        return redirect(url_for("catalog.topic", slug=topic.slug))
     return redirect(url_for("quiz.attempt", attempt_id=started[0].id))

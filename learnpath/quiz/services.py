@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import json
 import math
 import random
 import secrets
@@ -24,11 +25,13 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from learnpath import throttle
+from learnpath.content.render import plain_text
 from learnpath.extensions import db, prepared
 from learnpath.golab import lab as golab
 from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.progress import services as progress
 from learnpath.quiz import drafts, grading, kinds, pools, review_policy, scopes, variants
+from learnpath.review import services as review
 from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
 from learnpath.quiz.variants import bind, bind_stored, reference, review_seed  # noqa: F401  (for the views)
 from learnpath.sqllab import datasets
@@ -121,6 +124,13 @@ def grade(question: Question, response: Any) -> Grade:
 
 
 # ---- attempts ----------------------------------------------------------------------------------
+
+def submitted_attempts(user_id: int, lesson_id: int) -> list[Attempt]:
+    """The learner's submitted attempts at a lesson's quiz, latest first."""
+    return list(db.session.scalars(sa.select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.lesson_id == lesson_id, Attempt.status == "submitted"
+    ).order_by(Attempt.submitted_at.desc())))
+
 
 def active_questions(lesson: Lesson) -> list[Question]:
     return list(db.session.scalars(
@@ -412,8 +422,6 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
     progress.record_answer_stats(user_id, [(i.question.id, i.correct) for i in result.items], now, topics)
     # Every question asked becomes (or updates) a spaced-review card, in the same transaction: a blank
     # is a "don't know", rated Again like a wrong answer, so what a learner skips comes back too.
-    from learnpath.review import services as review
-
     review.record_answers(user_id, [(i.question.id, i.correct, confidences.get(i.question.id))
                                     for i in result.items], now, retention)
     # The result's catalog rows were not changed: keep them loaded through the commit rather than
@@ -448,6 +456,26 @@ def describe(question: Question, response: Any) -> dict[str, Any] | None:
 
 def describe_correct(question: Question) -> dict[str, Any]:
     return kinds.get(question.kind).describe_correct(question.spec)
+
+
+def answer_text(question: Question, response: Any) -> str:
+    """A response as plain text for people (the data export): a choice's text, the typed answer, the
+    SQL, the number with its unit. Read from the kind's `describe`, so every kind has one."""
+    described = describe(question, response)
+    if described is None:
+        return ""
+    if "options" in described:  # None: an option removed from the question since
+        return "; ".join("(an option since removed)" if o is None else plain_text(o) for o in described["options"])
+    if "number" in described:
+        return f"{described['number']} {described.get('unit') or ''}".strip()
+    if isinstance(described.get("value"), bool):
+        return "true" if described["value"] else "false"
+    for key in ("typed", "code"):
+        if isinstance(described.get(key), str):
+            return described[key]
+    # A kind with another shape: its text values, else the stored response as JSON.
+    texts = [v for v in described.values() if isinstance(v, str)]
+    return "; ".join(texts) if texts else json.dumps(response, ensure_ascii=False)
 
 
 def format_score(value: float) -> str:

@@ -1,18 +1,13 @@
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from learnpath.extensions import db
 from learnpath.golab import lab as golab
-from learnpath.pagecache import cached_page
-from learnpath.models import Lesson, Question, Topic, lesson_topic, question_topic
 from learnpath.quiz import review_policy, services as quiz
 from learnpath.quiz.grading import Grade
-from learnpath.quiz.scopes import PRACTICE_QUESTIONS
-from learnpath.review import paths as path_service, services
+from learnpath.review import services
 from learnpath.review.forms import RetentionForm
 
 bp = Blueprint("review", __name__)
@@ -107,41 +102,3 @@ def settings():
         flash("Desired retention saved; it applies from your next review.", "success")
         return redirect(url_for("review.index"))
     return render_template("review/settings.html", form=form)
-
-
-@bp.get("/topics/<slug>")
-@cached_page
-def topic(slug: str):
-    topic = db.session.scalar(sa.select(Topic).where(Topic.slug == slug)) or abort(404)
-    lessons = db.session.scalars(
-        sa.select(Lesson).join(lesson_topic, lesson_topic.c.lesson_id == Lesson.id)
-        .where(lesson_topic.c.topic_id == topic.id, ~Lesson.retired).order_by(Lesson.title)).all()
-    questions = db.session.execute(
-        sa.select(Question, Lesson).join(question_topic, question_topic.c.question_id == Question.id)
-        .join(Lesson, Lesson.id == Question.lesson_id)
-        .where(question_topic.c.topic_id == topic.id, ~Question.retired, ~Lesson.retired)
-        .order_by(Lesson.title, Question.position)).all()
-    mastery = None
-    if current_user.is_authenticated:
-        mastery = next((m for m in services.topic_mastery(current_user.id, services.now_utc(), current_user.desired_retention)
-                        if m.slug == slug), None)
-    questions = [(quiz.reference(question), lesson) for question, lesson in questions]  # calculated: real numbers
-    return render_template("review/topic.html", topic=topic, lessons=lessons, questions=questions, mastery=mastery,
-                           practice_size=PRACTICE_QUESTIONS)
-
-
-@bp.get("/paths")
-@cached_page
-def paths():
-    uid = current_user.id if current_user.is_authenticated else None
-    return render_template("review/paths.html", paths=path_service.paths_with_progress(uid))
-
-
-@bp.get("/paths/<slug>")
-@cached_page
-def path(slug: str):
-    uid = current_user.id if current_user.is_authenticated else None
-    found = path_service.paths_with_progress(uid, slug)
-    if not found:
-        abort(404)
-    return render_template("review/path.html", progress=found[0], next_lesson=path_service.next_lesson(uid, found[0]))

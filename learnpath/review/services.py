@@ -22,6 +22,7 @@ from learnpath.models import (
     Answer, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Topic, TopicStat, User,
     lesson_topic, question_topic,
 )
+from learnpath.progress.services import bump_progress_version, next_lessons, record_answer_stats
 from learnpath.quiz import variants
 from learnpath.quiz.grading import Grade, grade
 
@@ -150,8 +151,6 @@ def next_due(user_id: int) -> datetime | None:
 
 
 def set_desired_retention(user: User, retention: float) -> None:
-    from learnpath.progress.services import bump_progress_version
-
     user.desired_retention = retention
     bump_progress_version(user.id)
     db.session.commit()
@@ -197,8 +196,6 @@ def review(user: User, card: ReviewCard, response: Any, confidence: str | None, 
                     variant=variants.values_of(question))
     db.session.add(answer)
     record_answers(user.id, [(question.id, result.correct, confidence)], when, user.desired_retention)
-    from learnpath.progress.services import record_answer_stats
-
     record_answer_stats(user.id, [(question.id, result.correct)], when)
     db.session.commit()
     db.session.refresh(card)
@@ -312,6 +309,11 @@ def topic_mastery(user_id: int, now: datetime, desired_retention: float = 0.9) -
     return sorted(out, key=lambda m: (m.rank, m.accuracy or 0, m.slug))
 
 
+def topic_mastery_of(user: User, slug: str, now: datetime | None = None) -> TopicMastery | None:
+    """The learner's mastery of one topic (None before their first answer on it)."""
+    return next((m for m in topic_mastery(user.id, now or now_utc(), user.desired_retention) if m.slug == slug), None)
+
+
 def _in_enrolled_course(user_id: int):
     """True for a lesson that sits in one of the learner's courses (a correlated EXISTS)."""
     return sa.exists().where(CourseLesson.lesson_id == Lesson.id, Enrollment.course_id == CourseLesson.course_id,
@@ -368,8 +370,6 @@ def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = No
         .group_by(Course.id).order_by(sa.func.max(LessonProgress.updated_at).desc().nulls_last(), Course.id).limit(1)
     ).first()
     if course_row is not None:
-        from learnpath.progress.services import next_lessons
-
         course = course_row[0]
         lesson = next_lessons(user.id, [course.id]).get(course.id)
         if lesson is not None:
@@ -389,5 +389,5 @@ def what_next(user: User, now: datetime, mastery: list[TopicMastery] | None = No
             accuracy = f"{round(100 * (weak.accuracy or 0))}% of recent answers right"
             return NextAction("topic", lesson.title, "catalog.lesson", {"slug": lesson.slug},
                               f"{weak.title} is your weakest topic ({weak.level}, {accuracy}); this lesson covers it.")
-    return NextAction("explore", "Pick a learning path", "review.paths", {},
+    return NextAction("explore", "Pick a learning path", "paths.index", {},
                       "Nothing is due and no course is in progress: a path orders courses so each builds on the last.")

@@ -1,4 +1,5 @@
-"""Dataset files for the sandbox, one store per app, built on first use from the SQL stored at import.
+"""Dataset files for the sandbox, one store per app, built on first use from the SQL stored at import
+(read through the source that the package's init_app gives the store).
 
 Each (dataset, version, variant) becomes a DuckDB file under the app's instance folder
 (instance/sqllab/) that queries open read-only. A file is named by the dataset version it was
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 import duckdb
+from flask import current_app
 
 from learnpath.sqllab import engine
 
@@ -78,36 +80,9 @@ class DatasetStore:
         return self._reference(dataset, version, sql, variant)
 
 
-def database_source(app) -> SqlSource:
-    """Reads a dataset's SQL from the app's database, refusing any version but the one asked for."""
-
-    def load(name: str, version: str, variant: str) -> str:
-        import sqlalchemy as sa
-        from flask import current_app, has_app_context
-
-        from learnpath.extensions import db
-        from learnpath.models import Dataset
-
-        if not (has_app_context() and current_app._get_current_object() is app):
-            with app.app_context():
-                return load(name, version, variant)
-        row = db.session.scalar(sa.select(Dataset).where(Dataset.name == name))
-        if row is None:
-            raise LookupError(f"no dataset {name!r}; import the content pack")
-        if row.version != version:
-            raise DatasetChanged(f"dataset {name!r} is at version {row.version}, not {version}; re-import the pack")
-        return row.schema_sql + "\n" + (row.data_sql if variant == "visible" else row.hidden_sql)
-
-    return load
-
-
 def store(app=None) -> DatasetStore:
     """The dataset store of `app` (default: the current app)."""
-    if app is None:
-        from flask import current_app
-
-        app = current_app
-    return app.extensions[EXTENSION_KEY]
+    return (current_app if app is None else app).extensions[EXTENSION_KEY]
 
 
 def preview_html(schema_sql: str, data_sql: str, sample_rows: int = 3) -> str:

@@ -1,0 +1,1 @@
+"""Learning paths: ordered courses, with the learner's progress along them (blueprint in routes.py)."""
