@@ -1,7 +1,7 @@
 """Question pools (draw), review policies (what a result shows, when), blanks as "don't know",
 and certificate verification. Pools and policies use their own small pack (tests/fixtures/pools_pack)."""
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -77,7 +77,7 @@ def test_retake_missed_of_a_drawn_attempt_asks_only_what_it_missed(pools_app, po
 
 def test_a_draw_covers_topics_and_difficulties_whatever_the_seed():
     def q(qid, difficulty):
-        return SimpleNamespace(id=qid, difficulty=difficulty)
+        return SimpleNamespace(id=qid, difficulty=difficulty, kind="single")
 
     pool = [q(1, 1), q(2, 1), q(3, 1), q(4, 1), q(5, 2), q(6, 3)]
     topics = {1: [10], 2: [10], 3: [10], 4: [10], 5: [20], 6: [30]}
@@ -86,6 +86,19 @@ def test_a_draw_covers_topics_and_difficulties_whatever_the_seed():
         assert {5, 6} <= {x.id for x in drawn} and len(drawn) == 3
         assert drawn == pools.draw_questions(pool, 3, seed, {}, topics)  # reproducible from the seed
     assert pools.draw_questions(pool, None, 1, {}, topics) == pool
+
+
+def test_a_draw_always_asks_the_lessons_go_exercises():
+    def q(qid, kind="single"):
+        return SimpleNamespace(id=qid, difficulty=2, kind=kind)
+
+    pool = [q(1), q(2), q(3, "go"), q(4), q(5), q(6), q(7, "go"), q(8)]
+    topics = {qid: [10] for qid in range(1, 9)}
+    seen = {3: pools.Seen(True, datetime(2026, 1, 1, tzinfo=timezone.utc))}  # answered right: still asked
+    for seed in range(30):
+        drawn = [x.id for x in pools.draw_questions(pool, 4, seed, seen, topics)]
+        assert {3, 7} <= set(drawn) and len(drawn) == 4
+    assert [x.id for x in pools.draw_questions(pool, 1, 0, {}, topics)] == [3]  # a draw smaller than the exercises
 
 
 def test_lesson_api_gives_pool_size_and_draw(pools_client):

@@ -17,6 +17,7 @@ from learnpath.models import Answer, Question
 from learnpath.progress import services as progress
 
 UNSEEN, ANSWERED_WRONG, ANSWERED_RIGHT = 0, 1, 2  # the order in which a draw prefers questions
+ALWAYS_ASKED = frozenset({"go"})  # kinds a lesson's draw always includes (its hands-on exercises)
 
 
 @dataclass(frozen=True)
@@ -45,26 +46,34 @@ def history(user_id: int, question_ids: list[int]) -> dict[int, Seen]:
     return seen
 
 
+def _rank(pool: list[Question], seen: dict[int, Seen], rng: random.Random) -> dict[int, tuple]:
+    """Each question's place in the draw's preference: (tier, when last answered, a seeded tie-break).
+    Ranked in pool order, so the seed alone decides the tie-breaks."""
+    rank: dict[int, tuple] = {}
+    for q in pool:
+        s = seen.get(q.id)
+        tier = UNSEEN if s is None else (ANSWERED_RIGHT if s.correct else ANSWERED_WRONG)
+        rank[q.id] = (tier, s.at.timestamp() if s else 0.0, rng.random())
+    return rank
+
+
 def draw_questions(pool: list[Question], draw: int | None, seed: int, seen: dict[int, Seen],
                    topics: dict[int, list[int]]) -> list[Question]:
     """`draw` questions of `pool` (all when draw is None or not smaller), in the pool's order.
 
-    Unseen questions first, then those last answered wrong, then those answered right, the
+    Questions of an ALWAYS_ASKED kind (Go exercises) are always in it. The rest: unseen questions
+    first, then those last answered wrong, then those answered right, the
     oldest seen first; ties are broken by the seed. Within the best tier left, a question that
     adds a topic or a difficulty not yet covered goes before one that does not.
     """
     if draw is None or draw >= len(pool):
         return list(pool)
-    rng = random.Random(f"draw:{seed}")
-    rank: dict[int, tuple] = {}
-    for q in pool:  # in pool order, so the seed alone decides the tie-breaks
-        s = seen.get(q.id)
-        tier = UNSEEN if s is None else (ANSWERED_RIGHT if s.correct else ANSWERED_WRONG)
-        rank[q.id] = (tier, s.at.timestamp() if s else 0.0, rng.random())
-    remaining = sorted(pool, key=lambda q: rank[q.id])
-    chosen: list[Question] = []
-    covered_topics: set[int] = set()
-    covered_difficulties: set[int] = set()
+    rank = _rank(pool, seen, random.Random(f"draw:{seed}"))
+    # A lesson's Go exercises are always asked: writing the code is the point of its quiz.
+    chosen = [q for q in pool if q.kind in ALWAYS_ASKED][:draw]
+    remaining = sorted((q for q in pool if q not in chosen), key=lambda q: rank[q.id])
+    covered_topics: set[int] = {t for q in chosen for t in topics.get(q.id, ())}
+    covered_difficulties: set[int] = {q.difficulty for q in chosen}
     while len(chosen) < draw:
         best_tier = rank[remaining[0].id][0]
         tier = [q for q in remaining if rank[q.id][0] == best_tier]
@@ -94,12 +103,7 @@ def draw_spread(pool: list[Question], count: int, seed: int, seen: dict[int, See
     right; ties broken by the seed), and within the best tier left, the lesson asked least so far
     goes first: the questions spread over the lessons.
     """
-    rng = random.Random(f"spread:{seed}")
-    rank: dict[int, tuple] = {}
-    for q in pool:
-        s = seen.get(q.id)
-        tier = UNSEEN if s is None else (ANSWERED_RIGHT if s.correct else ANSWERED_WRONG)
-        rank[q.id] = (tier, s.at.timestamp() if s else 0.0, rng.random())
+    rank = _rank(pool, seen, random.Random(f"spread:{seed}"))
     remaining = sorted(pool, key=lambda q: rank[q.id])
     chosen: list[Question] = []
     per_lesson: dict[int, int] = {}
