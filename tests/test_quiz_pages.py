@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 
 import pytest
+
+from learnpath.content import pack
 import sqlalchemy as sa
 
 from learnpath.content.pack import PackError, load_pack
@@ -418,3 +420,10 @@ def test_quiz_pages_and_the_summary_have_a_fixed_query_budget(paged_app, paged_c
     assert empty == full and len(set(full)) == 1 and full[0] <= 6, (empty, full)
     assert summary_empty == summary_full <= 5, (summary_empty, summary_full)
     assert len(set(saves)) == 1 and saves[0] <= 5, saves
+
+
+def test_a_capitalised_answer_is_a_name_that_plain_words_do_not_give_away():
+    from_pack = pack._word_pattern
+    assert from_pack("Once").search("use sync.Once here") and not from_pack("Once").search("called once for it")
+    assert from_pack("copylocks").search("the COPYLOCKS analyzer")  # lowercase answers match in any case
+    assert from_pack("%w").search("wrapped with %w, so") and from_pack("w") is None

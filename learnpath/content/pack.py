@@ -489,7 +489,10 @@ def _word_pattern(text: str) -> re.Pattern | None:
         return None
     left = r"\b" if re.match(r"\w", words) else r"(?<!\w)"
     right = r"\b" if re.search(r"\w$", words) else r"(?!\w)"
-    return re.compile(left + re.escape(words) + right, re.IGNORECASE)
+    # An answer written with capitals is a name (`Once`, `BDP`): the word "once" in a sentence does not
+    # give it away. An all-lowercase answer matches in any case.
+    flags = 0 if any(ch.isupper() for ch in words) else re.IGNORECASE
+    return re.compile(left + re.escape(words) + right, flags)
 
 
 def check_diagrams(lessons: dict[str, LessonSpec], problems: list[Problem]) -> None:
