@@ -443,4 +443,4 @@ def test_the_data_export_lists_attempts_of_every_scope(app, client, auth):
     scoped = {(a["scope"], a["lesson"], a["course"], a["topic"]) for a in exported}
     assert ("course_test", None, "net-basics", None) in scoped and ("topic", None, None, "tcp") in scoped
     assert ("lesson", "tcp", None, None) in scoped
-    assert any(a["id"] == practice_id and a["status"] == "in_progress" for a in exported)
+    assert any(a["attempt_id"] == practice_id and a["status"] == "in_progress" for a in exported)

@@ -54,7 +54,7 @@ def test_export_json_has_titles_prompts_and_answers_as_text(app, client, auth):
     attempt = data["attempts"][0]
     assert (attempt["attempt_id"], attempt["lesson"], attempt["lesson_title"]) == (attempt_id, "tcp", "TCP: reliable streams")
     answers = {a["question"]: a for a in attempt["answers"]}
-    assert answers["handshake"]["prompt"] == "Put the steps of the TCP handshake in order."
+    assert answers["handshake"]["prompt"] == "Put the steps of the three-way handshake in order."
     # Choices and items by their text (inline markup dropped), in the learner's order.
     assert answers["handshake"]["answer"] == "Client sends SYN; Server sends SYN-ACK; Client sends ACK"
     assert set(answers["reliable"]["answer"].split("; ")) == {"Sequence numbers", "Acknowledgements", "Retransmission"}
