@@ -336,7 +336,12 @@ def test_diagram_is_an_image_with_alt_text_that_follows_the_colour_scheme(pages,
     _open(page, site, "lesson-diagram")
     image = page.locator("figure.diagram img").first
     image.scroll_into_view_if_needed()
-    assert image.evaluate("img => img.complete && img.naturalWidth > 0"), "the diagram did not load"
+    # The image is loading="lazy" and decoding="async": wait for its load (or error) before judging it.
+    loaded = image.evaluate("""img => img.complete ? img.naturalWidth > 0 : new Promise(done => {
+      img.addEventListener("load", () => done(img.naturalWidth > 0), {once: true});
+      img.addEventListener("error", () => done(false), {once: true});
+    })""")
+    assert loaded, "the diagram did not load"
     assert "SYN-ACK" in image.get_attribute("alt")
     assert image.evaluate("img => img.getBoundingClientRect().right") <= 390
     brightness = {}
