@@ -14,6 +14,8 @@ from learnpath.models._types import UTCDateTime, utcnow
 
 
 class User(UserMixin, db.Model):
+    __table_args__ = (sa.CheckConstraint("role IN ('learner', 'admin')", name="ck_user_role"),)
+
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(100))
@@ -30,6 +32,14 @@ class User(UserMixin, db.Model):
     # Part of the id every session and remember-me cookie carries (get_id): moving it ends all
     # of them at once (log out, password change or reset), as Flask-Login's "alternative tokens".
     session_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # "learner" or "admin" (ROLES); admin routes 404 for everyone else (admin.admin_required).
+    role: so.Mapped[str] = so.mapped_column(sa.String(16), default="learner", server_default="learner")
+    # Set by an admin: a disabled account cannot log in and its sessions and tokens stop working.
+    disabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"
@@ -40,6 +50,22 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+ROLES = ("learner", "admin")
+
+
+class AuditEntry(db.Model):
+    """One admin action (who, what, on what, when), shown in the admin console; never edited."""
+
+    __tablename__ = "audit_entry"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # NULL when the action came from the command line, or the admin was deleted since.
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    action: so.Mapped[str] = so.mapped_column(sa.String(64))
+    target: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    detail: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class ApiToken(db.Model):
