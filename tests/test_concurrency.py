@@ -76,3 +76,56 @@ def test_import_killed_half_way_leaves_the_catalog_intact(app, pack_copy, databa
     result = subprocess.run([sys.executable, str(script), database_url, str(pack_copy), str(instance_path)], capture_output=True, timeout=120)
     assert result.returncode == -9, result.stderr.decode()[-2000:]
     assert snapshot() == before
+
+
+def test_a_course_finished_twice_at_once_issues_one_certificate(app, monkeypatch):
+    """Two submits finishing a course at the same moment (two tabs, a retried request): one of them
+    completes the enrollment and issues the code; the other changes nothing, so the code the learner
+    was shown first stays the certificate's."""
+    from learnpath.models import Course, Enrollment, Lesson, User
+    from learnpath.progress import services as progress
+
+    with app.app_context():
+        user = User(email="race@example.com", name="Race", password_hash="x")
+        db.session.add(user)
+        db.session.flush()
+        uid = user.id
+        course = db.session.scalar(sa.select(Course).where(Course.slug == "net-basics"))
+        cid = course.id
+        db.session.add(Enrollment(user_id=uid, course_id=cid))
+        for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.slug.in_(["packets", "tcp"]))).all():
+            progress.mark_read(uid, lesson)
+            progress.record_attempt(uid, lesson, 100.0, True, progress.utcnow())
+        db.session.add(Attempt(user_id=uid, scope="course_test", course_id=cid, seed=1, question_ids=[],
+                               status="submitted", percent=90.0, passed=True))
+        db.session.execute(sa.update(Enrollment).where(Enrollment.user_id == uid)
+                           .values(completed_at=None, certificate_code=None, certificate_percent=None))
+        db.session.commit()
+
+    barrier = threading.Barrier(6, timeout=30)
+    issued, errors = [], []
+    # Every thread has read the learner's state before any of them writes: the widest race window.
+    real = progress.courses_with_questions
+    monkeypatch.setattr(progress, "courses_with_questions", lambda ids: (barrier.wait(), real(ids))[1])
+
+    def finish():
+        with app.app_context():
+            try:
+                done = progress._refresh_courses(uid, [cid], progress.utcnow())
+                db.session.commit()
+                if done:
+                    issued.append(db.session.scalar(sa.select(Enrollment.certificate_code)
+                                                    .where(Enrollment.user_id == uid)))
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=finish) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(issued) == 1, issued
+    with app.app_context():
+        enrollment = db.session.scalar(sa.select(Enrollment).where(Enrollment.user_id == uid))
+        assert enrollment.certificate_code == issued[0] and enrollment.certificate_percent == 90.0

@@ -225,25 +225,35 @@ def _refresh_lesson(user_id: int, lesson: Lesson, state, now: datetime) -> None:
         _refresh_courses(user_id, list(course_ids), now)
 
 
-def _refresh_courses(user_id: int, course_ids: list[int], now: datetime) -> None:
+def _refresh_courses(user_id: int, course_ids: list[int], now: datetime) -> list[int]:
     """Complete enrollments whose every active lesson is completed and whose course test is passed
     (a course without questions has no test); issue the certificate, with the test's best score.
-    Certificates issued before the course test existed are never touched (completed_at is set)."""
+    Certificates issued before the course test existed are never touched (completed_at is set).
+
+    Each is one conditional UPDATE (… WHERE completed_at IS NULL): two submits finishing a course at
+    once (two tabs, a retried request) issue one certificate, and the code a learner was shown stays
+    valid. Returns the ids of the courses this call completed."""
     if not course_ids:
-        return
+        return []
     stats = {s.course_id: s for s in course_stats(user_id, course_ids)}
     due = [s.course_id for s in stats.values() if s.total and s.completed == s.total]
     if not due:
-        return
+        return []
     tests = passed_course_tests(user_id, due)
     untested = set(due) - set(tests) - courses_with_questions(due)
-    for enrollment in db.session.scalars(sa.select(Enrollment).where(
-            Enrollment.user_id == user_id, Enrollment.course_id.in_(due), Enrollment.completed_at.is_(None),
-            Enrollment.unenrolled_at.is_(None))):
-        if enrollment.course_id in tests or enrollment.course_id in untested:
-            enrollment.completed_at = now
-            enrollment.certificate_code = secrets.token_urlsafe(24)
-            enrollment.certificate_percent = tests.get(enrollment.course_id, stats[enrollment.course_id].grade)
+    completed = []
+    for course_id in sorted(set(tests) | untested):
+        changed = db.session.execute(
+            sa.update(Enrollment)
+            .where(Enrollment.user_id == user_id, Enrollment.course_id == course_id,
+                   Enrollment.completed_at.is_(None), Enrollment.unenrolled_at.is_(None))
+            .values(completed_at=now, certificate_code=secrets.token_urlsafe(24),
+                    certificate_percent=tests.get(course_id, stats[course_id].grade))
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+        if changed:
+            completed.append(course_id)
+    return completed
 
 
 def course_test_passed(user_id: int, course_id: int, now: datetime) -> None:
