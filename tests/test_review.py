@@ -212,10 +212,17 @@ def test_review_api(app, client):
 
 
 def test_retention_setting(app, client, learner):
-    assert client.post("/review/settings", data={"desired_retention": "150"}).status_code == 200
-    client.post("/review/settings", data={"desired_retention": "85"})
-    with app.app_context():
-        assert db.session.get(User, learner).desired_retention == 0.85
+    def stored():
+        with app.app_context():
+            return db.session.get(User, learner).desired_retention
+
+    for refused in ("150", "69", "98", "abc"):  # outside MIN/MAX_DESIRED_RETENTION_PERCENT, or not a number
+        page = client.post("/review/settings", data={"desired_retention": refused})
+        assert page.status_code == 200 and "between 70 and 97" in page.get_data(as_text=True) or refused == "abc"
+        assert stored() == 0.9
+    for accepted, value in (("70", 0.70), ("97", 0.97), ("85", 0.85)):
+        client.post("/review/settings", data={"desired_retention": accepted})
+        assert stored() == value
 
 
 def test_topic_page(client, learner):

@@ -74,14 +74,8 @@ def review_card(card_id: int):
         return error_response(409, f"Card {card.id} was reviewed by another request meanwhile; this answer was not recorded.")
     answer = outcome.answer
     show = review_policy.for_learner(current_user.id, question.lesson_id, answer.answered_at, review.now_utc())
-    return jsonify(
-        card_id=card.id, correct=answer.correct if show.correctness else None,
-        points=answer.points if show.marks else None, feedback=answer.feedback if show.explanation else None,
-        answer=quiz.public_response(question, answer.response),
-        correct_answer=quiz.public_correct(question) if show.right_answer else None,
-        explanation_html=question.explanation_html if show.explanation else None,
-        next_due=outcome.next_due.isoformat(), review=show.as_dict(),
-    )
+    item = quiz.graded_item(question, answer.response, answer.correct, answer.points, answer.feedback, show)
+    return jsonify(card_id=card.id, **item, next_due=outcome.next_due.isoformat(), review=show.as_dict())
 
 
 @bp.get("/me/mastery")

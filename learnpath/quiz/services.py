@@ -517,21 +517,25 @@ def dataset_previews(questions: list[Question]) -> dict[str, str]:
     return {d.name: d.preview_html for d in db.session.scalars(sa.select(Dataset).where(Dataset.name.in_(names)))}
 
 
+def graded_item(question: Question, response: Any, correct: bool, points: float, feedback: str | None,
+                show: review_policy.Visibility) -> dict[str, Any]:
+    """One graded answer as JSON (a quiz result's item, a review card's answer): what the review
+    policy holds back is null."""
+    return {
+        "question_id": question.id, "correct": correct if show.correctness else None,
+        "points": points if show.marks else None,
+        "answer": public_response(question, response),
+        "correct_answer": public_correct(question) if show.right_answer else None,
+        "explanation_html": question.explanation_html if show.explanation else None,
+        "feedback": feedback if show.explanation else None,
+    }
+
+
 def result_payload(result: Result, show: review_policy.Visibility = review_policy.EVERYTHING) -> dict[str, Any]:
     """A result as JSON; what the review policy holds back is null, and `review` says what and why."""
-    marks, correctness, explain, right = show.marks, show.correctness, show.explanation, show.right_answer
+    marks = show.marks
     return {
         "score": result.score if marks else None, "max_score": result.max_score if marks else None,
         "percent": result.percent if marks else None, "passed": result.passed, "review": show.as_dict(),
-        "results": [
-            {
-                "question_id": i.question.id, "correct": i.correct if correctness else None,
-                "points": i.points if marks else None,
-                "answer": public_response(i.question, i.response),
-                "correct_answer": public_correct(i.question) if right else None,
-                "explanation_html": i.question.explanation_html if explain else None,
-                "feedback": i.feedback if explain else None,
-            }
-            for i in result.items
-        ],
+        "results": [graded_item(i.question, i.response, i.correct, i.points, i.feedback, show) for i in result.items],
     }
