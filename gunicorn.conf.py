@@ -9,3 +9,18 @@ def post_worker_init(worker):
     # bench/PROFILE.md: those collections were the dashboard's p99 spikes (~50 ms, every ~100 requests).
     gc.collect()
     gc.freeze()
+
+
+from gunicorn.glogging import Logger  # noqa: E402
+
+
+class QuietHealthChecks(Logger):
+    """With an access log on (--access-logfile), leave out the load balancer's probes: one every
+    few seconds per balancer would drown the requests of learners."""
+
+    def access(self, resp, req, environ, request_time):
+        if environ.get("PATH_INFO") not in ("/healthz", "/readyz"):
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = QuietHealthChecks

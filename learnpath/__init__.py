@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
 
     from learnpath import accounts, api, catalog, errors, models, pagecache, progress, quiz, review, security, sqllab  # noqa: F401
     from learnpath.content import cli as content_cli
-    from learnpath import timezones
+    from learnpath import health, timezones
     from learnpath.progress import cache as dashboard_cache, cli as certificates_cli
     from learnpath.quiz import routes as quiz_routes
     from learnpath.accounts import routes as accounts_routes, services as accounts_services
@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     from learnpath.golab import lab as golab
 
     security.init_app(app)
+    health.init_app(app)
     errors.init_app(app)
     register_runner(app, "sql", sqllab.init_app(app))  # the SQL kind grades with this app's datasets
     golab.init_app(app, app.config.get("GO_RUNNER"))  # the Go kind grades through the lab's queue (tests: a fake)

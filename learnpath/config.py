@@ -29,6 +29,8 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
+        # Shared by every app server when set: job queue, rate limits (RATELIMIT_STORAGE_URI may name it too).
+        "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") not in ("0", "false"),
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "10 per minute"),

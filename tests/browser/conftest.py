@@ -78,6 +78,30 @@ def app_with_pack(database: Path, pack: Path, secret: str = "browser-test-secret
     return app
 
 
+@contextmanager
+def served_pack(database: Path, pack: Path, secret: str) -> Iterator[str]:
+    """`app_with_pack` served on a free port for a module's tests; yields the base URL."""
+    app = app_with_pack(database, pack, secret)
+    with serving(app) as url:
+        yield url
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@contextmanager
+def watched_page(browser, browser_context_args, base_url: str) -> Iterator:
+    """A page in a new context on `base_url`; any console error or page error fails the test."""
+    context = browser.new_context(**{**browser_context_args, "base_url": base_url})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    yield page
+    context.close()
+    assert not problems, "the browser reported errors:\n" + "\n".join(problems)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The real app on 127.0.0.1 and a free port, on its own migrated SQLite database."""

@@ -9,14 +9,9 @@ import re
 import shutil
 
 import pytest
-from flask_migrate import upgrade
 from playwright.sync_api import Browser, expect
 
-from learnpath import create_app
-from learnpath.content.importer import import_pack
-from learnpath.content.pack import load_pack
-from learnpath.extensions import db
-from tests.browser.conftest import FIXTURE_PACK, serving
+from tests.browser.conftest import FIXTURE_PACK, served_pack, watched_page
 from tests.browser.helpers import PASSWORD, new_email
 from tests.golab_support import go_sandbox  # noqa: F401 - a fixture
 from tests.test_golab_quiz import EXERCISE, SOLUTION
@@ -32,31 +27,14 @@ def go_site(tmp_path_factory, go_sandbox):  # noqa: F811 - the fixture
     shutil.copytree(FIXTURE_PACK, pack)
     shutil.copytree(EXERCISE, pack / "go" / "tcp" / "sum-of-ints")
     (pack / "topics.yaml").write_text((pack / "topics.yaml").read_text() + "go: Go\n")
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'go.sqlite3'}", "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": False, "SECRET_KEY": "go-browser-secret", "SERVER_NAME": None,
-    }, instance_path=str(root / "instance"))
-    with app.app_context():
-        upgrade()
-        import_pack(load_pack(pack))
-        db.session.remove()
-    with serving(app) as url:
+    with served_pack(root / "go.sqlite3", pack, "go-browser-secret") as url:
         yield url
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
 def go_page(browser: Browser, browser_context_args, go_site):
-    context = browser.new_context(**{**browser_context_args, "base_url": go_site})
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    yield page
-    context.close()
-    assert not problems, "the browser reported errors:\n" + "\n".join(problems)
+    with watched_page(browser, browser_context_args, go_site) as page:
+        yield page
 
 
 def test_type_run_fix_submit(go_page):

@@ -9,8 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from learnpath.extensions import db
-from tests.browser.conftest import app_with_pack, serving
+from tests.browser.conftest import served_pack, watched_page
 from tests.browser.helpers import REPO_ROOT, result_heading, sign_up
 from tests.browser.test_keyboard import focused, tab_to
 
@@ -21,24 +20,14 @@ PAGED_PACK = REPO_ROOT / "tests" / "fixtures" / "paged_pack"
 
 @pytest.fixture(scope="module")
 def paged_url(tmp_path_factory):
-    app = app_with_pack(tmp_path_factory.mktemp("paged-db") / "paged.sqlite3", PAGED_PACK, "paged-test-secret")
-    with serving(app) as url:
+    with served_pack(tmp_path_factory.mktemp("paged-db") / "paged.sqlite3", PAGED_PACK, "paged-test-secret") as url:
         yield url
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
 def paged(browser: Browser, browser_context_args, paged_url):
-    context = browser.new_context(**{**browser_context_args, "base_url": paged_url})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with watched_page(browser, browser_context_args, paged_url) as page:
+        yield page
 
 
 def _button(name: str):
