@@ -105,6 +105,17 @@ def test_quality_gate_for_every_lesson(pack):
     assert not problems, "\n".join(problems)
 
 
+def test_sql_parts_draw_24_from_pools_of_41_concept_and_41_sql_questions(pack):
+    """Issue 17: each SQL Mastery part holds at least 41 concept questions and 41 SQL exercises, and a quiz draws 24."""
+    for slug in sorted(SQL_PARTS):
+        lesson = pack.lessons[slug]
+        sql = [q for q in lesson.questions if q.kind == "sql"]
+        concept = [q for q in lesson.questions if q.kind != "sql"]
+        assert len(concept) >= 41, (slug, len(concept))
+        assert len(sql) >= 41, (slug, len(sql))
+        assert lesson.draw == 24, (slug, lesson.draw)
+
+
 def test_difficulty_mix(pack):
     levels = Counter(q.difficulty for lesson in pack.lessons.values() for q in lesson.questions)
     total = sum(levels.values())
