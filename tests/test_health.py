@@ -50,7 +50,12 @@ def test_readyz_checks_redis_when_configured(make_app, url, state, status):
     assert response.get_json()["checks"] == {"database": "ok", "redis": state}
 
 
-def test_health_checks_are_not_rate_limited(make_app):
+def test_health_checks_are_not_rate_limited(make_app, monkeypatch):
+    from learnpath.extensions import limiter
+
+    # Flask-Limiter keeps an application limit on its (process-wide) Limiter once one app sets it:
+    # restore it afterwards, or every later app of this worker would carry "3 per minute".
+    monkeypatch.setattr(limiter.limit_manager, "_application_limits", [])
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_APPLICATION="3 per minute")
     client = app.test_client()
     assert all(client.get(path).status_code == 200 for _ in range(10) for path in ("/healthz", "/readyz"))
