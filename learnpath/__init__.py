@@ -29,6 +29,11 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     if app.config["LEARNPATH_ENV"] == "production" and app.config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY):
         raise RuntimeError("SECRET_KEY must be set to a long random value in production (LEARNPATH_ENV=production)")
 
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -29,6 +29,9 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host to trust (werkzeug's
+        # ProxyFix); 0 trusts none, so a client cannot forge its address past the rate limits.
+        "PROXY_HOPS": int(env.get("LEARNPATH_PROXY_HOPS", 0)),
         # Shared by every app server when set: job queue, rate limits (RATELIMIT_STORAGE_URI may name it too).
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),

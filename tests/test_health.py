@@ -76,3 +76,18 @@ def test_access_log_leaves_out_the_probes(monkeypatch):
     for path in ("/healthz", "/readyz", "/courses"):
         logger.access(SimpleNamespace(), SimpleNamespace(), {"PATH_INFO": path}, 0.001)
     assert logged == ["/courses"]
+
+
+@pytest.mark.parametrize("hops, forwarded, seen", [
+    (0, "203.0.113.9", "127.0.0.1"),  # no trusted proxy: a client cannot forge its address
+    (1, "203.0.113.9", "203.0.113.9"),  # one proxy in front: its X-Forwarded-For is the client
+    (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # only the hop the proxy appended is trusted
+])
+def test_proxy_hops_decide_whose_forwarded_address_counts(make_app, hops, forwarded, seen):
+    from flask import request
+
+    app = make_app(PROXY_HOPS=hops)
+    app.add_url_rule("/_whoami", "whoami", lambda: f"{request.remote_addr} {request.scheme}")
+    response = app.test_client().get("/_whoami", headers={"X-Forwarded-For": forwarded, "X-Forwarded-Proto": "https"},
+                                     environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert response.get_data(as_text=True) == f"{seen} {'https' if hops else 'http'}"
