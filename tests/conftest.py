@@ -203,6 +203,13 @@ def dispose(app) -> None:
 
 
 @pytest.fixture(scope="session")
+def seed_pack():
+    """The shipped catalog (seeds/) parsed once per test process: several test files check it, and a
+    full parse (diagrams included) is the costliest thing they do. Read it, never change it."""
+    return load_pack(Path(__file__).resolve().parent.parent / "seeds")
+
+
+@pytest.fixture(scope="session")
 def databases(tmp_path_factory):
     """The session's template database: all migrations run and the fixture pack imported, once."""
     folder = tmp_path_factory.mktemp("template")

@@ -352,8 +352,8 @@ def test_each_review_draws_fresh_values_and_grades_with_them(calc_app, calc_clie
 
 # ---- the shipped seeds --------------------------------------------------------------------------
 
-def test_the_seeds_ship_at_least_forty_calculated_questions():
-    pack = load_pack(REPO_ROOT / "seeds")
+def test_the_seeds_ship_at_least_forty_calculated_questions(seed_pack):
+    pack = seed_pack
     calculated = [q for lesson in pack.lessons.values() for q in lesson.questions if q.kind == "calculated"]
     assert len(calculated) >= 40
     for q in calculated:  # every one is meaningful for its reference variant: a positive, finite answer

@@ -374,9 +374,8 @@ def test_the_validator_checks_the_test_settings(pack_copy):
     assert course.test == {"questions": 4, "minutes": 30}
 
 
-def test_the_seed_courses_have_a_timed_twenty_question_test():
-    from pathlib import Path
-    pack = load_pack(Path(__file__).resolve().parent.parent / "seeds")
+def test_the_seed_courses_have_a_timed_twenty_question_test(seed_pack):
+    pack = seed_pack
     for track in pack.tracks:
         for course in track.courses:
             pool = sum(len(pack.lessons[s].questions) for s in course.lessons)

@@ -84,8 +84,8 @@ def assert_no_hidden(text: str) -> None:
 
 # ---- the pack ----------------------------------------------------------------------------------
 
-def test_seed_exercises_load_as_questions_of_their_lessons():
-    pack = load_pack(Path(__file__).parent.parent / "seeds")
+def test_seed_exercises_load_as_questions_of_their_lessons(seed_pack):
+    pack = seed_pack
     go = {(slug, q.key): q for slug, lesson in pack.lessons.items() for q in lesson.questions if q.kind == "go"}
     assert len(go) >= 31
     question = go[("goroutine-leaks", "fix-the-leak")] if ("goroutine-leaks", "fix-the-leak") in go else next(iter(go.values()))

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from learnpath.content.pack import load_pack
 from learnpath.content.render import count_prose_words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,8 +22,8 @@ SQL_PARTS = {f"sql-mastery-guide-part-{n}" for n in range(1, 5)}
 
 
 @pytest.fixture(scope="module")
-def pack():
-    return load_pack(SEEDS)
+def pack(seed_pack):
+    return seed_pack
 
 
 @pytest.fixture(scope="module")
