@@ -202,6 +202,16 @@ def dispose(app) -> None:
         db.engine.dispose()
 
 
+# Property-based fuzz tests try `n` examples in CI (CI=true, as .ci/run sets) or with
+# LEARNPATH_THOROUGH=1, and a third of them in a local run, which keeps the everyday suite fast; the
+# same tests run either way, only the number of random inputs differs.
+THOROUGH = bool(os.environ.get("CI") or os.environ.get("LEARNPATH_THOROUGH"))
+
+
+def fuzz_examples(n: int) -> int:
+    return n if THOROUGH else max(5, n // 3)
+
+
 @pytest.fixture(scope="session")
 def seed_pack():
     """The shipped catalog (seeds/) parsed once per test process: several test files check it, and a

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import api_token, build_app, dispose
+from tests.conftest import api_token, build_app, dispose, fuzz_examples
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40),
@@ -24,7 +24,7 @@ form_data = st.dictionaries(
                      "delete-password", "delete-confirm", "next"]) | st.text(max_size=12),
     st.text(max_size=60), max_size=8,
 )
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=fuzz_examples(40), deadline=None)
 API_POSTS = ["/api/v1/auth/register", "/api/v1/auth/token", "/api/v1/courses/net-basics/enrollment",
              "/api/v1/lessons/tcp/read", "/api/v1/lessons/tcp/attempts", "/api/v1/attempts/{attempt}/submit",
              "/api/v1/attempts/abc/submit", "/api/v1/courses/%00/enrollment", "/api/v1/questions/1/run",

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import api_token
+from tests.conftest import api_token, fuzz_examples
 from tests.test_hostile import API_POSTS, FORM_POSTS
 
 surrogates = st.text(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3)
@@ -21,7 +21,7 @@ hostile_scalars = hostile_text | huge_numbers | huge_numbers.map(str)
 
 # One database for all examples of a test, on purpose: the property is "no 500 from any state that
 # hostile input can reach", and state left by earlier examples only makes later ones harsher.
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=fuzz_examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FIELDS = ["email", "password", "name", "answers", "answer", "sql", "only_missed", "confidence", "token", "1", "2", "5"]
 
 

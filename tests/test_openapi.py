@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
-from tests.conftest import api_token
+from tests.conftest import api_token, fuzz_examples
 
 SPEC = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
 schema = schemathesis.openapi.from_path(SPEC)
@@ -34,7 +34,7 @@ def bearer(app):
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=fuzz_examples(30), deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms(case, app, bearer):
     case.call_and_validate(
         app=app, headers=bearer,

