@@ -39,8 +39,12 @@ def _check_email(email: str) -> str:
     return email
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _read_password() -> str:
-    if sys.stdin.isatty():
+    if _stdin_is_terminal():
         password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
     else:
         line = sys.stdin.readline()
