@@ -17,7 +17,7 @@ from learnpath.extensions import db
 from learnpath.models import (
     Answer, ApiToken, Attempt, AuditEntry, ContentImport, Course, Enrollment, Lesson, LessonProgress, Question, User,
 )
-from tests.conftest import BASE_SETTINGS, sql_statements
+from tests.conftest import BASE_SETTINGS, csrf_token, sql_statements
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
@@ -436,3 +436,23 @@ def test_admin_pages_have_a_fixed_query_budget(app, boss):
     large = counts()
     for path, budget in ADMIN_PAGES:
         assert large[path] == small[path] <= budget, (path, small[path], large[path], budget)
+
+
+def test_console_forms_need_their_csrf_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    add_user(app, "boss@example.com", role="admin")
+    learner_id = add_user(app, "ada@example.com")
+    client = app.test_client()
+    client.post("/login", data={"email": "boss@example.com", "password": PASSWORD,
+                                "csrf_token": csrf_token(client)})
+    page = client.get(f"/admin/learners/{learner_id}").get_data(as_text=True)
+    assert page.count('name="csrf_token"') >= 5  # reset, disable, role, delete, log out
+    for action, data in (("disable", {}), ("reset-link", {}), ("role", {"role": "admin"}),
+                         ("delete", {"delete-email": "ada@example.com"})):
+        assert client.post(f"/admin/learners/{learner_id}/{action}", data=data).status_code == 400, action
+    user = _user(app, learner_id)
+    assert user is not None and user.disabled_at is None and user.role == "learner"
+    assert audit_rows(app) == []
+    token = csrf_token(client, f"/admin/learners/{learner_id}")
+    assert client.post(f"/admin/learners/{learner_id}/disable", data={"csrf_token": token}).status_code == 302
+    assert _user(app, learner_id).disabled_at is not None
