@@ -23,7 +23,7 @@ from learnpath.models import (
     Answer, ApiToken, Attempt, AuditEntry, CatalogState, ContentImport, Course, CourseLesson, DailyActivity, Enrollment,
     Lesson, LessonProgress, Question, User,
 )
-from learnpath.models._types import utcnow
+from learnpath.models._types import UTCDateTime, utcnow
 from learnpath.models.accounts import ROLES
 from learnpath.progress import services as progress
 from learnpath.timezones import local_day, zone
@@ -44,25 +44,21 @@ class AdminError(ValueError):
 
 # ---- learners: the list ----------------------------------------------------------------------------
 
-def _last_answer():
+def _last_activity(dialect: str):
+    """A learner's last activity: the later of their latest answer (quiz or review) and their latest
+    lesson-progress change (reading a lesson writes it), NULL if neither. Correlated per learner."""
     # An index seek per learner on answer(user_id, answered_at).
-    return sa.select(sa.func.max(Answer.answered_at)).where(Answer.user_id == User.id).scalar_subquery()
-
-
-def _last_progress():
-    # Reading a lesson writes lesson_progress.updated_at; one learner's rows are few (one per lesson).
-    return sa.select(sa.func.max(LessonProgress.updated_at)).where(LessonProgress.user_id == User.id).scalar_subquery()
-
-
-def _learner_rows():
-    """(User, last answer, last lesson-progress change) as a derived table's columns."""
-    return sa.select(User.id.label("id"), _last_answer().label("answered"), _last_progress().label("touched"))
-
-
-def _latest(a, b):
-    """The later of two nullable times, on both dialects (SQLite has no GREATEST, and its MAX(a, b)
-    is NULL when either is)."""
-    return sa.case((a.is_(None), b), (b.is_(None), a), (a > b, a), else_=b)
+    answered = sa.select(sa.func.max(Answer.answered_at)).where(Answer.user_id == User.id).scalar_subquery()
+    # coalesce(x, x): without it PostgreSQL answers max() by walking the updated_at index backwards
+    # until it meets this learner's row (thousands of rows per learner); with it, it reads the
+    # learner's few rows through the primary key (user_id, lesson_id).
+    touched = sa.select(sa.func.max(sa.func.coalesce(LessonProgress.updated_at, LessonProgress.updated_at))).where(
+        LessonProgress.user_id == User.id).scalar_subquery()
+    if dialect == "postgresql":
+        later = sa.func.greatest(answered, touched)  # GREATEST skips NULLs
+    else:  # SQLite's two-argument max() is NULL when either is
+        later = sa.func.max(sa.func.coalesce(answered, touched), sa.func.coalesce(touched, answered))
+    return sa.type_coerce(later, UTCDateTime)
 
 
 @dataclass
@@ -116,8 +112,7 @@ def _time(value) -> datetime | None:
 
 def learners(q: str = "", sort: str = "activity", page: int = 1, per_page: int = PER_PAGE) -> LearnerPage:
     """A page of accounts matching `q` (in email or name, any case), sorted; two queries (count, page)."""
-    activity = _learner_rows().subquery()
-    last = _latest(activity.c.answered, activity.c.touched).label("last_activity")
+    last = _last_activity(db.session.get_bind().dialect.name).label("last_activity")
     where = []
     if q:
         needle = q.lower()
@@ -125,13 +120,13 @@ def learners(q: str = "", sort: str = "activity", page: int = 1, per_page: int =
                             sa.func.lower(User.name).contains(needle, autoescape=True)))
     total = db.session.scalar(sa.select(sa.func.count(User.id)).where(*where))
     order = {
-        "activity": (sa.case((last.is_(None), 1), else_=0), last.desc(), User.id.desc()),
+        # By the label: the database sorts on the column it computed, not on a second copy of it.
+        "activity": (last.desc().nulls_last(), User.id.desc()),
         "signed_up": (User.created_at.desc(), User.id.desc()),
         "email": (User.email, User.id),
     }[sort]
     rows = db.session.execute(
-        sa.select(User, last).join(activity, activity.c.id == User.id).where(*where)
-        .order_by(*order).limit(per_page).offset((page - 1) * per_page)
+        sa.select(User, last).where(*where).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return LearnerPage([LearnerRow(user, _time(when)) for user, when in rows], total or 0, page, per_page, q, sort)
 
@@ -169,7 +164,7 @@ RECENT_ATTEMPTS = 20
 def learner(user_id: int) -> LearnerRecord | None:
     """One learner's enrollments with progress, recent attempts, streak and last activity (7 queries)."""
     row = db.session.execute(
-        sa.select(User, _latest(_last_answer(), _last_progress())).where(User.id == user_id)).first()
+        sa.select(User, _last_activity(db.session.get_bind().dialect.name)).where(User.id == user_id)).first()
     if row is None:
         return None
     user, last = row
