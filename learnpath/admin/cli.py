@@ -63,6 +63,8 @@ def _promote(user: User) -> None:
         click.echo(f"Promoted the existing account {user.email} to admin (its password is unchanged).")
     else:
         click.echo(f"{user.email} is an admin already; nothing changed.")
+    if user.disabled_at is not None:
+        click.echo(f"Note: {user.email} is disabled and cannot log in until another admin enables it.")
 
 
 @users.command("create-admin")
