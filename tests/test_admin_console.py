@@ -148,6 +148,23 @@ def test_disable_ends_sessions_remember_cookies_and_tokens_at_once_and_enable_re
     assert audit_rows(app) == [(admin_id, "disable", "ada@example.com"), (admin_id, "enable", "ada@example.com")]
 
 
+def test_the_loaders_refuse_a_disabled_account_even_with_a_live_session_and_token(app):
+    """disabled_at alone (no session-version move, tokens kept) is enough: the user and token loaders check it."""
+    learner_id = add_user(app, "ada@example.com")
+    browser = logged_in(app, "ada@example.com")
+    bearer = {"Authorization": f"Bearer {token_for(app, 'ada@example.com')}"}
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == learner_id).values(disabled_at=T0))
+        db.session.commit()
+    assert browser.get("/dashboard").status_code == 302
+    assert app.test_client().get("/api/v1/me/progress", headers=bearer).status_code == 401
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == learner_id).values(disabled_at=None))
+        db.session.commit()
+    assert browser.get("/dashboard").status_code == 200
+    assert app.test_client().get("/api/v1/me/progress", headers=bearer).status_code == 200
+
+
 def test_concurrent_double_disable_is_one_change(app, boss):
     admin_id, _ = boss
     learner_id = add_user(app, "ada@example.com")

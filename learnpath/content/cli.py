@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from learnpath.content.importer import import_pack
 from learnpath.content.pack import PackError, load_pack
@@ -39,11 +40,17 @@ def _record(path: str, started, status: str, summary: str = "", problems: list[s
     """Note the run for the admin console's content page, in its own transaction (a refused
     import rolled its own back)."""
     problems = problems or []
-    state = db.session.get(CatalogState, 1)
-    db.session.add(ContentImport(
-        started_at=started, finished_at=utcnow(), source=str(path)[:500], status=status, summary=summary,
-        problems=problems[:PROBLEMS_KEPT], problem_count=len(problems), catalog_version=state.version if state else None))
-    db.session.commit()
+    try:
+        state = db.session.get(CatalogState, 1)
+        db.session.add(ContentImport(
+            started_at=started, finished_at=utcnow(), source=str(path)[:500], status=status, summary=summary,
+            problems=problems[:PROBLEMS_KEPT], problem_count=len(problems),
+            catalog_version=state.version if state else None))
+        db.session.commit()
+    except SQLAlchemyError as exc:  # e.g. a database not migrated yet: the import's outcome stands
+        db.session.rollback()
+        click.echo(f"Note: this import could not be recorded for the admin console ({exc.__class__.__name__}); "
+                   "run `flask db upgrade`.", err=True)
 
 
 @content.command("validate")
