@@ -40,6 +40,9 @@ def test_learners_list_search_sort_and_paging(app, admin_headers):
                                                             "b-learner@example.com", "a-learner@example.com"]
     found = client.get("/api/v1/admin/learners?q=Learner%20A", headers=admin_headers).get_json()
     assert [r["email"] for r in found["learners"]] == ["a-learner@example.com"] and found["total"] == 1
+    admins = client.get("/api/v1/admin/learners?show=admins", headers=admin_headers).get_json()
+    assert [r["email"] for r in admins["learners"]] == ["boss@example.com"] and admins["show"] == "admins"
+    assert client.get("/api/v1/admin/learners?show=disabled", headers=admin_headers).get_json()["total"] == 0
     for i in range(25):
         add_user(app, f"more{i:02d}@example.com")
     second = client.get("/api/v1/admin/learners?sort=email&page=2", headers=admin_headers).get_json()
@@ -48,7 +51,7 @@ def test_learners_list_search_sort_and_paging(app, admin_headers):
 
 
 @pytest.mark.parametrize("query, message", [
-    ("sort=newest", "Unknown sort 'newest'"), ("page=-1", "'page' must be a whole number"),
+    ("sort=newest", "Unknown sort 'newest'"), ("show=ghosts", "Unknown filter show='ghosts'"), ("page=-1", "'page' must be a whole number"),
     ("page=100001", "'page' must be a whole number"),
 ])
 def test_bad_parameters_are_400_naming_them(app, admin_headers, query, message):

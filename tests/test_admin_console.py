@@ -287,8 +287,21 @@ def test_learners_sort_by_activity_and_signup_and_search(app, boss):
     assert "never" in page  # d has no activity
 
 
+def test_learners_filter_disabled_and_admins(app, boss):
+    admin_id, admin = boss
+    ids = {name: add_user(app, f"{name}@example.com") for name in ("ada", "bob", "cy")}
+    admin.post(f"/admin/learners/{ids['bob']}/disable")
+    admin.post(f"/admin/learners/{ids['cy']}/role", data={"role": "admin"})
+    assert _emails(admin.get("/admin/learners?show=disabled").get_data(as_text=True)) == ["bob@example.com"]
+    assert sorted(_emails(admin.get("/admin/learners?show=admins").get_data(as_text=True))) == [
+        "boss@example.com", "cy@example.com"]
+    assert len(_emails(admin.get("/admin/learners?show=all").get_data(as_text=True))) == 4
+    index = admin.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/learners?show=disabled">disabled account<' in index  # 1 disabled account
+
+
 @pytest.mark.parametrize("query, message", [
-    ("sort=rank", "Unknown sort &#39;rank&#39;"), ("page=0", "must be a whole number"), ("page=x", "must be a whole number"),
+    ("sort=rank", "Unknown sort &#39;rank&#39;"), ("show=everyone", "Unknown filter show=&#39;everyone&#39;"), ("page=0", "must be a whole number"), ("page=x", "must be a whole number"),
     ("q=" + "x" * 300, "too long"),
 ])
 def test_learners_bad_parameters_are_named(app, boss, query, message):

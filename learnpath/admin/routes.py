@@ -47,10 +47,12 @@ def index():
 @admin_required
 def learners():
     try:
-        q, sort, page = services.parse_listing(request.args.get("q"), request.args.get("sort"), request.args.get("page"))
+        q, sort, page, show = services.parse_listing(request.args.get("q"), request.args.get("sort"),
+                                                     request.args.get("page"), request.args.get("show"))
     except services.AdminError as exc:
         return error_response(400, str(exc))
-    return render_template("admin/learners.html", listing=services.learners(q, sort, page), sorts=services.SORTS)
+    return render_template("admin/learners.html", listing=services.learners(q, sort, page, show),
+                           sorts=services.SORTS, shows=services.SHOWS)
 
 
 @bp.get("/learners/<int:user_id>")

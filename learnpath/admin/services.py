@@ -34,6 +34,8 @@ SORTS = {
     "signed_up": "signed up, newest first",
     "email": "email, A to Z",
 }
+# Django admin's list_filter, for the two states an admin looks for.
+SHOWS = {"all": "all accounts", "disabled": "disabled accounts", "admins": "admins"}
 MAX_QUERY = 254
 MAX_PAGE = 100_000  # far past any real page; keeps OFFSET arithmetic sane
 
@@ -75,13 +77,15 @@ class LearnerPage:
     per_page: int
     q: str
     sort: str
+    show: str = "all"
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
 
-def parse_listing(q: str | None, sort: str | None, page: str | int | None) -> tuple[str, str, int]:
+def parse_listing(q: str | None, sort: str | None, page: str | int | None,
+                  show: str | None = None) -> tuple[str, str, int, str]:
     """Check the list's query parameters; AdminError names the bad one."""
     q = (q or "").strip()
     if len(q) > MAX_QUERY:
@@ -89,6 +93,9 @@ def parse_listing(q: str | None, sort: str | None, page: str | int | None) -> tu
     sort = sort or "activity"
     if sort not in SORTS:
         raise AdminError(f"Unknown sort '{sort[:40]}': use one of {', '.join(SORTS)}.")
+    show = show or "all"
+    if show not in SHOWS:
+        raise AdminError(f"Unknown filter show='{show[:40]}': use one of {', '.join(SHOWS)}.")
     if page in (None, ""):
         number = 1
     else:
@@ -96,7 +103,7 @@ def parse_listing(q: str | None, sort: str | None, page: str | int | None) -> tu
         if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
             raise AdminError(f"'page' must be a whole number from 1 to {MAX_PAGE}.")
         number = int(text)
-    return q, sort, number
+    return q, sort, number, show
 
 
 def _time(value) -> datetime | None:
@@ -110,14 +117,18 @@ def _time(value) -> datetime | None:
     return value
 
 
-def learners(q: str = "", sort: str = "activity", page: int = 1, per_page: int = PER_PAGE) -> LearnerPage:
-    """A page of accounts matching `q` (in email or name, any case), sorted; two queries (count, page)."""
+def learners(q: str = "", sort: str = "activity", page: int = 1, show: str = "all", per_page: int = PER_PAGE) -> LearnerPage:
+    """A page of accounts matching `q` (in email or name, any case) and `show`, sorted; two queries (count, page)."""
     last = _last_activity(db.session.get_bind().dialect.name).label("last_activity")
     where = []
     if q:
         needle = q.lower()
         where.append(sa.or_(sa.func.lower(User.email).contains(needle, autoescape=True),
                             sa.func.lower(User.name).contains(needle, autoescape=True)))
+    if show == "disabled":
+        where.append(User.disabled_at.is_not(None))
+    elif show == "admins":
+        where.append(User.role == "admin")
     total = db.session.scalar(sa.select(sa.func.count(User.id)).where(*where))
     order = {
         # By the label: the database sorts on the column it computed, not on a second copy of it.
@@ -128,7 +139,7 @@ def learners(q: str = "", sort: str = "activity", page: int = 1, per_page: int =
     rows = db.session.execute(
         sa.select(User, last).where(*where).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return LearnerPage([LearnerRow(user, _time(when)) for user, when in rows], total or 0, page, per_page, q, sort)
+    return LearnerPage([LearnerRow(user, _time(when)) for user, when in rows], total or 0, page, per_page, q, sort, show)
 
 
 # ---- learners: one record ----------------------------------------------------------------------------
