@@ -51,7 +51,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     from learnpath.progress import routes as progress_routes
     from learnpath.review import routes as review_routes
     from learnpath.paths import routes as paths_routes
-    from learnpath.admin import bp as admin_bp, routes as admin_routes  # noqa: F401  (routes register on bp)
+    from learnpath.admin import bp as admin_bp, cli as admin_cli, routes as admin_routes  # noqa: F401  (routes register on bp)
     from learnpath.quiz.grading import register_runner
     from learnpath.golab import lab as golab
 
@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     app.register_blueprint(api.bp)
     content_cli.init_app(app)
     certificates_cli.init_app(app)
+    admin_cli.init_app(app)
     return app
 
 

@@ -43,6 +43,9 @@ def login():
             response = make_response(render_template("accounts/login.html", form=form), 429)
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
+        except services.AccountDisabled as exc:
+            form.password.errors.append(exc.message)
+            return render_template("accounts/login.html", form=form), 403
         if user:
             login_user(user, remember=form.remember.data)
             return redirect(services.safe_next(request.args.get("next")) or url_for("progress.dashboard"))

@@ -31,6 +31,12 @@ class AccountError(ValueError):
     pass
 
 
+class AccountDisabled(Exception):
+    """The password was right but an admin disabled the account (User.disabled_at)."""
+
+    message = "This account is disabled. Ask the people who run this site to enable it again."
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -80,6 +86,8 @@ def log_in(email: str, password: str, address: str | None) -> User | None:
     Failures count per account and per address in the database (every worker sees them); past
     LOGIN_FAILURE_LIMIT within the window the key is locked out, longer with each further failure.
     Raises Throttled while locked; a locked key is not even checked, so guessing stops there.
+    Raises AccountDisabled for the right password of a disabled account (only then: a wrong
+    password says nothing about the account's state).
     """
     keys = _login_keys(email, address)
     refusal = throttle.locked(keys)
@@ -91,6 +99,8 @@ def log_in(email: str, password: str, address: str | None) -> User | None:
         throttle.fail(keys, config["LOGIN_FAILURE_LIMIT"], timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]))
         return None
     throttle.clear(keys[0])
+    if user.disabled_at is not None:
+        raise AccountDisabled()
     return user
 
 
@@ -177,6 +187,11 @@ def request_password_reset(email: str, address: str | None) -> None:
     user = find_user(email)
     if user is None:
         return
+    send_reset_link(user)
+
+
+def send_reset_link(user: User) -> None:
+    """Mail the account a signed, single-use link to choose a new password (also sent by an admin)."""
     token = _serializer("reset").dumps({"u": user.id, "p": _fingerprint(user.password_hash)})
     link = url_for("accounts.reset_password", token=token, _external=True)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
@@ -251,7 +266,8 @@ def auth_rate_limit() -> str:
 @prepared
 def _user_for_token_query(dialect: str):
     return sa.select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == User.id).where(
-        ApiToken.token_hash == sa.bindparam("digest"), ApiToken.expires_at > sa.bindparam("now"))
+        ApiToken.token_hash == sa.bindparam("digest"), ApiToken.expires_at > sa.bindparam("now"),
+        User.disabled_at.is_(None))  # a disabled account's tokens stop working at once
 
 
 def user_for_token(token: str) -> User | None:
@@ -318,7 +334,9 @@ def init_app(app: Flask) -> None:
         if not (user_id.isdigit() and version.isdigit()) or len(session_id) > 40:
             return None
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.session_version == int(version) else None
+        if user is None or user.disabled_at is not None:  # disabled by an admin: every session ends now
+            return None
+        return user if user.session_version == int(version) else None
 
     @login_manager.request_loader
     def load_user_from_request(request: Request) -> User | None:

@@ -48,6 +48,8 @@ def token():
                                request.remote_addr)
     except accounts.Throttled as exc:
         return too_many(exc.message, exc.retry_after)
+    except accounts.AccountDisabled as exc:
+        return error_response(403, exc.message)
     if user is None:
         return error_response(401, "Email or password is incorrect.")
     row, secret = accounts.issue_token(user)
