@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-HOURS = [(h, f"{h:02d}:00") for h in range(24)]
+HOURS = [SelectChoice(str(h), f"{h:02d}:00") for h in range(24)]
 HOUR_RULE = "Choose an hour between 00:00 and 23:00."
 
 

@@ -260,8 +260,8 @@ def due_learners(now: datetime) -> list[tuple[int, date]]:
     if not candidates:
         return []
     # Local dates differ by at most a day or two around the world: filter on those, not on ids.
-    claimed = set(db.session.execute(sa.select(ReminderSent.user_id, ReminderSent.day)
-                                     .where(ReminderSent.day.in_(set(candidates.values())))).tuples())
+    claimed = {(row.user_id, row.day) for row in db.session.execute(
+        sa.select(ReminderSent.user_id, ReminderSent.day).where(ReminderSent.day.in_(set(candidates.values()))))}
     return sorted((u, d) for u, d in candidates.items() if (u, d) not in claimed)
 
 
