@@ -181,16 +181,16 @@ def deliver(message: Message) -> None:
 @prepared
 def _claim(dialect: str):
     stmt = dialect_insert(ReminderSent.__table__, dialect)
-    return stmt.on_conflict_do_nothing(index_elements=["user_id", "day"])
+    return stmt.on_conflict_do_nothing(index_elements=["user_id", "day"]).returning(ReminderSent.__table__.c.id)
 
 
 def claim(user_id: int, day: date) -> bool:
     """Take the day's claim: True for exactly one caller, however many jobs race (the unique
     constraint decides, on SQLite and PostgreSQL alike); committed at once, before any mail."""
-    result = db.session.execute(_claim(), {"user_id": user_id, "day": day, "outcome": "claimed",
-                                           "claimed_at": utcnow(), "sent_at": None})
+    claimed = db.session.execute(_claim(), {"user_id": user_id, "day": day, "outcome": "claimed",
+                                            "claimed_at": utcnow(), "sent_at": None}).scalar()
     db.session.commit()
-    return result.rowcount == 1
+    return claimed is not None  # RETURNING gives a row only when this INSERT wrote one
 
 
 def release(user_id: int, day: date) -> None:
