@@ -4,6 +4,7 @@ use left alone."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from learnpath import backup
 from learnpath.extensions import db
 from tests.conftest import PG_URL
 
-pytestmark = pytest.mark.skipif(bool(PG_URL), reason="SQLite backups (PostgreSQL: pg_dump/pg_restore, see README)")
+sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="a SQLite backup test (the PostgreSQL ones are at the end)")
 
 # Each transaction adds an audit row n and sets the "writer" throttle row's hits to n: in a
 # consistent copy the two agree, whichever instant it captured.
@@ -67,6 +68,7 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@sqlite_only
 def test_backup_while_another_process_writes_then_restore_to_an_identical_database(
         app, runner, database_url, make_app, tmp_path):
     source = sqlite_file(database_url)
@@ -111,6 +113,7 @@ def test_backup_while_another_process_writes_then_restore_to_an_identical_databa
     assert scalar(restored, "PRAGMA integrity_check") == "ok"
 
 
+@sqlite_only
 def test_restore_refuses_a_backup_from_a_newer_schema(app, runner, database_url, tmp_path):
     copy = tmp_path / "backup.sqlite3"
     assert runner.invoke(args=["backup", "create", str(copy)]).exit_code == 0
@@ -127,6 +130,7 @@ def test_restore_refuses_a_backup_from_a_newer_schema(app, runner, database_url,
     assert table_rows(target) == rows
 
 
+@sqlite_only
 def test_restore_upgrades_a_backup_from_an_older_schema(make_app, empty_database_url, tmp_path):
     old = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with old.app_context():
@@ -153,6 +157,7 @@ def test_restore_upgrades_a_backup_from_an_older_schema(make_app, empty_database
     assert scalar(copy, "SELECT version_num FROM alembic_version") == "0013"  # the backup is left as it was
 
 
+@sqlite_only
 def test_restore_refuses_a_database_in_use(app, runner, database_url, tmp_path):
     copy = tmp_path / "backup.sqlite3"
     assert runner.invoke(args=["backup", "create", str(copy)]).exit_code == 0
@@ -169,6 +174,7 @@ def test_restore_refuses_a_database_in_use(app, runner, database_url, tmp_path):
     assert f"The database {target} is in use" in result.output and "Stop the app" in result.output
 
 
+@sqlite_only
 def test_create_refuses_to_overwrite_and_restore_refuses_what_is_not_a_backup(runner, tmp_path):
     existing = tmp_path / "exists.sqlite3"
     existing.write_bytes(b"keep me")
@@ -187,3 +193,56 @@ def test_create_refuses_to_overwrite_and_restore_refuses_what_is_not_a_backup(ru
 def test_restore_help_says_to_stop_the_app(runner):
     help_text = runner.invoke(args=["backup", "restore", "--help"]).output
     assert "STOP THE APP FIRST" in help_text and "flask jobs worker" in help_text
+
+
+# ---- PostgreSQL: pg_dump / pg_restore --------------------------------------------------------------
+
+def pg_rows(url: str) -> dict[str, list[tuple]]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            tables = connection.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").scalars().all()
+            return {t: sorted(map(tuple, connection.exec_driver_sql(f'SELECT * FROM "{t}"').fetchall()), key=repr)
+                    for t in tables}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(not PG_URL or not shutil.which("pg_dump"), reason="needs LEARNPATH_TEST_DATABASE_URL and pg_dump")
+def test_postgres_backup_and_restore_with_pg_dump(app, runner, database_url, make_app, empty_database_url, tmp_path):
+    with app.app_context():
+        db.session.execute(db.text("INSERT INTO audit_entry (action, target, detail, created_at) "
+                                   "VALUES ('pg', 't', 'd', now())"))
+        db.session.commit()
+        head = ", ".join(sorted(backup.head_revisions()))
+    archive = tmp_path / "learnpath.dump"
+    created = runner.invoke(args=["backup", "create", str(archive)])
+    assert created.exit_code == 0, created.output
+    assert created.output.startswith(f"$ pg_dump --format=custom --no-owner --file={archive} postgresql://")
+    assert f"schema revision {head}," in created.output
+    assert backup.pg_revision(archive) == head
+    target = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    restored = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
+    assert restored.exit_code == 0, restored.output
+    assert "$ pg_restore --clean --if-exists --no-owner --single-transaction --dbname=" in restored.output
+    assert pg_rows(empty_database_url) == pg_rows(database_url)
+
+
+@pytest.mark.skipif(not PG_URL or not shutil.which("pg_dump"), reason="needs LEARNPATH_TEST_DATABASE_URL and pg_dump")
+def test_postgres_restore_refuses_a_newer_schema(app, runner, database_url, tmp_path):
+    with app.app_context():
+        db.session.execute(db.text("UPDATE alembic_version SET version_num = '9999'"))
+        db.session.commit()
+    archive = tmp_path / "newer.dump"
+    assert runner.invoke(args=["backup", "create", str(archive)]).exit_code == 0
+    with app.app_context():
+        db.session.execute(db.text("UPDATE alembic_version SET version_num = :head"),
+                           {"head": sorted(backup.head_revisions())[0]})
+        db.session.commit()
+    before = pg_rows(database_url)
+    result = runner.invoke(args=["backup", "restore", str(archive)])
+    assert result.exit_code == 1 and "schema revision 9999" in result.output
+    assert pg_rows(database_url) == before
