@@ -382,3 +382,18 @@ def test_unsubscribe_token_from_another_secret_is_refused(make_app):
     with app.app_context():
         assert services.user_for_unsubscribe_token(token) is None
         assert services.user_for_unsubscribe_token(services.unsubscribe_token(1)) == 1
+
+
+def test_deleting_an_account_deletes_its_reminder_rows(app, client, auth, at):
+    at(NOON)
+    auth.signup()
+    client.post("/account/reminders", data={"reminders-enabled": "y", "reminders-hour": "0", "reminders-streak_at_risk": "y"})
+    with app.app_context():
+        uid = db.session.scalar(sa.select(User.id))
+        add_activity(uid, [date(2026, 12, 6)])
+        assert services.send_digest(uid, "2026-12-07") == "sent"
+    response = client.post("/account/delete", data={"delete-password": "correct horse battery", "delete-confirm": "y"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert services.preferences(uid) == Preferences()
+        assert db.session.scalar(sa.select(sa.func.count(ReminderSent.id))) == 0

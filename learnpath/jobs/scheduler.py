@@ -78,9 +78,9 @@ def run(app: Flask, interval_seconds: float, ticks: int | None = None,
     try:
         while ticks is None or done < ticks:
             held = lock.acquire_or_renew() if lock else True
-            if held != leading:
+            if held != leading and lock:
                 if held:
-                    log.info("scheduler %s: holding the lock; enqueueing due digests", lock.token if lock else "")
+                    log.info("scheduler %s: holding the lock; enqueueing due digests", lock.token)
                 else:
                     log.warning("scheduler %s: another scheduler (%s) holds the lock; this one idles "
                                 "(only one scheduler should run)", lock.token, lock.holder())
