@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -84,7 +85,7 @@ class InProcessRunner:
                 if job_id in self._active:
                     return None
                 self._active.add(job_id)
-        job_id = job_id or f"job-{id(args)}-{threading.get_ident()}"
+        job_id = job_id or f"job-{secrets.token_hex(8)}"
 
         def start() -> None:
             self._executor().submit(self._run, func, args, job_id)
