@@ -397,3 +397,11 @@ def test_deleting_an_account_deletes_its_reminder_rows(app, client, auth, at):
     with app.app_context():
         assert services.preferences(uid) == Preferences()
         assert db.session.scalar(sa.select(sa.func.count(ReminderSent.id))) == 0
+
+
+def test_ticks_forget_claims_older_than_two_weeks(app, ctx):
+    uid = add_learner("ada@example.com", enabled=False)
+    for day in (date(2026, 11, 22), date(2026, 11, 23), date(2026, 12, 6)):
+        assert services.claim(uid, day)
+    assert services.run_due(NOON) == {}  # 7 December: 23 November is 14 days back and stays
+    assert sorted(db.session.scalars(sa.select(ReminderSent.day))) == [date(2026, 11, 23), date(2026, 12, 6)]

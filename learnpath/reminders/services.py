@@ -11,7 +11,7 @@ import math
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -265,6 +265,18 @@ def due_learners(now: datetime) -> list[tuple[int, date]]:
     return sorted((u, d) for u, d in candidates.items() if (u, d) not in claimed)
 
 
+CLAIMS_KEPT_DAYS = 14
+
+
+def prune_claims(now: datetime) -> int:
+    """Forget claims older than two weeks (one row per learner per day adds up); a claim only
+    matters on its own day, give or take the time zones."""
+    cutoff = now.date() - timedelta(days=CLAIMS_KEPT_DAYS)
+    deleted = db.session.execute(sa.delete(ReminderSent).where(ReminderSent.day < cutoff)).rowcount
+    db.session.commit()
+    return deleted
+
+
 def digest_job_id(user_id: int, day: date) -> str:
     # RQ accepts letters, digits, "_" and "-" in ids: digest-<user>-<YYYY-MM-DD>.
     return f"digest-{user_id}-{day.isoformat()}"
@@ -273,6 +285,7 @@ def digest_job_id(user_id: int, day: date) -> str:
 def enqueue_due(now: datetime, app: Flask | None = None) -> int:
     """One scheduler tick: a digest job per due learner. Returns how many were enqueued (duplicates
     of jobs still kept by the queue are dropped and not counted)."""
+    prune_claims(now)
     count = 0
     for user_id, day in due_learners(now):
         if jobs.enqueue(DIGEST_JOB, user_id, day.isoformat(), job_id=digest_job_id(user_id, day), app=app):
@@ -282,6 +295,7 @@ def enqueue_due(now: datetime, app: Flask | None = None) -> int:
 
 def run_due(now: datetime) -> dict[str, int]:
     """One tick run here and now, each job in turn (`flask jobs run-due`, for cron without Redis)."""
+    prune_claims(now)
     outcomes: dict[str, int] = {}
     for user_id, day in due_learners(now):
         try:
