@@ -6,6 +6,7 @@ import email
 import threading
 from datetime import date, datetime, timedelta, timezone
 from email import policy
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -43,11 +44,8 @@ def add_activity(user_id: int, days: list[date]) -> None:
 
 
 def outbox(app) -> list[email.message.EmailMessage]:
-    folder = app.instance_path + "/outbox"
-    import pathlib
-
     return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
-            for p in sorted(pathlib.Path(folder).glob("*.eml"))]
+            for p in sorted((Path(app.instance_path) / "outbox").glob("*.eml"))]
 
 
 @pytest.fixture
