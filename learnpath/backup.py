@@ -172,6 +172,8 @@ def restore_sqlite(source: Path, target: Path) -> tuple[str, str]:
     """Returns (the backup's revision, the revision the database is at now)."""
     if not source.is_file():
         raise BackupError(f"There is no backup file at {source}.")
+    if not target.parent.is_dir():
+        raise BackupError(f"The database's folder {target.parent} does not exist.")
     check = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         try:
