@@ -1,6 +1,6 @@
 """Reminder digests: who is due, what the mail says, and sending it at most once per (learner, local day).
 
-The scheduler (learnpath/jobs/cli.py) calls `enqueue_due` every few minutes; each learner whose
+The scheduler (learnpath/jobs/scheduler.py, `flask jobs scheduler`) calls `enqueue_due` every few minutes; each learner whose
 chosen hour has come in their own time zone, and who has no `reminder_sent` row for their local
 date, gets a job `send_digest(user_id, day)` with the id `digest-<user>-<day>`. The job claims
 the day by inserting that row before it sends, so duplicated or retried jobs send one mail.
