@@ -54,6 +54,9 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     from learnpath.admin import bp as admin_bp, cli as admin_cli, routes as admin_routes  # noqa: F401  (routes register on bp)
     from learnpath.quiz.grading import register_runner
     from learnpath.golab import lab as golab
+    from learnpath import backup
+    from learnpath.jobs import cli as jobs_cli
+    from learnpath.reminders import routes as reminders_routes
 
     security.init_app(app)
     health.init_app(app)
@@ -71,10 +74,13 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     app.register_blueprint(review_routes.bp)
     app.register_blueprint(paths_routes.bp)
     app.register_blueprint(admin_bp)
+    reminders_routes.init_app(app)
     app.register_blueprint(api.bp)
     content_cli.init_app(app)
     certificates_cli.init_app(app)
     admin_cli.init_app(app)
+    jobs_cli.init_app(app)
+    backup.init_app(app)
     return app
 
 

@@ -34,6 +34,17 @@ def from_environment(instance_path: str) -> dict:
         "PROXY_HOPS": int(env.get("LEARNPATH_PROXY_HOPS", 0)),
         # Shared by every app server when set: job queue, rate limits (RATELIMIT_STORAGE_URI may name it too).
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # Background jobs (learnpath/jobs/): RQ queue name, retries of a failed job (seconds to wait before
+        # each), how long RQ keeps a finished job (its id stays taken meanwhile), a job's time limit, and the
+        # in-process runner's threads when REDIS_URL is unset.
+        "JOBS_QUEUE": env.get("LEARNPATH_JOBS_QUEUE", "learnpath"),
+        "JOB_RETRY_INTERVALS": [int(s) for s in env.get("LEARNPATH_JOB_RETRY_INTERVALS", "60,300,900").split(",") if s.strip()],
+        "JOB_RESULT_TTL": int(env.get("LEARNPATH_JOB_RESULT_TTL", 2 * 24 * 3600)),
+        "JOB_TIMEOUT": int(env.get("LEARNPATH_JOB_TIMEOUT", 120)),
+        "JOBS_THREADS": int(env.get("LEARNPATH_JOBS_THREADS", 2)),
+        "SCHEDULER_INTERVAL_MINUTES": float(env.get("LEARNPATH_SCHEDULER_INTERVAL_MINUTES", 5)),
+        # Where learners reach the site: the base of links in mails sent by jobs (no request to take it from).
+        "PUBLIC_URL": env.get("LEARNPATH_PUBLIC_URL", "http://127.0.0.1:5000"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") not in ("0", "false"),
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "10 per minute"),

@@ -1,0 +1,1 @@
+"""Daily reminder digests: opt-in preferences, the digest job, one-click unsubscribe, the scheduler's tick."""
