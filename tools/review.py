@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from learnpath.content.pack import load_topics, parse_lesson  # noqa: E402
+from learnpath.quiz import kinds  # noqa: E402
 from learnpath.quiz.grading import grade  # noqa: E402
 
 PACK = ROOT / "seeds"
@@ -43,7 +44,9 @@ def sheet(slugs: list[str]) -> None:
         lesson = _lesson(slug)
         print(f"# {lesson.title}\n\n{lesson.body}\n\n## Questions ({slug})\n")
         for n, q in enumerate(lesson.questions, 1):
-            print(f"### {n}. id={q.key} kind={q.kind}\n\n{q.prompt}\n")
+            # A calculated question is asked with its reference variant's numbers, which the grader checks.
+            prompt = kinds.get(q.kind).fill(q.spec, q.prompt) if q.kind == "calculated" else q.prompt
+            print(f"### {n}. id={q.key} kind={q.kind}\n\n{prompt}\n")
             for letter, option in zip(string.ascii_uppercase, _options(slug, q)):
                 print(f"- {letter}. {option['text']}")
             if q.kind == "numeric" and q.spec.get("unit"):
