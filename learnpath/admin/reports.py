@@ -86,10 +86,12 @@ def file_report(user_id: int, question_id: int, reason: object, comment: object)
                                     f"{minutes} minute{'s' if minutes != 1 else ''}.", 429, refusal.retry_after)
     revision = question.revision
     dialect = db.session.get_bind().dialect.name
-    created = db.session.execute(_insert(dialect).values(
+    new_id = db.session.scalar(_insert(dialect).values(
         question_id=question.id, user_id=user_id, revision=revision, reason=reason, comment=comment,
-        status="open", created_at=utcnow(), note="")).rowcount == 1
+        status="open", created_at=utcnow(), note="").returning(QuestionReport.id))
     db.session.commit()
+    if new_id is not None:
+        return Filed(db.session.get(QuestionReport, new_id), True)
     report = db.session.scalar(sa.select(QuestionReport).where(
         QuestionReport.user_id == user_id, QuestionReport.question_id == question.id,
         QuestionReport.revision == revision, QuestionReport.status == "open"))
@@ -97,7 +99,7 @@ def file_report(user_id: int, question_id: int, reason: object, comment: object)
         report = db.session.scalar(sa.select(QuestionReport).where(
             QuestionReport.user_id == user_id, QuestionReport.question_id == question.id)
             .order_by(QuestionReport.id.desc()).limit(1))
-    return Filed(report, created)
+    return Filed(report, False)
 
 
 def _with_question():
