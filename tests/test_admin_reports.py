@@ -301,3 +301,56 @@ def test_learner_api_files_a_report_once(app, client):
     bad = client.post(f"/api/v1/questions/{qid}/reports", json={"reason": "other"}, headers=headers)
     assert bad.status_code == 400 and "comment is required" in bad.get_json()["error"]["message"]
     assert client.post("/api/v1/questions/99999/reports", json={"reason": "typo"}, headers=headers).status_code == 404
+
+
+def test_review_result_offers_the_form(app, client, auth):
+    from datetime import timedelta
+
+    from learnpath.models import ReviewCard
+    from learnpath.review import services as review
+    from tests.test_admin_items import T0
+
+    auth.signup()
+    with app.app_context():
+        learner = db.session.scalar(sa.select(User.id))
+        ttl = _question("packets", "ttl")
+        review.record_answers(learner, [(ttl, False, None)], T0 - timedelta(days=2), 0.9)
+        db.session.commit()
+        card_id = db.session.scalar(sa.select(ReviewCard.id))
+        wrong = services.public_id(ttl, "inc")
+    result = client.post(f"/review/{card_id}", data={f"q{ttl}": wrong}, follow_redirects=True)
+    page = result.get_data(as_text=True)
+    assert "Report a problem with this question" in page and f'action="/questions/{ttl}/report"' in page
+    sent = client.post(f"/questions/{ttl}/report", data={"reason": "outdated", "next": result.request.path})
+    assert sent.status_code == 302 and sent.headers["Location"] == result.request.path
+    with app.app_context():
+        assert db.session.scalar(sa.select(QuestionReport.reason).where(QuestionReport.question_id == ttl)) == "outdated"
+
+
+def test_admin_pages_have_a_fixed_query_budget(app, client, auth):
+    from tests.conftest import sql_statements
+
+    auth.signup(email="boss@example.com", name="Boss")
+    _promote(app, "boss@example.com")
+
+    def count(path):
+        response, statements = sql_statements(app, lambda: client.get(path))
+        assert response.status_code == 200
+        return len(statements)
+
+    with app.app_context():
+        build_fixture()
+        qid = _question("tcp", "reliable")
+    paths = ("/admin/questions", f"/admin/questions/{qid}", "/admin/reports", "/api/v1/admin/questions")
+    small = {path: count(path) for path in paths}
+    with app.app_context():
+        for n in range(30):  # five times the learners, and their reports
+            user = make_user(f"More{n}")
+            add_attempt(user, "tcp", {"handshake": n % 2, "reliable": 1, "port": n % 3 // 2, "rtt": 1},
+                        {"reliable": ["seq", "acks", "retx"]})
+            add_attempt(user, "packets", {"ttl": n % 2, "independent": 1}, {"ttl": "dec" if n % 2 else "keep"})
+            db.session.commit()
+            reports.file_report(user.id, qid, "typo", "")
+    for path in paths:
+        assert count(path) == small[path], path
+    assert small == {"/admin/questions": 9, f"/admin/questions/{qid}": 7, "/admin/reports": 3, "/api/v1/admin/questions": 8}
