@@ -40,7 +40,7 @@ def question(question_id: int):
         abort(404)
     q = db.get_or_404(Question, question_id)
     found = items.analyse([q.id])
-    question_reports = [r for r in reports.queue() if r.question_id == q.id]
+    question_reports = reports.queue(question_id=q.id)
     return render_template("admin/items_detail.html", q=q, stats=found[0] if found else None,
                            reports=question_reports, min_attempts=items.flag_threshold(),
                            flag_labels=items.FLAG_LABELS)

@@ -121,7 +121,8 @@ def _first_attempts():
     return sa.select(ranked.c.id, ranked.c.lesson_id).where(ranked.c.rn == 1).cte("first_attempt")
 
 
-def _marks(question_ids: Iterable[int] | None = None, lesson_ids: Iterable[int] | None = None):
+def _marks(question_ids: Iterable[int] | None = None, lesson_ids: Iterable[int] | None = None,
+           with_response: bool = False):
     """One row per (first attempt, question held): x, the rest of the attempt (X − x), answered or not.
 
     Filtering to some lessons keeps the totals right (a total spans the whole attempt, all one lesson);
@@ -134,7 +135,7 @@ def _marks(question_ids: Iterable[int] | None = None, lesson_ids: Iterable[int] 
     answered = sa.case((sa.and_(Answer.response.is_not(None), sa.cast(Answer.response, sa.Text) != "null"), 1), else_=0)
     inner = sa.select(
         Answer.attempt_id, Answer.question_id, first.c.lesson_id, x.label("x"), (total - x).label("rest"),
-        total.label("total"), answered.label("answered"),
+        total.label("total"), answered.label("answered"), *([Answer.response] if with_response else []),
     ).join(first, first.c.id == Answer.attempt_id)
     if lesson_ids is not None:
         inner = inner.where(first.c.lesson_id.in_(list(lesson_ids)))
@@ -164,14 +165,19 @@ def _question_sums(marks) -> dict[int, _Sums]:
         sa.func.sum(marks.c.rest).label("so"), sa.func.sum(marks.c.rest * marks.c.rest).label("soo"),
         sa.func.sum(marks.c.x * marks.c.rest).label("sxo"),
     ).group_by(marks.c.question_id)
-    # cov_max: pair the k-th smallest x with the k-th smallest rest.
-    by_x = sa.select(marks.c.question_id, marks.c.x, sa.func.row_number().over(
-        partition_by=marks.c.question_id, order_by=marks.c.x).label("k")).subquery("by_x")
-    by_rest = sa.select(marks.c.question_id, marks.c.rest, sa.func.row_number().over(
-        partition_by=marks.c.question_id, order_by=marks.c.rest).label("k")).subquery("by_rest")
-    sorted_sums = sa.select(by_x.c.question_id, sa.func.sum(by_x.c.x * by_rest.c.rest).label("sxo_sorted")).join(
-        by_rest, sa.and_(by_rest.c.question_id == by_x.c.question_id, by_rest.c.k == by_x.c.k),
-    ).group_by(by_x.c.question_id)
+    # cov_max pairs the k-th smallest x with the k-th smallest rest. Both ranked lists go into one
+    # stream ordered by (question, k, list): each rest row's predecessor is the x of the same rank,
+    # so LAG pairs them without a join (a join on the rank is quadratic on SQLite).
+    ranked = sa.union_all(
+        sa.select(marks.c.question_id, sa.func.row_number().over(
+            partition_by=marks.c.question_id, order_by=marks.c.x).label("k"), marks.c.x.label("v"), sa.literal(0).label("side")),
+        sa.select(marks.c.question_id, sa.func.row_number().over(
+            partition_by=marks.c.question_id, order_by=marks.c.rest).label("k"), marks.c.rest.label("v"), sa.literal(1).label("side")),
+    ).subquery("ranked_marks")
+    stream = sa.select(ranked.c.question_id, ranked.c.side, ranked.c.v, sa.func.lag(ranked.c.v).over(
+        partition_by=ranked.c.question_id, order_by=(ranked.c.k, ranked.c.side)).label("x_same_rank")).subquery("paired")
+    sorted_sums = sa.select(stream.c.question_id, sa.func.sum(stream.c.x_same_rank * stream.c.v)).where(
+        stream.c.side == 1).group_by(stream.c.question_id)
     paired = {qid: value for qid, value in db.session.execute(sorted_sums)}
     return {row.question_id: _Sums(row.n, int(row.answered or 0), row.sx or 0.0, row.sxx or 0.0, row.so or 0.0,
                                    row.soo or 0.0, row.sxo or 0.0, paired.get(row.question_id, 0.0) or 0.0)
@@ -255,10 +261,9 @@ def analyse(question_ids: Iterable[int] | None = None, min_attempts: int | None 
     choice_ids = [qid for qid, q in questions.items() if q.kind in CHOICE_KINDS]
     responses: dict[int, list[tuple[int, Any, float]]] = defaultdict(list)
     if choice_ids:
+        chosen = _marks(choice_ids, with_response=True)
         for attempt_id, question_id, response, total in db.session.execute(
-                sa.select(marks.c.attempt_id, marks.c.question_id, Answer.response, marks.c.total)
-                .join(Answer, sa.and_(Answer.attempt_id == marks.c.attempt_id, Answer.question_id == marks.c.question_id))
-                .where(marks.c.question_id.in_(choice_ids))):
+                sa.select(chosen.c.attempt_id, chosen.c.question_id, chosen.c.response, chosen.c.total)):
             responses[question_id].append((attempt_id, response, total))
     items = []
     for qid, s in sums.items():

@@ -106,11 +106,13 @@ def _with_question():
     return so.joinedload(QuestionReport.question).joinedload(Question.lesson)
 
 
-def queue(status: str | None = None, limit: int = 200) -> list[QuestionReport]:
+def queue(status: str | None = None, limit: int = 200, question_id: int | None = None) -> list[QuestionReport]:
     """The triage queue: open reports first (oldest first, they have waited longest), then the rest, newest first."""
     query = sa.select(QuestionReport).options(_with_question(), so.joinedload(QuestionReport.user))
     if status:
         query = query.where(QuestionReport.status == status)
+    if question_id is not None:
+        query = query.where(QuestionReport.question_id == question_id)
     is_open = sa.case((QuestionReport.status == "open", 0), else_=1)
     oldest_open_first = sa.case((QuestionReport.status == "open", QuestionReport.id), else_=-QuestionReport.id)
     return list(db.session.scalars(query.order_by(is_open, oldest_open_first).limit(limit)).unique())
