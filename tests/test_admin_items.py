@@ -88,8 +88,11 @@ def add_attempt(user: User, lesson_slug: str, marks: dict[str, float], responses
     responses = responses or {}
     attempt = Attempt(user_id=user.id, scope="lesson", lesson_id=qs[next(iter(marks))].lesson_id, seed=1,
                       question_ids=[qs[k].id for k in marks], status=status, started_at=(submitted_at or T0) - timedelta(minutes=5),
-                      submitted_at=submitted_at if status == "submitted" else None, score=sum(marks.values()),
-                      max_score=float(len(marks)))
+                      submitted_at=submitted_at if status == "submitted" else None)
+    if status == "submitted":
+        attempt.score, attempt.max_score = float(sum(marks.values())), float(len(marks))
+        attempt.percent = round(100 * attempt.score / attempt.max_score, 1)
+        attempt.passed = attempt.percent >= 60
     db.session.add(attempt)
     db.session.flush()
     if status == "submitted":
