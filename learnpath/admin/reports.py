@@ -69,8 +69,10 @@ def reportable(user_id: int, question_id: int) -> Question | None:
 
 def _insert(dialect: str):
     table = QuestionReport.__table__
+    # The predicate is literal SQL: PostgreSQL matches a partial index only against the same
+    # expression, never against a bound parameter.
     return dialect_insert(table, dialect).on_conflict_do_nothing(
-        index_elements=["user_id", "question_id", "revision"], index_where=table.c.status == "open")
+        index_elements=["user_id", "question_id", "revision"], index_where=sa.text("status = 'open'"))
 
 
 def file_report(user_id: int, question_id: int, reason: object, comment: object) -> Filed:
