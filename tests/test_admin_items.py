@@ -68,6 +68,8 @@ EXPECTED = {
 # X = 3 4 2.5 2.5 1 2, mean 15/6 = 2.5, deviations .5 1.5 0 0 −1.5 −.5, Σ = .25+2.25+2.25+.25 = 5, var(X) = 1.
 # α = 4/3·(1 − 0.8/1) = 0.266667
 EXPECTED_ALPHA = 0.266667
+# Standard deviation of each mark, √var: √0.3 = 0.547723, √0.2 = 0.447214, √0.3, √0 = 0.
+EXPECTED_SD = {"handshake": 0.547723, "reliable": 0.447214, "port": 0.547723, "rtt": 0.0}
 
 
 def make_user(name: str, role: str = "learner") -> User:
@@ -136,6 +138,7 @@ def test_statistics_match_the_hand_computed_fixture(ctx):
         assert approx(item.facility, facility), (key, item.facility)
         assert approx(item.discrimination, discrimination), (key, item.discrimination)
         assert approx(item.efficiency, efficiency), (key, item.efficiency)
+        assert item.sd == pytest.approx(EXPECTED_SD[key], abs=5e-6), (key, item.sd)
         assert item.flags == [], "fewer first attempts than the minimum sample: no flags"
     assert stats["handshake"].answered == 5 and stats["reliable"].answered == 5 and stats["port"].answered == 6
     [alpha] = [a for a in items.lesson_alphas() if a.slug == "tcp"]

@@ -189,7 +189,8 @@ def test_admin_resolves_a_report_and_the_learner_sees_it(app, client, auth):
         assert (report.status, report.note) == ("resolved", "Fixed the wording.")
         [entry] = db.session.scalars(sa.select(AuditEntry)).all()
         assert entry.action == "report.resolve" and entry.target == f"report {report_id} on tcp/reliable"
-    assert "report.resolve" in client.get("/admin/").get_data(as_text=True)
+    index = client.get("/admin/").get_data(as_text=True)
+    assert "report.resolve" in index and 'href="/admin/questions?flagged=1"' in index and 'href="/admin/reports?status=open"' in index
     auth.logout()
     auth.login()
     account = client.get("/account").get_data(as_text=True)
@@ -354,3 +355,15 @@ def test_admin_pages_have_a_fixed_query_budget(app, client, auth):
     for path in paths:
         assert count(path) == small[path], path
     assert small == {"/admin/questions": 9, f"/admin/questions/{qid}": 7, "/admin/reports": 3, "/api/v1/admin/questions": 8}
+
+
+def test_the_learners_data_export_includes_their_reports(app, client, auth):
+    auth.signup()
+    attempt_id = _start(client, "tcp")
+    client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id), "action": "submit"})
+    with app.app_context():
+        qid = _question("tcp", "reliable")
+    client.post(f"/questions/{qid}/report", data={"reason": "other", "comment": "Two keys?"})
+    data = client.get("/account/export").get_json()
+    assert [(r["lesson"], r["question"], r["reason"], r["comment"], r["status"]) for r in data["problem_reports"]] == [
+        ("tcp", "reliable", "other", "Two keys?", "open")]
