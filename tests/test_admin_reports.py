@@ -367,3 +367,30 @@ def test_the_learners_data_export_includes_their_reports(app, client, auth):
     data = client.get("/account/export").get_json()
     assert [(r["lesson"], r["question"], r["reason"], r["comment"], r["status"]) for r in data["problem_reports"]] == [
         ("tcp", "reliable", "other", "Two keys?", "open")]
+
+
+def test_the_forms_carry_a_working_csrf_token(make_app):
+    import re
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+
+    def token(path):
+        return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+    client.post("/signup", data={"email": "ada@example.com", "password": "correct horse battery", "name": "Ada",
+                                 "csrf_token": token("/signup")})
+    _, qid = _answered(app)
+    assert client.post(f"/questions/{qid}/report", data={"reason": "typo"}).status_code == 400  # no token
+    sent = client.post(f"/questions/{qid}/report", data={"reason": "typo", "csrf_token": token("/account")})
+    assert sent.status_code == 302
+    _promote(app, "ada@example.com")
+    with app.app_context():
+        report_id = db.session.scalar(sa.select(QuestionReport.id))
+    queue_token = token("/admin/reports")
+    assert client.post(f"/admin/reports/{report_id}", data={"action": "resolve"}).status_code in (302, 400)
+    with app.app_context():
+        assert db.session.get(QuestionReport, report_id).status == "open"  # refused without the token
+    client.post(f"/admin/reports/{report_id}", data={"action": "resolve", "csrf_token": queue_token})
+    with app.app_context():
+        assert db.session.get(QuestionReport, report_id).status == "resolved"
