@@ -252,7 +252,10 @@ def analyse(question_ids: Iterable[int] | None = None, min_attempts: int | None 
     """Statistics for every question with first-attempt data (or just these), flagged ones first."""
     ids = None if question_ids is None else list(question_ids)
     min_attempts = flag_threshold() if min_attempts is None else min_attempts
-    marks = _marks(ids)
+    # Only the attempts at these questions' lessons need reading (a lesson attempt holds its own questions).
+    lesson_ids = None if ids is None else list(db.session.scalars(
+        sa.select(Question.lesson_id).where(Question.id.in_(ids)).distinct()))
+    marks = _marks(ids, lesson_ids)
     sums = _question_sums(marks)
     if not sums:
         return []
@@ -261,7 +264,7 @@ def analyse(question_ids: Iterable[int] | None = None, min_attempts: int | None 
     choice_ids = [qid for qid, q in questions.items() if q.kind in CHOICE_KINDS]
     responses: dict[int, list[tuple[int, Any, float]]] = defaultdict(list)
     if choice_ids:
-        chosen = _marks(choice_ids, with_response=True)
+        chosen = _marks(choice_ids, lesson_ids, with_response=True)
         for attempt_id, question_id, response, total in db.session.execute(
                 sa.select(chosen.c.attempt_id, chosen.c.question_id, chosen.c.response, chosen.c.total)):
             responses[question_id].append((attempt_id, response, total))
