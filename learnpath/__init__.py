@@ -52,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     from learnpath.review import routes as review_routes
     from learnpath.paths import routes as paths_routes
     from learnpath.admin import bp as admin_bp, cli as admin_cli, routes as admin_routes  # noqa: F401  (routes register on bp)
+    from learnpath.admin import item_routes, report_routes  # noqa: F401  (register on the admin bp too)
+    from learnpath.reports import routes as reports_routes
     from learnpath.quiz.grading import register_runner
     from learnpath.golab import lab as golab
     from learnpath import backup
@@ -73,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     app.register_blueprint(progress_routes.bp)
     app.register_blueprint(review_routes.bp)
     app.register_blueprint(paths_routes.bp)
+    app.register_blueprint(reports_routes.bp)
     app.register_blueprint(admin_bp)
     reminders_routes.init_app(app)
     app.register_blueprint(api.bp)

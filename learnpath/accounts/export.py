@@ -17,7 +17,8 @@ from learnpath import serializers
 from learnpath.catalog.services import LESSON_LINK
 from learnpath.content.render import plain_text
 from learnpath.extensions import db
-from learnpath.models import Answer, Attempt, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Question, ReviewCard, User
+from learnpath.models import (Answer, Attempt, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Question,
+                              QuestionReport, ReviewCard, User)
 from learnpath.progress.services import Certificate
 from learnpath.quiz.services import answer_text
 from learnpath.timezones import local_time, zone
@@ -50,6 +51,10 @@ def export_json(user: User) -> dict[str, Any]:
         sa.select(ReviewCard, Question, Lesson).join(Question, Question.id == ReviewCard.question_id)
         .join(Lesson, Lesson.id == Question.lesson_id).where(ReviewCard.user_id == user.id).order_by(ReviewCard.id)
         .options(LESSON_LINK)).all()
+    problem_reports = db.session.execute(
+        sa.select(QuestionReport, Question, Lesson).join(Question, Question.id == QuestionReport.question_id)
+        .join(Lesson, Lesson.id == Question.lesson_id).where(QuestionReport.user_id == user.id)
+        .order_by(QuestionReport.id).options(LESSON_LINK)).all()
     by_attempt: dict[int, list[dict[str, Any]]] = {}
     reviews = []
     for answer, question in _answers(user.id):
@@ -75,6 +80,9 @@ def export_json(user: User) -> dict[str, Any]:
                        "lapses": c.lapses} for c, question, lesson in cards],
             "answers": reviews,
         },
+        "problem_reports": [{"lesson": lesson.slug, "question": question.key, "reason": r.reason, "comment": r.comment,
+                             "status": r.status, "created_at": iso(r.created_at), "closed_at": iso(r.closed_at),
+                             "note": r.note} for r, question, lesson in problem_reports],
     }
 
 

@@ -2,6 +2,7 @@ from flask import Blueprint, Response, abort, flash, json, make_response, redire
 from flask_login import current_user, login_required, login_user, logout_user
 
 from learnpath.accounts import export as export_data, services
+from learnpath.admin import reports as problem_reports
 from learnpath.accounts.forms import (
     ConfirmForm, DeleteAccountForm, EmailChangeForm, ForgotPasswordForm, LoginForm, PasswordForm, ProfileForm,
     ResetPasswordForm, SignupForm,
@@ -121,7 +122,7 @@ def _account_page(status: int = 200, new_token: str | None = None, **forms):
     forms.setdefault("email", EmailChangeForm(prefix="email"))
     forms.setdefault("delete", DeleteAccountForm(prefix="delete"))
     return render_template("accounts/account.html", tokens=services.list_tokens(current_user), confirm=ConfirmForm(),
-                           new_token=new_token, **forms), status
+                           new_token=new_token, reports=problem_reports.for_user(current_user.id), **forms), status
 
 
 @bp.route("/account/email/<token>", methods=["GET", "POST"])

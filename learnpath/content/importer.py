@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from learnpath.content.pack import LessonSpec, Pack
 from learnpath.content.render import Rendered, render_fragment, render_inline, render_markdown
 from learnpath.extensions import db
-from learnpath.models import CatalogState, Course, CourseLesson, Dataset, Lesson, Path, PathCourse, Question, Topic, Track
+from learnpath.models import (CatalogState, Course, CourseLesson, Dataset, Lesson, Path, PathCourse, Question,
+                              QuestionReport, Topic, Track)
+from learnpath.models._types import utcnow
 from learnpath import search
 from learnpath.quiz import kinds
 from learnpath.sqllab.datasets import preview_html
@@ -27,6 +29,7 @@ class ImportReport:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     retired: Counter = field(default_factory=Counter)
+    reports_closed: int = 0  # open problem reports closed because their question's revision changed
 
     @property
     def changed(self) -> bool:
@@ -39,6 +42,8 @@ class ImportReport:
         for label, counter in (("created", self.created), ("updated", self.updated), ("retired", self.retired)):
             if counter:
                 parts.append(f"{label} " + ", ".join(f"{n} {kind}" for kind, n in sorted(counter.items())))
+        if self.reports_closed:
+            parts.append(f"closed {self.reports_closed} problem reports on edited questions")
         return "; ".join(parts)
 
 
@@ -99,8 +104,21 @@ class _Importer:
         if reindex:
             search.reindex(self.session, reindex)
         if self.report.changed:
+            self._close_reports_on_edited_questions()
             self._bump_catalog_version()
         return self.report
+
+    def _close_reports_on_edited_questions(self) -> None:
+        """Open reports against a revision the question no longer has: the edit answers them.
+
+        One UPDATE in the import's transaction, so the reports close exactly when the edit lands.
+        """
+        current = sa.select(Question.revision).where(Question.id == QuestionReport.question_id).scalar_subquery()
+        self.report.reports_closed = self.session.execute(
+            sa.update(QuestionReport).where(QuestionReport.status == "open", QuestionReport.revision != current)
+            .values(status="edited", closed_at=utcnow(), note="question edited")
+            .execution_options(synchronize_session=False)
+        ).rowcount
 
     def _bump_catalog_version(self) -> None:
         import uuid
@@ -159,6 +177,7 @@ class _Importer:
         lessons: dict[str, Lesson] = {}
         changed: list[Lesson] = []
         restamp = self._lessons_on_changed_datasets()
+        restamp |= self._lessons_without_question_lines()
         stale = [spec for spec in self.pack.lessons.values() if spec.slug in restamp
                  or not ((l := existing.get(spec.slug)) is not None and l.source_hash == spec.source_hash and not l.retired)]
         rendered = render_all(stale)
@@ -182,6 +201,11 @@ class _Importer:
                 changed.append(lesson)
         self.session.flush()
         return lessons, [lesson.id for lesson in changed]
+
+    def _lessons_without_question_lines(self) -> set[str]:
+        """Lessons imported before questions stored their line (migration 0019): write them once more."""
+        return set(self.session.scalars(
+            sa.select(Lesson.slug).join(Question.lesson).where(Question.source_line.is_(None), ~Question.retired).distinct()))
 
     def _lessons_on_changed_datasets(self) -> set[str]:
         """Lessons with an SQL question stored against another dataset version than the pack's.
@@ -213,7 +237,7 @@ class _Importer:
             values = dict(
                 kind=qspec.kind, position=position, prompt_html=prompt_html,
                 spec=display_spec, explanation_html=explanation_html,
-                difficulty=qspec.difficulty, revision=qspec.revision, retired=False,
+                difficulty=qspec.difficulty, revision=qspec.revision, source_line=qspec.line, retired=False,
             )
             if question is None:
                 question = Question(key=qspec.key, **values)

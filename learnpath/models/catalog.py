@@ -129,6 +129,9 @@ class Question(db.Model):
     difficulty: so.Mapped[int] = so.mapped_column(default=2)
     # Hash of the graded parts: answers record it so history stays interpretable after edits.
     revision: so.Mapped[str] = so.mapped_column(sa.String(16))
+    # Line of the question's entry in its lesson file (Lesson.source_path), so item analysis can
+    # point the author at it; NULL until the lesson is imported again after migration 0019.
+    source_line: so.Mapped[int | None]
     retired: so.Mapped[bool] = so.mapped_column(default=False)
 
     lesson: so.Mapped[Lesson] = so.relationship(back_populates="questions")
