@@ -94,7 +94,8 @@ def test_every_admin_route_is_404_for_everyone_else(app, rule, method, who):
         client = logged_in(app, "learner@example.com")
     elif who == "learner token":
         headers = {"Authorization": f"Bearer {token_for(app, 'learner@example.com')}"}
-    path = rule.replace("<int:user_id>", str(target)).replace("<slug>", "net-basics")
+    path = re.sub(r"<int:\w+_id>", "1", rule.replace("<int:user_id>", str(target))).replace("<slug>", "net-basics")
+    assert "<" not in path, path
     data = {"role": "admin", "delete-email": "target@example.com"}
     response = client.open(path, method=method, headers=headers, data=data if method == "POST" else None)
     assert response.status_code == 404, (path, method, who)
