@@ -311,8 +311,10 @@ def _choices(question: GiftQuestion, answer_text: str, fmt: str, answer_line, in
         if len(question.answers) > 10:
             raise _Refused(inner, f"a multiple-answer question has at most 10 answers (found {len(question.answers)})")
         share = 1 / len(positive)
+        # Moodle adds the weights of the picks (clamped to 0..1); ours is max(0, right - wrong) / n.
+        # The two agree exactly when every right answer weighs 1/n and every wrong one -1/n.
         uniform = all(abs(a.fraction - share) < 0.001 for a in positive) and all(
-            a.fraction == 0 or abs(a.fraction + share) < 0.001 for a in question.answers if a.fraction <= 0)
+            abs(a.fraction + share) < 0.001 for a in question.answers if a.fraction <= 0)
         if not uniform:
             warn(inner, f"weights are mapped to learnpath's partial credit (each right pick "
                             "+1/n, each wrong pick -1/n of n right answers); the answers with a positive weight are the right ones")
