@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     from learnpath.admin import bp as admin_bp, routes as admin_routes  # noqa: F401  (routes register on bp)
     from learnpath.quiz.grading import register_runner
     from learnpath.golab import lab as golab
+    from learnpath.interop import routes as interop_routes
 
     security.init_app(app)
     health.init_app(app)
@@ -67,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     app.register_blueprint(paths_routes.bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api.bp)
+    interop_routes.init_app(app)  # verifiable certificates: issuer profile, credentials, status
     content_cli.init_app(app)
     certificates_cli.init_app(app)
     return app
