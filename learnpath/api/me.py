@@ -78,6 +78,15 @@ def review_card(card_id: int):
     return jsonify(card_id=card.id, **item, next_due=outcome.next_due.isoformat(), review=show.as_dict())
 
 
+@bp.get("/me/anki.apkg")
+@login_required
+def anki_deck():
+    """The learner's review cards as an Anki package (genanki); stable note GUIDs, so a re-import updates."""
+    from learnpath.interop.routes import anki_download
+
+    return anki_download(current_user.id)
+
+
 @bp.get("/me/mastery")
 @login_required
 def mastery():

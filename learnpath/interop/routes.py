@@ -1,15 +1,17 @@
 """Public, verifiable certificates: the issuer profile (with its public key), each certificate's signed
-Open Badges credential, and its revocation status. See learnpath.interop.credentials."""
+Open Badges credential, and its revocation status (learnpath.interop.credentials); and a learner's
+review cards as an Anki deck (learnpath.interop.anki; the API's twin is in learnpath.api.me)."""
 from __future__ import annotations
 
 import os
 import threading
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
+from flask_login import current_user, login_required
 
 from learnpath.extensions import db
-from learnpath.interop import credentials
+from learnpath.interop import anki, credentials
 from learnpath.models.catalog import Course
 from learnpath.progress import services as progress
 
@@ -71,6 +73,24 @@ def credential(code: str):
 @bp.get("/certificates/<code>/status")
 def status(code: str):
     return _json(credentials.revocation_list(base_url(), _certificate(code)))
+
+
+def anki_download(user_id: int) -> Response:
+    """The learner's .apkg as a download (the web route and the API's GET /me/anki.apkg)."""
+    from learnpath.review.services import now_utc
+
+    instance = credentials.public_multibase(issuer_key().public_key())
+    data, _ = anki.build(user_id, instance, now_utc())
+    response = Response(data, mimetype="application/apkg")
+    response.headers["Content-Disposition"] = 'attachment; filename="learnpath-review.apkg"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/review/anki.apkg")
+@login_required
+def anki_export():
+    return anki_download(current_user.id)
 
 
 def init_app(app: Flask) -> None:
