@@ -363,3 +363,35 @@ def test_export_gift_lesson_and_course(runner, pack_copy, tmp_path):
     rest = {q.key: q for q in load_pack(pack_copy).lessons["rest"].questions}
     tcp = {q.key: q for q in load_pack(pack_copy).lessons["tcp"].questions}
     assert rest["reliable"].spec == tcp["reliable"].spec and rest["reliable"].revision == tcp["reliable"].revision
+
+
+def test_two_imports_into_one_lesson_at_once_keep_both(pack_copy):
+    """Each import reads, validates and writes under the lesson's lock: neither loses the other's questions."""
+    import threading
+
+    from learnpath.interop.packwrite import append
+
+    def make(title):
+        def questions(target):
+            parsed = gift.parse(f"::{title}::Is {title} a question about REST?{{T}}\n", "t.gift")
+            return [gift.to_pack(q, set(target.keys), target.topics, 1, target.vocabulary) for q in parsed.questions], []
+        return questions
+
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def run(title):
+        try:
+            barrier.wait()
+            append(pack_copy, "rest", make(title))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f"thread {n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    keys = {q.key for q in load_pack(pack_copy).lessons["rest"].questions}
+    assert {f"thread-{n}" for n in range(4)} <= keys

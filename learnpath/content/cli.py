@@ -71,21 +71,27 @@ def _refuse(problems: list[str]) -> None:
 
 def _import_bank(file: str, lesson: str, pack_dir: str | None, difficulty: int, reader) -> None:
     """Shared by import-gift and import-aiken: read, map to pack questions, validate with the pack, write."""
-    from learnpath.interop.packwrite import ImportRefused, LessonTarget
+    from learnpath.interop.packwrite import ImportRefused, append
 
     path = Path(file)
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         _refuse([f"{file}:1: not valid UTF-8 ({exc.reason} at byte {exc.start})"])
+    from learnpath.content.pack import SLUG_RE
+
+    if not SLUG_RE.match(lesson):
+        _refuse([f"--lesson {lesson!r}: a lesson slug is lowercase words joined by '-'"])
+    root = _pack_dir(pack_dir)
+    if not (root / "lessons").is_dir():
+        _refuse([f"{root}: not a content pack (no lessons/ folder)"])
     try:
-        target = LessonTarget(_pack_dir(pack_dir), lesson)
-        questions, warnings = reader(text, path.name, target, difficulty)
-        for warning in warnings:
-            click.echo(f"warning: {warning}", err=True)
-        target.write(questions, cache_path=Path(current_app.instance_path) / "pack-cache.pickle")
+        target, questions, warnings = append(root, lesson, lambda target: reader(text, path.name, target, difficulty),
+                                             cache_path=Path(current_app.instance_path) / "pack-cache.pickle")
     except ImportRefused as exc:
         _refuse(exc.problems)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"{file}: {len(questions)} question(s) added to {target.path} "
                f"({', '.join(q['id'] for q in questions)})")
 

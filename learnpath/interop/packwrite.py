@@ -6,6 +6,8 @@ questions meant; only then does it replace the file, atomically (temp file + ren
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import tempfile
 from pathlib import Path
@@ -22,6 +24,19 @@ class ImportRefused(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+@contextlib.contextmanager
+def lesson_lock(pack_root: Path | str, slug: str):
+    """Serialises imports into one lesson (read, validate, write), so two at once cannot lose each other's
+    questions: an advisory lock on a file beside the lessons, held until the write is done."""
+    lock_path = Path(pack_root) / "lessons" / f".{slug}.import-lock"
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -59,6 +74,9 @@ class LessonTarget:
                                 + [f"{self.path}: fix the lesson before importing into it"])
         self.topics = list(lesson.topics)
         self.keys = {q.key for q in lesson.questions}
+        go_dir = self.root / "go" / slug  # Go exercises are questions of the lesson too (their folder is the key)
+        if go_dir.is_dir():
+            self.keys |= {p.name for p in go_dir.iterdir() if p.is_dir()}
         self.text = self.path.read_text(encoding="utf-8")
 
     def write(self, questions: list[dict[str, Any]], cache_path: Path | None = None) -> None:
@@ -105,3 +123,13 @@ class LessonTarget:
             if got is None or got.prompt != question["prompt"].strip() or got.kind != question["kind"]:
                 raise ImportRefused([f"{self.path}: question {question['id']!r} does not read back as written "
                                      "(a bug in the writer); nothing was written"])
+
+
+def append(pack_root: Path | str, slug: str, make_questions, cache_path: Path | None = None):
+    """Under the lesson's lock: read the lesson, `make_questions(target)` -> (questions, warnings), validate
+    and write them. Returns (target, questions, warnings); raises ImportRefused with nothing written."""
+    with lesson_lock(pack_root, slug):
+        target = LessonTarget(pack_root, slug)
+        questions, warnings = make_questions(target)
+        target.write(questions, cache_path=cache_path)
+    return target, questions, warnings
