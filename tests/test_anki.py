@@ -11,6 +11,7 @@ from learnpath.extensions import db
 from learnpath.interop import anki
 from learnpath.models import Question, ReviewCard, User
 from tests.conftest import api_token
+from tests.test_pools_review import pools_app, pools_client  # noqa: F401  (fixtures)
 from tests.test_quiz import _answers, _start
 
 FIELD_SEPARATOR = "\x1f"
@@ -121,3 +122,23 @@ def test_login_required_on_the_web_and_the_api(app, client, tmp_path):
     response = client.get("/api/v1/me/anki.apkg", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.mimetype == "application/apkg"
     assert open_apkg(response.data, tmp_path) == []
+
+
+def test_right_answers_the_course_holds_back_stay_out_of_the_deck(pools_app, pools_client, tmp_path):
+    """strict-course shows right answers and explanations only after a pass: a failed learner's deck has neither."""
+    from tests.test_pools_review import SECRETS, _submit
+
+    failed = _start(pools_client, "held")
+    _submit(pools_client, pools_app, failed, right=False)
+    notes = open_apkg(pools_client.get("/review/anki.apkg").data, tmp_path)
+    assert notes
+    backs = " ".join(n["fields"]["Answer"] + n["fields"]["Explanation"] for n in notes)
+    assert not [s for s in SECRETS if s in backs]
+    assert "once you pass this lesson" in backs
+    assert all("learnpath::course::strict-course" in n["tags"] for n in notes)
+
+    passed = _start(pools_client, "held")
+    _submit(pools_client, pools_app, passed, right=True)
+    notes = open_apkg(pools_client.get("/review/anki.apkg").data, tmp_path)
+    backs = " ".join(n["fields"]["Answer"] + n["fields"]["Explanation"] for n in notes)
+    assert all(s in backs for s in SECRETS)

@@ -10,6 +10,7 @@ from learnpath.content.pack import _Collector, load_pack, load_topics, parse_les
 from learnpath.interop import gift
 from learnpath.interop.packwrite import to_yaml
 from learnpath.quiz import grading
+from tests.test_quiz import _start
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 VOCABULARY = {"tcp": "TCP", "networking": "Networking", "rest": "REST"}
@@ -283,7 +284,7 @@ $CATEGORY: $course$/Imported/rest
 """
 
 
-def test_import_gift_appends_to_the_lesson_and_the_pack_validates_and_imports(runner, pack_copy):
+def test_import_gift_appends_to_the_lesson_and_the_pack_validates_and_imports(runner, pack_copy, client, auth):
     source = pack_copy / "bank.gift"
     source.write_text(FEATURES, encoding="utf-8")
     before = (pack_copy / "lessons" / "rest.md").read_text()
@@ -306,6 +307,14 @@ def test_import_gift_appends_to_the_lesson_and_the_pack_validates_and_imports(ru
     assert new["safe-methods"].topics == ["rest"]  # from $CATEGORY's last part
     result = runner.invoke(args=["content", "import", str(pack_copy)])
     assert result.exit_code == 0, result.output
+    # ... and renders: the quiz shows the Markdown prompts, code braces intact, and the options.
+    auth.signup()
+    attempt_id = _start(client, "rest")
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "Which method is <strong>idempotent</strong> by definition?" in page
+    assert "<code>func F[T any](x T) T { return x }</code>" in page
+    assert "<code>PATCH</code>" in page and "HEAD" in page
+    assert "RFC 9110" not in page  # the explanation waits for the submit
     # A title whose id is taken gets a new id (nothing is overwritten).
     source.write_text("::Idempotent methods::Is `DELETE` idempotent?{T}\n", encoding="utf-8")
     result = runner.invoke(args=["content", "import-gift", str(source), "--lesson", "rest", "--pack", str(pack_copy)])
