@@ -8,7 +8,7 @@ import zipfile
 import sqlalchemy as sa
 
 from learnpath.extensions import db
-from learnpath.interop import anki
+from learnpath.interop import anki, services as interop
 from learnpath.models import Question, ReviewCard, User
 from tests.conftest import api_token
 from tests.test_pools_review import pools_app, pools_client  # noqa: F401  (fixtures)
@@ -90,11 +90,8 @@ def test_export_holds_the_learners_cards_with_history_answer_and_tags(app, clien
 
 
 def _guid(app, lesson_slug: str, key: str) -> str:
-    from learnpath.interop import credentials
-    from learnpath.interop.routes import issuer_key
-
     with app.test_request_context():
-        return anki.note_guid(credentials.public_multibase(issuer_key().public_key()), lesson_slug, key)
+        return anki.note_guid(interop.instance_id(), lesson_slug, key)
 
 
 def test_each_learner_gets_only_their_own_cards(app, client, auth, tmp_path):

@@ -12,6 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from learnpath.interop.credentials import jcs
 from tests.test_quiz import complete_net_basics
 
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -198,7 +199,5 @@ def test_the_key_can_come_from_the_environment(make_app, instance_path):
     ("tab\tquote\"back\\slash\u001f €", '"tab\\tquote\\"back\\\\slash\\u001f €"'),
 ])
 def test_learnpath_jcs_matches_the_rfc(value, expected):
-    from learnpath.interop.credentials import jcs
-
     assert jcs(value).decode() == expected == canonical(value)
     json.loads(expected)

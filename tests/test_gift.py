@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from pathlib import Path
 
 import pytest
 
 from learnpath.content.pack import _Collector, load_pack, load_topics, parse_lesson, parse_question
 from learnpath.interop import gift
-from learnpath.interop.packwrite import to_yaml
+from learnpath.interop.packwrite import append, to_yaml
 from learnpath.quiz import grading
 from tests.test_quiz import _start
 
@@ -376,10 +377,6 @@ def test_export_gift_lesson_and_course(runner, pack_copy, tmp_path):
 
 def test_two_imports_into_one_lesson_at_once_keep_both(pack_copy):
     """Each import reads, validates and writes under the lesson's lock: neither loses the other's questions."""
-    import threading
-
-    from learnpath.interop.packwrite import append
-
     def make(title):
         def questions(target):
             parsed = gift.parse(f"::{title}::Is {title} a question about REST?{{T}}\n", "t.gift")

@@ -10,6 +10,7 @@ from learnpath.api.auth import token_payload
 from learnpath.api.base import BadRequest, area, json_body, login_required, refused, too_many
 from learnpath.errors import error_response
 from learnpath.golab import lab as golab
+from learnpath.interop import services as interop
 from learnpath.progress import services as progress
 from learnpath.quiz import review_policy, services as quiz
 from learnpath.review import services as review
@@ -82,9 +83,7 @@ def review_card(card_id: int):
 @login_required
 def anki_deck():
     """The learner's review cards as an Anki package (genanki); stable note GUIDs, so a re-import updates."""
-    from learnpath.interop.routes import anki_download
-
-    return anki_download(current_user.id)
+    return interop.anki_download(current_user.id)
 
 
 @bp.get("/me/mastery")

@@ -11,7 +11,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from learnpath.content.importer import import_pack
-from learnpath.content.pack import PackError, load_pack
+from learnpath.content.pack import SLUG_RE, PackError, load_pack
+from learnpath.interop import aiken, gift
+from learnpath.interop.packwrite import ImportRefused, append
 
 content = AppGroup("content", help="Validate and import content packs (docs/content-format.md).")
 
@@ -71,15 +73,11 @@ def _refuse(problems: list[str]) -> None:
 
 def _import_bank(file: str, lesson: str, pack_dir: str | None, difficulty: int, reader) -> None:
     """Shared by import-gift and import-aiken: read, map to pack questions, validate with the pack, write."""
-    from learnpath.interop.packwrite import ImportRefused, append
-
     path = Path(file)
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         _refuse([f"{file}:1: not valid UTF-8 ({exc.reason} at byte {exc.start})"])
-    from learnpath.content.pack import SLUG_RE
-
     if not SLUG_RE.match(lesson):
         _refuse([f"--lesson {lesson!r}: a lesson slug is lowercase words joined by '-'"])
     root = _pack_dir(pack_dir)
@@ -97,9 +95,6 @@ def _import_bank(file: str, lesson: str, pack_dir: str | None, difficulty: int, 
 
 
 def _read_gift(text, name, target, difficulty):
-    from learnpath.interop import gift
-    from learnpath.interop.packwrite import ImportRefused
-
     try:
         parsed = gift.parse(text, name)
     except gift.GiftError as exc:
@@ -110,9 +105,6 @@ def _read_gift(text, name, target, difficulty):
 
 
 def _read_aiken(text, name, target, difficulty):
-    from learnpath.interop import aiken
-    from learnpath.interop.packwrite import ImportRefused
-
     try:
         parsed = aiken.parse(text, name)
     except aiken.AikenError as exc:
@@ -153,8 +145,6 @@ def import_aiken(file: str, lesson: str, pack_dir: str | None, difficulty: int) 
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (default: stdout).")
 def export_gift(slug: str | None, course: str | None, pack_dir: str | None, output: str | None) -> None:
     """Write a lesson's (SLUG) or a course's (--course) questions as Moodle GIFT."""
-    from learnpath.interop import gift
-
     if bool(slug) == bool(course):
         click.echo("Give a lesson SLUG or --course SLUG (one of them).", err=True)
         sys.exit(2)
