@@ -30,6 +30,8 @@ _ESCAPES = {"\\": "\ue000", ":": "\ue001", "#": "\ue002", "=": "\ue003", "{": "\
             "~": "\ue006", "n": "\ue007"}
 _UNESCAPE = {placeholder: ("\n" if char == "n" else char) for char, placeholder in _ESCAPES.items()}
 _PLACEHOLDERS = re.compile("[\ue000-\ue007]")
+_BLANK = "\ue008"  # where a missing-word answer block stood, until the text is Markdown
+_PRIVATE = re.compile("[\ue000-\ue008]")
 WEIGHT_RE = re.compile(r"^%(-*[0-9]{1,2}\.?[0-9]*)%")  # Moodle's $giftanswerweightregex
 FORMATS = ("moodle", "html", "plain", "markdown")
 NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -131,9 +133,9 @@ def parse(text: str, filename: str = "<gift>") -> GiftFile:
     questions: list[GiftQuestion] = []
     if "\ufeff" == text[:1]:
         text = text[1:]
-    if _PLACEHOLDERS.search(text):
-        problems.append(f"{filename}:{text.count(chr(10), 0, _PLACEHOLDERS.search(text).start()) + 1}: "
-                        "characters U+E000-U+E007 (private use) are not supported")
+    if _PRIVATE.search(text):
+        problems.append(f"{filename}:{text.count(chr(10), 0, _PRIVATE.search(text).start()) + 1}: "
+                        "characters U+E000-U+E008 (private use) are not supported")
         raise GiftError(problems)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     category: str | None = None
@@ -208,7 +210,7 @@ def _question(body: str, pos: int, line_at, filename: str, warnings: list[str]) 
                               "blank lines separate questions)")
     before, after = body[pos:open_at], body[close_at + 1:text_end]
     # Moodle: answers at the end leave the text as it is; answers inside it are the missing word.
-    question_text = before + ("_____" + after if after.strip() else "")
+    question_text = before + (_BLANK + after if after.strip() else "")
     answer_text = body[open_at + 1:close_at]
     inner = open_at + 1 + (len(answer_text) - len(answer_text.lstrip()))
     answer_text = answer_text.strip()
@@ -219,6 +221,7 @@ def _question(body: str, pos: int, line_at, filename: str, warnings: list[str]) 
     prompt, fmt = _with_format(question_text, "moodle")
     general, _ = _with_format(general, fmt)
     prompt, general = _as_markdown(prompt, fmt), _as_markdown(general, fmt)
+    prompt = prompt.replace(_BLANK, "\\_" * 5)  # an escaped blank: never read as emphasis or a rule
     if not prompt:
         raise _Refused(pos, "the question has no text")
     question = GiftQuestion(line=line, title=title, kind="", prompt=prompt,
