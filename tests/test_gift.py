@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings, strategies as st
 
 from learnpath.content.pack import _Collector, load_pack, load_topics, parse_lesson, parse_question
 from learnpath.interop import gift
@@ -401,3 +402,35 @@ def test_two_imports_into_one_lesson_at_once_keep_both(pack_copy):
     assert not errors
     keys = {q.key for q in load_pack(pack_copy).lessons["rest"].questions}
     assert {f"thread-{n}" for n in range(4)} <= keys
+
+
+def test_a_short_answer_with_an_arrow_is_skipped_not_misread():
+    text = gift.export_question("arrow", "short_text", "Which operator?", "x", {"accepted": ["->>"]}, ["tcp"], 1)
+    assert text.startswith("// skipped 'arrow': an accepted answer contains '->'")
+    assert gift.parse(text, "x.gift").questions == []
+
+
+SPECIALS = "~=#{}:\\[]%-> \t\n/$`*_ab"
+
+
+@settings(max_examples=300, deadline=None)
+@given(prompt=st.text(alphabet=st.sampled_from(SPECIALS) | st.characters(codec="utf-8", exclude_categories=("Cs", "Co", "Cc")),
+                      min_size=1, max_size=60),
+       choices=st.lists(st.text(alphabet=st.sampled_from(SPECIALS[:-3]) | st.characters(codec="utf-8", exclude_categories=("Cs", "Co", "Cc", "Zl", "Zp")),
+                                min_size=1, max_size=20), min_size=2, max_size=6, unique_by=lambda t: t.strip()),
+       explanation=st.text(alphabet=st.sampled_from(SPECIALS), min_size=1, max_size=40))
+def test_any_text_survives_export_and_import(prompt, choices, explanation):
+    """Property: whatever the characters, a question's texts come back exactly (as stored: stripped)."""
+    prompt, explanation = prompt.strip(), explanation.strip()
+    choices = [c.strip() for c in choices]
+    assume(prompt and explanation and all(choices))
+    spec = {"choices": [{"id": f"c{n}", "text": text, "correct": n == 0} for n, text in enumerate(choices)]}
+    for kind in ("single", "multiple"):
+        back = one(gift.export_question("k", kind, prompt, explanation, spec, ["tcp"], 1))
+        assert (back.prompt, back.general_feedback) == (prompt, explanation)
+        assert [a.text for a in back.answers] == choices
+        assert [a.fraction > 0 for a in back.answers] == [n == 0 for n in range(len(choices))]
+    accepted = [c for c in choices if "->" not in c]
+    if accepted:
+        back = one(gift.export_question("k", "short_text", prompt, explanation, {"accepted": accepted}, ["tcp"], 1))
+        assert [a.text for a in back.answers] == accepted and back.prompt == prompt
