@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     from learnpath import backup
     from learnpath.jobs import cli as jobs_cli
     from learnpath.reminders import routes as reminders_routes
+    from learnpath.interop import routes as interop_routes
 
     security.init_app(app)
     health.init_app(app)
@@ -79,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     app.register_blueprint(admin_bp)
     reminders_routes.init_app(app)
     app.register_blueprint(api.bp)
+    interop_routes.init_app(app)  # verifiable certificates: issuer profile, credentials, status
     content_cli.init_app(app)
     certificates_cli.init_app(app)
     admin_cli.init_app(app)

@@ -10,6 +10,7 @@ from learnpath.api.auth import token_payload
 from learnpath.api.base import BadRequest, area, json_body, login_required, refused, too_many
 from learnpath.errors import error_response
 from learnpath.golab import lab as golab
+from learnpath.interop import services as interop
 from learnpath.progress import services as progress
 from learnpath.quiz import review_policy, services as quiz
 from learnpath.review import services as review
@@ -76,6 +77,13 @@ def review_card(card_id: int):
     show = review_policy.for_learner(current_user.id, question.lesson_id, answer.answered_at, review.now_utc())
     item = quiz.graded_item(question, answer.response, answer.correct, answer.points, answer.feedback, show)
     return jsonify(card_id=card.id, **item, next_due=outcome.next_due.isoformat(), review=show.as_dict())
+
+
+@bp.get("/me/anki.apkg")
+@login_required
+def anki_deck():
+    """The learner's review cards as an Anki package (genanki); stable note GUIDs, so a re-import updates."""
+    return interop.anki_download(current_user.id)
 
 
 @bp.get("/me/mastery")

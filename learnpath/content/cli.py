@@ -1,4 +1,5 @@
-"""`flask content validate PATH` and `flask content import PATH`."""
+"""`flask content validate|import PATH`, and question banks in and out: `import-gift`, `export-gift`,
+`import-aiken` (learnpath.interop)."""
 from __future__ import annotations
 
 import sys
@@ -11,11 +12,13 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from learnpath.content.importer import import_pack
-from learnpath.content.pack import PackError, load_pack
+from learnpath.content.pack import SLUG_RE, PackError, load_pack
 from learnpath.extensions import db
 from learnpath.models import CatalogState, ContentImport
 from learnpath.models._types import utcnow
 from learnpath.models.imports import PROBLEMS_KEPT
+from learnpath.interop import aiken, gift
+from learnpath.interop.packwrite import ImportRefused, append
 
 content = AppGroup("content", help="Validate and import content packs (docs/content-format.md).")
 
@@ -78,6 +81,122 @@ def import_(path: str) -> None:
         raise
     _record(path, started_at, "imported", summary=report.summary())
     click.echo(f"{path}: {report.summary()} ({time.perf_counter() - started:.2f}s)")
+
+
+# ---- Moodle question banks (learnpath.interop) ---------------------------------------------------
+
+def _pack_option(function):
+    return click.option("--pack", "pack_dir", type=click.Path(file_okay=False), default=None,
+                        help="The content pack (default: the app's CONTENT_PACK, i.e. seeds/).")(function)
+
+
+def _pack_dir(pack_dir: str | None) -> Path:
+    return Path(pack_dir or current_app.config.get("CONTENT_PACK") or "seeds")
+
+
+def _refuse(problems: list[str]) -> None:
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"{len(problems)} problem(s); nothing was written.", err=True)
+    sys.exit(1)
+
+
+def _import_bank(file: str, lesson: str, pack_dir: str | None, difficulty: int, reader) -> None:
+    """Shared by import-gift and import-aiken: read, map to pack questions, validate with the pack, write."""
+    path = Path(file)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _refuse([f"{file}:1: not valid UTF-8 ({exc.reason} at byte {exc.start})"])
+    if not SLUG_RE.match(lesson):
+        _refuse([f"--lesson {lesson!r}: a lesson slug is lowercase words joined by '-'"])
+    root = _pack_dir(pack_dir)
+    if not (root / "lessons").is_dir():
+        _refuse([f"{root}: not a content pack (no lessons/ folder)"])
+    try:
+        target, questions, warnings = append(root, lesson, lambda target: reader(text, path.name, target, difficulty),
+                                             cache_path=Path(current_app.instance_path) / "pack-cache.pickle")
+    except ImportRefused as exc:
+        _refuse(exc.problems)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{file}: {len(questions)} question(s) added to {target.path} "
+               f"({', '.join(q['id'] for q in questions)})")
+
+
+def _read_gift(text, name, target, difficulty):
+    try:
+        parsed = gift.parse(text, name)
+    except gift.GiftError as exc:
+        raise ImportRefused(exc.problems) from None
+    used = set(target.keys)
+    questions = [gift.to_pack(q, used, target.topics, difficulty, target.vocabulary) for q in parsed.questions]
+    return questions, parsed.warnings
+
+
+def _read_aiken(text, name, target, difficulty):
+    try:
+        parsed = aiken.parse(text, name)
+    except aiken.AikenError as exc:
+        raise ImportRefused(exc.problems) from None
+    used = set(target.keys)
+    return [aiken.to_pack(q, used, target.topics, difficulty) for q in parsed], []
+
+
+@content.command("import-gift")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lesson", required=True, help="Slug of the lesson whose questions are appended to.")
+@_pack_option
+@click.option("--difficulty", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="Difficulty of questions that do not say (GIFT has no such field).")
+def import_gift(file: str, lesson: str, pack_dir: str | None, difficulty: int) -> None:
+    """Append the questions of a Moodle GIFT FILE to a lesson of the pack (all or nothing)."""
+    _import_bank(file, lesson, pack_dir, difficulty, _read_gift)
+
+
+@content.command("import-aiken")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lesson", required=True, help="Slug of the lesson whose questions are appended to.")
+@_pack_option
+@click.option("--difficulty", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="Difficulty of the imported questions (Aiken has no such field).")
+def import_aiken(file: str, lesson: str, pack_dir: str | None, difficulty: int) -> None:
+    """Append the questions of a Moodle Aiken FILE to a lesson of the pack (all or nothing)."""
+    _import_bank(file, lesson, pack_dir, difficulty, _read_aiken)
+
+
+@content.command("export-gift")
+@with_appcontext
+@click.argument("slug", required=False)
+@click.option("--course", help="Export every lesson of this course instead of one lesson.")
+@_pack_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (default: stdout).")
+def export_gift(slug: str | None, course: str | None, pack_dir: str | None, output: str | None) -> None:
+    """Write a lesson's (SLUG) or a course's (--course) questions as Moodle GIFT."""
+    if bool(slug) == bool(course):
+        click.echo("Give a lesson SLUG or --course SLUG (one of them).", err=True)
+        sys.exit(2)
+    root = _pack_dir(pack_dir)
+    pack = _load(str(root))
+    if course:
+        found = next((c for c in pack.courses if c.slug == course), None)
+        if found is None:
+            click.echo(f"No course {course!r} in {root}.", err=True)
+            sys.exit(1)
+        lessons, heading = [pack.lessons[s] for s in found.lessons], f"Course: {found.title}"
+    else:
+        if slug not in pack.lessons:
+            click.echo(f"No lesson {slug!r} in {root}.", err=True)
+            sys.exit(1)
+        lessons, heading = [pack.lessons[slug]], f"Lesson: {pack.lessons[slug].title}"
+    text, written, skipped = gift.export_lessons(lessons, heading)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    click.echo(f"{written} question(s) exported, {skipped} skipped (no GIFT form)", err=True)
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,1 @@
+"""Question banks and credentials in and out: Moodle GIFT and Aiken, Anki decks, Open Badges."""
