@@ -120,6 +120,7 @@ def wait_for(predicate, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow  # two worker processes, two schedulers and an SMTP server: ~30 s; `pytest -m slow` (make test)
 def test_one_digest_per_learner_per_day_through_rq_workers_and_smtp(make_app, database_url, instance_path, tmp_path,
                                                                     redis_url, smtp):
     settings = {"REDIS_URL": redis_url, "MAIL_SERVER": "127.0.0.1", "JOB_RETRY_INTERVALS": [0]}

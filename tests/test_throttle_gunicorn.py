@@ -83,6 +83,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+@pytest.mark.slow  # starts gunicorn with two workers: ~15 s; `pytest -m slow` (make test)
 def test_failed_logins_are_throttled_across_two_workers_and_both_endpoints(served):
     assert _post_json(served + "/api/v1/auth/register", {"email": "ada@example.com", "password": PASSWORD,
                                                          "name": "Ada"}) == 201
