@@ -50,6 +50,13 @@ RATELIMIT_AUTH = "100000 per minute"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 SESSIONS: list[subprocess.Popen] = []  # gunicorn masters and Locust, each in its own session
+NICE = 0  # --nice: the scheduling priority of the servers and Locust (as bench/run.py does)
+
+
+def _priority() -> None:
+    """preexec_fn of the servers and Locust: the --nice priority."""
+    if NICE:
+        os.nice(NICE)
 
 
 def log(msg: str) -> None:
@@ -148,7 +155,7 @@ def start_server(env: dict[str, str], n: int, out: Path) -> tuple[subprocess.Pop
     proc = subprocess.Popen(
         [venv_bin("gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "-c", str(ROOT / "gunicorn.conf.py"),
          "--log-level", "warning", f"learnpath:create_app(instance_path={str(instance)!r})"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=logfile, start_new_session=True)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=logfile, start_new_session=True, preexec_fn=_priority)
     SESSIONS.append(proc)
     return proc, f"http://127.0.0.1:{port}"
 
@@ -248,11 +255,11 @@ def sign_up_all(servers: list[str], count: int, database_url: str) -> list[dict[
 
 # ---- other load --------------------------------------------------------------------------------
 
-def cpu_snapshot(ours: set[int], database: str) -> dict[int, int]:
-    """CPU ticks of every process that is not part of this run (ours: this process, its children, the
-    sessions it started, and the PostgreSQL backends serving its database)."""
+def cpu_snapshot(ours: set[int], database: str) -> tuple[dict[int, int], dict[int, int]]:
+    """CPU ticks per process: (everything not part of this run, the PostgreSQL backends serving its database).
+    Ours and left out of both: this process, its children and the sessions it started (servers, Locust)."""
     me = os.getpid()
-    out = {}
+    others, backends = {}, {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -264,19 +271,51 @@ def cpu_snapshot(ours: set[int], database: str) -> dict[int, int]:
         pid, ppid, session = int(entry.name), int(fields[1]), int(fields[3])
         if pid == me or ppid == me or session in ours:
             continue
+        ticks = int(fields[11]) + int(fields[12])
         if raw[raw.find("(") + 1:raw.rfind(")")] == "postgres":
             try:
                 if f" {database} " in Path(f"/proc/{pid}/cmdline").read_text():
+                    backends[pid] = ticks
                     continue
             except OSError:
                 pass
-        out[pid] = int(fields[11]) + int(fields[12])
-    return out
+        others[pid] = ticks
+    return others, backends
 
 
-def others_cores(before: dict[int, int], after: dict[int, int], seconds: float) -> float:
-    ticks = sum(t - before.get(pid, 0) for pid, t in after.items())
-    return ticks / CLK_TCK / seconds if seconds > 0 else 0.0
+class LoadMeter:
+    """CPU used by other processes and by the run's PostgreSQL backends, summed over 1 s intervals (a
+    process that ends between two samples loses only its last interval), and the kernel's CPU pressure
+    (/proc/pressure/cpu "some": the share of time a runnable task waited for a core)."""
+
+    def __init__(self, ours: set[int], database: str):
+        self.ours, self.database = ours, database
+        self.others = self.backends = 0
+        self.last = cpu_snapshot(ours, database)
+        self.started, self.psi_start = time.monotonic(), self._psi()
+
+    @staticmethod
+    def _psi() -> int | None:
+        try:
+            return int(re.search(r"some .*total=(\d+)", Path("/proc/pressure/cpu").read_text()).group(1))
+        except (OSError, AttributeError):
+            return None
+
+    def sample(self) -> None:
+        now = cpu_snapshot(self.ours, self.database)
+        for kind, (before, after) in enumerate(zip(self.last, now)):
+            ticks = sum(t - before.get(pid, 0) for pid, t in after.items())
+            if kind == 0:
+                self.others += ticks
+            else:
+                self.backends += ticks
+        self.last = now
+
+    def result(self) -> dict[str, float | None]:
+        wall = time.monotonic() - self.started
+        psi = self._psi()
+        return {"wall": wall, "others": self.others / CLK_TCK / wall, "pg_cpu": self.backends / CLK_TCK,
+                "pressure": (psi - self.psi_start) / 1e6 / wall if psi is not None and self.psi_start is not None else None}
 
 
 def session_cpu_seconds(proc: subprocess.Popen) -> float:
@@ -305,24 +344,22 @@ def run_locust(env: dict[str, str], users: int, spawn_rate: float, duration: int
            "--stop-timeout", "60", "--loglevel", "WARNING", "--exit-code-on-error", "0"]
     log("locust: " + " ".join(cmd[1:]))
     with (out / "locust.log").open("wb") as logfile:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_priority)
         SESSIONS.append(proc)
-        before, started = cpu_snapshot(ours | {proc.pid}, database), time.monotonic()
-        samples, locust_cpu = [], 0.0
-        while proc.poll() is None:  # the other load, sampled every 5 s
-            time.sleep(5)
+        meter, locust_cpu = LoadMeter(ours | {proc.pid}, database), 0.0
+        while proc.poll() is None:
+            time.sleep(1)
+            meter.sample()
             locust_cpu = max(locust_cpu, session_cpu_seconds(proc))
-            now = cpu_snapshot(ours | {proc.pid}, database)
-            samples.append(others_cores(before, now, time.monotonic() - started))
-            if time.monotonic() - started > duration + 300:
+            if meter.result()["wall"] > duration + 300:
                 stop_session(proc)
                 raise RunError("Locust did not stop within 5 minutes of its run time")
-        wall = time.monotonic() - started
-        after = cpu_snapshot(ours | {proc.pid}, database)
+        meter.sample()
         SESSIONS.remove(proc)
     if proc.returncode != 0:
         raise RunError(f"Locust exited with {proc.returncode}:\n{(out / 'locust.log').read_text()[-3000:]}")
-    return {"wall": wall, "others": others_cores(before, after, wall), "locust_cpu": locust_cpu,
+    return {**meter.result(), "locust_cpu": locust_cpu,
             "stats": read_csv(Path(f"{prefix}_stats.csv")), "failures": read_csv(Path(f"{prefix}_failures.csv")),
             "log_tail": (out / "locust.log").read_text()[-2000:]}
 
@@ -436,7 +473,12 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
         f"**{float(total['Requests/s']):.1f} req/s** ({total['Request Count']} requests) |" if total else "| throughput | – |",
         f"| errors (any status other than the expected one, or a page that is not the learner's) | **{errors}** |",
         f"| other load on the machine (cores used by processes outside the run, average) | **{run['others']:.2f}** of {info['machine']['cores']} |",
-        f"| app servers' CPU (4 workers) / Locust's CPU | {info['server_cpu']:.0f} s / {run['locust_cpu']:.0f} s over {run['wall']:.0f} s |",
+        f"| CPU pressure (share of the time some runnable task waited for a core, /proc/pressure/cpu) | "
+        + (f"{run['pressure']:.0%}" if run["pressure"] is not None else "–") + " |",
+        f"| the run's CPU: app servers (2 × 2 workers) / their PostgreSQL backends / Locust | {info['server_cpu']:.0f} s / "
+        f"{run['pg_cpu']:.0f} s / {run['locust_cpu']:.0f} s over {run['wall']:.0f} s = "
+        f"{(info['server_cpu'] + run['pg_cpu'] + run['locust_cpu']) / run['wall']:.2f} cores |",
+        f"| CPU per request (servers + PostgreSQL) | {1000 * (info['server_cpu'] + run['pg_cpu']) / max(1, int(total['Request Count'])):.1f} ms |" if total else "",
         f"| learners signed up before the run (form + token, not measured) | {info['signup_s']:.0f} s |",
         "",
         "## Per action (ms)",
@@ -481,6 +523,7 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
         f"- catalog: `flask content import seeds` ({info['catalog']}); lessons read: {info['read_lessons']}, "
         f"quizzed: {info['quiz_lessons']} (lessons holding SQL or Go exercises are read but not quizzed: their "
         "grading would measure DuckDB and the Go sandbox)",
+        f"- priority: the servers and Locust at nice {NICE} (PostgreSQL, Redis and other processes at their own)",
         f"- servers: `gunicorn -w 2 -c gunicorn.conf.py` × 2, `LEARNPATH_ENV=production`, same `DATABASE_URL`, "
         f"`SECRET_KEY`, `REDIS_URL` = `RATELIMIT_STORAGE_URI` (Redis db {info['redis_db']}); rate limits on and shared, "
         f"except `RATELIMIT_AUTH` raised to \"{RATELIMIT_AUTH}\" for the run (every learner signs up from 127.0.0.1)",
@@ -508,6 +551,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help=f"PostgreSQL server (default {DEFAULT_ADMIN_URL}); a learnpath_load_* "
                                                "database name is dropped and re-created, other names are refused")
     parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="flushed at start and end (default %(default)s)")
+    parser.add_argument("--nice", type=int, help="scheduling priority of the servers and Locust (default -10 as root, "
+                                                 "as bench/run.py: on a shared machine they get more of the cores; 0: off)")
     parser.add_argument("--keep-db", action="store_true", help="leave the database for inspection")
     parser.add_argument("--report", type=Path, default=BENCH / "loadtest.md")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Locust's CSV and log, server logs")
@@ -515,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < 1 or args.duration < 1 or args.spawn_rate <= 0:
         parser.error("--users, --duration and --spawn-rate must be positive")
     signal.signal(signal.SIGTERM, lambda *_: (stop_all(), sys.exit(143)))
+    global NICE
+    NICE = args.nice if args.nice is not None else (-10 if os.geteuid() == 0 else 0)
 
     admin_url, database_url, name = database_urls(args.database_url)
     args.out.mkdir(parents=True, exist_ok=True)
