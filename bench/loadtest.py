@@ -457,8 +457,11 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
     total = next((row for row in run["stats"] if row["Name"] == "Aggregated"), None)
     errors = int(total["Failure Count"]) if total else 0
     ms = lambda row, col: row.get(col) or "–"  # noqa: E731 (Locust writes N/A for actions never made)
+    h = "#" if args.append else ""  # an appended run is a section of the file: every heading one level down
+    run_cores = (info["server_cpu"] + run["pg_cpu"] + run["locust_cpu"]) / run["wall"]
+    cpu_ms = 1000 * (info["server_cpu"] + run["pg_cpu"]) / max(1, int(total["Request Count"])) if total else 0.0
     lines = [
-        "# learnpath load test",
+        f"{h}# learnpath load test" + (f": {args.users} learners" if args.append else ""),
         "",
         f"Run {info['date']} by `bench/loadtest.py --users {args.users} --duration {args.duration}"
         f"{' --spawn-rate ' + str(args.spawn_rate) if args.spawn_rate != 20 else ''}` (method: bench/README.md, \"Load test\").",
@@ -477,11 +480,11 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
         + (f"{run['pressure']:.0%}" if run["pressure"] is not None else "–") + " |",
         f"| the run's CPU: app servers (2 × 2 workers) / their PostgreSQL backends / Locust | {info['server_cpu']:.0f} s / "
         f"{run['pg_cpu']:.0f} s / {run['locust_cpu']:.0f} s over {run['wall']:.0f} s = "
-        f"{(info['server_cpu'] + run['pg_cpu'] + run['locust_cpu']) / run['wall']:.2f} cores |",
-        f"| CPU per request (servers + PostgreSQL) | {1000 * (info['server_cpu'] + run['pg_cpu']) / max(1, int(total['Request Count'])):.1f} ms |" if total else "",
+        f"{run_cores:.2f} cores |",
+        f"| CPU per request (servers + PostgreSQL) | {cpu_ms:.1f} ms |",
         f"| learners signed up before the run (form + token, not measured) | {info['signup_s']:.0f} s |",
         "",
-        "## Per action (ms)",
+        f"{h}## Per action (ms)",
         "",
         "| action | requests | errors | req/s | p50 | p95 | p99 | max |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -492,13 +495,21 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
     if total:
         lines.append(f"| **all** | {total['Request Count']} | {total['Failure Count']} | {float(total['Requests/s']):.1f} | "
                      f"{ms(total, '50%')} | {ms(total, '95%')} | {ms(total, '99%')} | {float(total['Max Response Time']):.0f} |")
+    p50 = float(total["50%"]) if total and total["50%"] not in ("", "N/A") else 0.0
+    if cpu_ms and p50 > 20 * cpu_ms:
+        lines += ["", f"Reading these figures: the run got {run_cores:.2f} of the machine's {info['machine']['cores']} cores "
+                  f"(the rest went to other processes); at {cpu_ms:.1f} ms of CPU per request that serves about "
+                  f"{1000 * run_cores / cpu_ms:.0f} req/s. Each learner waits for its answer before thinking again, so "
+                  "when the learners ask for more, requests queue in front of the 4 workers and every action's latency "
+                  "grows alike: these percentiles are mostly that queue, not the page (the app's own service times per "
+                  "page are in bench/results.md, measured at 2 connections)."]
     if run["failures"]:
         lines += ["", "Errors:", ""] + [f"- {f['Method']} {f['Name']}: {f['Error']} × {f['Occurrences']}"
                                         for f in run["failures"]]
     t = check["totals"]
     lines += [
         "",
-        "## Exactly once",
+        f"{h}## Exactly once",
         "",
         "Every submit and review the learners made was recorded by the client (attempt id, questions asked, status); "
         "after the run the database was checked against the records:",
@@ -514,7 +525,7 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
         "",
         "Result: " + ("**passed**." if not check["problems"] else "**FAILED**:\n" + "\n".join(f"- {p}" for p in check["problems"])),
         "",
-        "## Setup",
+        f"{h}## Setup",
         "",
         f"- machine: {info['machine']['cpu']}, {info['machine']['cores']} cores, {info['machine']['ram']}, "
         f"{info['machine']['os']}, Python {info['machine']['python']}; shared with other jobs (see *other load*); "
@@ -555,6 +566,8 @@ def main(argv: list[str] | None = None) -> int:
                                                  "as bench/run.py: on a shared machine they get more of the cores; 0: off)")
     parser.add_argument("--keep-db", action="store_true", help="leave the database for inspection")
     parser.add_argument("--report", type=Path, default=BENCH / "loadtest.md")
+    parser.add_argument("--append", action="store_true", help="add this run to the report as a further section "
+                                                                  "instead of overwriting it (e.g. a run with fewer users)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Locust's CSV and log, server logs")
     args = parser.parse_args(argv)
     if args.users < 1 or args.duration < 1 or args.spawn_rate <= 0:
@@ -615,6 +628,8 @@ def main(argv: list[str] | None = None) -> int:
                 "catalog": catalog, "read_lessons": len(read), "quiz_lessons": len(quiz), "signup_s": signup_s,
                 "server_cpu": server_cpu, "loadavg_before": " ".join(loadavg)}
         report = build_report(args, info, run, check)
+        if args.append and args.report.exists():
+            report = args.report.read_text().rstrip("\n") + "\n\n" + report
         args.report.write_text(report)
         (args.out / "result.json").write_text(json.dumps({"check": check, "stats": run["stats"],
                                                           "failures": run["failures"], "others": run["others"]}))
