@@ -428,6 +428,7 @@ def check_exactly_once(database_url: str, records: list[dict[str, Any]]) -> dict
     return {"submits": len(submits), "submits_ok": len(ok_submits), "reviews": len(reviews),
             "reviews_ok": sum(ok_reviews.values()), "asked": sum(len(r["questions"]) for r in ok_submits),
             "resumed": sum(1 for r in submits if r.get("started") == 200),
+            "pairs": len({(r["user"], q) for r in ok_submits for q in r["questions"]}),
             "totals": totals, "problems": problems}
 
 
@@ -497,9 +498,11 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
                      f"{ms(total, '50%')} | {ms(total, '95%')} | {ms(total, '99%')} | {float(total['Max Response Time']):.0f} |")
     p50 = float(total["50%"]) if total and total["50%"] not in ("", "N/A") else 0.0
     if cpu_ms and p50 > 20 * cpu_ms:
-        lines += ["", f"Reading these figures: the run got {run_cores:.2f} of the machine's {info['machine']['cores']} cores "
-                  f"(the rest went to other processes); at {cpu_ms:.1f} ms of CPU per request that serves about "
-                  f"{1000 * run_cores / cpu_ms:.0f} req/s. Each learner waits for its answer before thinking again, so "
+        app_cores = (info["server_cpu"] + run["pg_cpu"]) / run["wall"]
+        lines += ["", f"Reading these figures: the app servers and their PostgreSQL backends got {app_cores:.2f} of the "
+                  f"machine's {info['machine']['cores']} cores (Locust {run['locust_cpu'] / run['wall']:.2f}, other "
+                  f"processes the rest); at {cpu_ms:.1f} ms of CPU per request that serves about "
+                  f"{1000 * app_cores / cpu_ms:.0f} req/s. Each learner waits for its answer before thinking again, so "
                   "when the learners ask for more, requests queue in front of the 4 workers and every action's latency "
                   "grows alike: these percentiles are mostly that queue, not the page (the app's own service times per "
                   "page are in bench/results.md, measured at 2 connections)."]
@@ -521,7 +524,8 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
         f"{check['asked']}; every attempt's rows are exactly its questions (no duplicate, none missing); no attempt got "
         f"200 twice; no attempt without a 200 submit holds answers;",
         f"- reviews: {check['reviews']} made, {check['reviews_ok']} got 200; review answers (no attempt) in the database: "
-        f"{t['review_answers']}, matching per (learner, question); review cards: {t['review_cards']}.",
+        f"{t['review_answers']}, matching per (learner, question); review cards: {t['review_cards']} "
+        f"(one per (learner, question) answered in an attempt: {check['pairs']}).",
         "",
         "Result: " + ("**passed**." if not check["problems"] else "**FAILED**:\n" + "\n".join(f"- {p}" for p in check["problems"])),
         "",
