@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import csv
 import importlib.metadata as metadata
 import json
 import os
@@ -359,16 +358,10 @@ def run_locust(env: dict[str, str], users: int, spawn_rate: float, duration: int
         SESSIONS.remove(proc)
     if proc.returncode != 0:
         raise RunError(f"Locust exited with {proc.returncode}:\n{(out / 'locust.log').read_text()[-3000:]}")
-    return {**meter.result(), "locust_cpu": locust_cpu,
-            "stats": read_csv(Path(f"{prefix}_stats.csv")), "failures": read_csv(Path(f"{prefix}_failures.csv")),
-            "log_tail": (out / "locust.log").read_text()[-2000:]}
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(newline="") as fh:
-        return list(csv.DictReader(fh))
+    stats_path = Path(env["LOADTEST_STATS"])
+    if not stats_path.exists():
+        raise RunError(f"Locust wrote no statistics:\n{(out / 'locust.log').read_text()[-3000:]}")
+    return {**meter.result(), "locust_cpu": locust_cpu, **json.loads(stats_path.read_text())}
 
 
 # ---- the exactly-once check --------------------------------------------------------------------
@@ -425,7 +418,8 @@ def check_exactly_once(database_url: str, records: list[dict[str, Any]]) -> dict
     expected_answers = sum(len(r["questions"]) for r in ok_submits) + sum(ok_reviews.values())
     if totals["answers"] != expected_answers:
         problems.append(f"{totals['answers']} answer rows in all, {expected_answers} expected")
-    return {"submits": len(submits), "submits_ok": len(ok_submits), "reviews": len(reviews),
+    return {"submits": len(submits), "submits_ok": len(ok_submits),
+            "not_ok": sum(1 for r in records if r["status"] != 200), "reviews": len(reviews),
             "reviews_ok": sum(ok_reviews.values()), "asked": sum(len(r["questions"]) for r in ok_submits),
             "resumed": sum(1 for r in submits if r.get("started") == 200),
             "pairs": len({(r["user"], q) for r in ok_submits for q in r["questions"]}),
@@ -454,13 +448,12 @@ def machine() -> dict[str, str]:
 
 
 def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[str, Any]) -> str:
-    stats = [row for row in run["stats"] if row["Name"] != "Aggregated"]
-    total = next((row for row in run["stats"] if row["Name"] == "Aggregated"), None)
-    errors = int(total["Failure Count"]) if total else 0
-    ms = lambda row, col: row.get(col) or "–"  # noqa: E731 (Locust writes N/A for actions never made)
+    total = run["total"]
+    errors = total["failures"]  # the recorded submits and reviews are among Locust's requests: not counted twice
+    ms = lambda value: "–" if value is None else f"{value:.0f}"  # noqa: E731 (an action never made)
     h = "#" if args.append else ""  # an appended run is a section of the file: every heading one level down
     run_cores = (info["server_cpu"] + run["pg_cpu"] + run["locust_cpu"]) / run["wall"]
-    cpu_ms = 1000 * (info["server_cpu"] + run["pg_cpu"]) / max(1, int(total["Request Count"])) if total else 0.0
+    cpu_ms = 1000 * (info["server_cpu"] + run["pg_cpu"]) / max(1, total["requests"])
     lines = [
         f"{h}# learnpath load test" + (f": {args.users} learners" if args.append else ""),
         "",
@@ -473,15 +466,14 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
         "",
         "| | |",
         "|---|---|",
-        f"| throughput (all requests, whole run incl. the {args.users / args.spawn_rate:.1f} s ramp-up) | "
-        f"**{float(total['Requests/s']):.1f} req/s** ({total['Request Count']} requests) |" if total else "| throughput | – |",
+        f"| throughput (all requests, {run['seconds']:.0f} s from the first to the last, the {args.users / args.spawn_rate:.1f} s "
+        f"ramp-up included) | **{total['rps']:.1f} req/s** ({total['requests']} requests) |",
         f"| errors (any status other than the expected one, or a page that is not the learner's) | **{errors}** |",
         f"| other load on the machine (cores used by processes outside the run, average) | **{run['others']:.2f}** of {info['machine']['cores']} |",
         f"| CPU pressure (share of the time some runnable task waited for a core, /proc/pressure/cpu) | "
         + (f"{run['pressure']:.0%}" if run["pressure"] is not None else "–") + " |",
         f"| the run's CPU: app servers (2 × 2 workers) / their PostgreSQL backends / Locust | {info['server_cpu']:.0f} s / "
-        f"{run['pg_cpu']:.0f} s / {run['locust_cpu']:.0f} s over {run['wall']:.0f} s = "
-        f"{run_cores:.2f} cores |",
+        f"{run['pg_cpu']:.0f} s / {run['locust_cpu']:.0f} s over {run['wall']:.0f} s = {run_cores:.2f} cores |",
         f"| CPU per request (servers + PostgreSQL) | {cpu_ms:.1f} ms |",
         f"| learners signed up before the run (form + token, not measured) | {info['signup_s']:.0f} s |",
         "",
@@ -490,14 +482,10 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
         "| action | requests | errors | req/s | p50 | p95 | p99 | max |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for row in stats:
-        lines.append(f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | {float(row['Requests/s']):.1f} | "
-                     f"{ms(row, '50%')} | {ms(row, '95%')} | {ms(row, '99%')} | {float(row['Max Response Time']):.0f} |")
-    if total:
-        lines.append(f"| **all** | {total['Request Count']} | {total['Failure Count']} | {float(total['Requests/s']):.1f} | "
-                     f"{ms(total, '50%')} | {ms(total, '95%')} | {ms(total, '99%')} | {float(total['Max Response Time']):.0f} |")
-    p50 = float(total["50%"]) if total and total["50%"] not in ("", "N/A") else 0.0
-    if cpu_ms and p50 > 20 * cpu_ms:
+    for row in [*run["actions"], {**total, "name": "**all**"}]:
+        lines.append(f"| {row['name']} | {row['requests']} | {row['failures']} | {row['rps']:.1f} | "
+                     f"{ms(row['p50'])} | {ms(row['p95'])} | {ms(row['p99'])} | {ms(row['max'])} |")
+    if total["p50"] and total["p50"] > 20 * cpu_ms:
         app_cores = (info["server_cpu"] + run["pg_cpu"]) / run["wall"]
         lines += ["", f"Reading these figures: the app servers and their PostgreSQL backends got {app_cores:.2f} of the "
                   f"machine's {info['machine']['cores']} cores (Locust {run['locust_cpu'] / run['wall']:.2f}, other "
@@ -506,9 +494,11 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
                   "when the learners ask for more, requests queue in front of the 4 workers and every action's latency "
                   "grows alike: these percentiles are mostly that queue, not the page (the app's own service times per "
                   "page are in bench/results.md, measured at 2 connections)."]
-    if run["failures"]:
-        lines += ["", "Errors:", ""] + [f"- {f['Method']} {f['Name']}: {f['Error']} × {f['Occurrences']}"
-                                        for f in run["failures"]]
+    if run["errors"] or check["not_ok"]:
+        lines += ["", "Errors:", ""] + [f"- {e['method']} {e['name']}: {e['error']} × {e['occurrences']}"
+                                        for e in run["errors"]]
+        if check["not_ok"]:
+            lines.append(f"- of them, submits and reviews (recorded with their status): {check['not_ok']}")
     t = check["totals"]
     lines += [
         "",
@@ -550,8 +540,9 @@ def build_report(args, info: dict[str, Any], run: dict[str, Any], check: dict[st
         "3 answered with a think time each) 2, dashboard (HTML) 2, `GET /api/v1/me/progress` 1",
         "- expected statuses: 200 everywhere, quiz start 201 (200 when an open attempt is resumed); redirects are not "
         "followed (a 302 to /login is an error) and an HTML page without the learner's name is an error",
-        "- percentiles are Locust's (response times rounded to 2 significant digits above 100 ms); throughput is over "
-        "the whole run, ramp-up included",
+        "- percentiles are Locust's (response times rounded to 2 significant digits above 100 ms), taken when every "
+        "learner has stopped (the stop timeout's requests included); throughput is from the first request to the last, "
+        "ramp-up included",
     ]
     return "\n".join(lines) + "\n"
 
@@ -610,10 +601,12 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         learners = sign_up_all(urls, args.users, database_url)
         signup_s = time.monotonic() - started
-        fixture, records_path = args.out / "fixture.json", args.out / "records.jsonl"
+        fixture, records_path, stats_path = args.out / "fixture.json", args.out / "records.jsonl", args.out / "stats.json"
         fixture.write_text(json.dumps({"servers": urls, "learners": learners, "read_lessons": read, "quiz_lessons": quiz}))
         records_path.write_text("")
-        locust_env = {**os.environ, "LOADTEST_FIXTURE": str(fixture), "LOADTEST_RECORDS": str(records_path)}
+        stats_path.unlink(missing_ok=True)
+        locust_env = {**os.environ, "LOADTEST_FIXTURE": str(fixture), "LOADTEST_RECORDS": str(records_path),
+                      "LOADTEST_STATS": str(stats_path)}
         loadavg = Path("/proc/loadavg").read_text().split()[:3]
         procs = [proc for proc, _ in servers]
         cpu_before = server_cpu_seconds(procs)
@@ -635,13 +628,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.append and args.report.exists():
             report = args.report.read_text().rstrip("\n") + "\n\n" + report
         args.report.write_text(report)
-        (args.out / "result.json").write_text(json.dumps({"check": check, "stats": run["stats"],
-                                                          "failures": run["failures"], "others": run["others"]}))
-        total = next((row for row in run["stats"] if row["Name"] == "Aggregated"), {"Failure Count": "0", "Request Count": "0"})
-        errors = int(total["Failure Count"])
-        log(f"{total['Request Count']} requests, {errors} errors, exactly-once check "
+        errors = run["total"]["failures"]
+        (args.out / "result.json").write_text(json.dumps({**run, "error_count": errors, "check": check}))
+        log(f"{run['total']['requests']} requests, {errors} errors, exactly-once check "
             f"{'passed' if not check['problems'] else 'FAILED: ' + '; '.join(check['problems'])}; report: {args.report}")
-        return 0 if errors == 0 and not check["problems"] and int(total["Request Count"]) > 0 else 1
+        return 0 if errors == 0 == check["not_ok"] and not check["problems"] and run["total"]["requests"] > 0 else 1
     except RunError as exc:
         print(f"loadtest: error: {exc}", file=sys.stderr, flush=True)
         return 2

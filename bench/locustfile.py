@@ -8,7 +8,8 @@ nothing may depend on a learner staying on one server.
 The mix, with think times between steps: read a lesson page (HTML, signed in) and sometimes mark it
 read, take a quiz through the API (start, think, answer and submit), review due cards, open the
 dashboard (HTML) and the progress API. Every submit and review is appended to LOADTEST_RECORDS
-(one JSON line each) for the exactly-once check loadtest.py runs on the database afterwards.
+(one JSON line each) for the exactly-once check loadtest.py runs on the database afterwards; the
+statistics go to LOADTEST_STATS (JSON) when Locust quits.
 
 Every status other than the expected one counts as a failure (Locust's failure count = the error count).
 """
@@ -36,8 +37,25 @@ def record(**entry) -> None:
 
 
 @events.quitting.add_listener
-def _close_records(environment, **kwargs) -> None:
+def _write_stats(environment, **kwargs) -> None:
+    """The statistics once every learner has stopped (LOADTEST_STATS). Locust's CSV is written every
+    second and may miss the requests of the stop timeout, which the records (and the check) include."""
     _records.flush()
+    stats = environment.stats
+
+    def row(entry) -> dict:
+        done = entry.num_requests > 0
+        return {"name": entry.name, "method": entry.method, "requests": entry.num_requests,
+                "failures": entry.num_failures, "rps": entry.total_rps,
+                **{f"p{p}": entry.get_response_time_percentile(p / 100) if done else None for p in (50, 95, 99)},
+                "max": entry.max_response_time if done else None}
+
+    with open(os.environ["LOADTEST_STATS"], "w") as fh:
+        json.dump({"actions": sorted((row(e) for e in stats.entries.values()), key=lambda r: r["name"]),
+                   "total": row(stats.total),
+                   "seconds": stats.total.last_request_timestamp - stats.total.start_time if stats.total.num_requests else 0,
+                   "errors": [{"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
+                              for e in stats.errors.values()]}, fh)
 
 
 def answer_for(question: dict) -> object:
