@@ -110,6 +110,13 @@ def create_database(admin_url: str, name: str) -> None:
         raise RunError(f"PostgreSQL is not reachable at {admin_url}: {exc}") from None
 
 
+def postgres_version(database_url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0]
+
+
 def drop_database(admin_url: str, name: str) -> None:
     import psycopg
 
@@ -618,8 +625,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise RunError(f"server {n} died during the run: see {args.out / f'gunicorn-{n}.log'}")
         records = [json.loads(line) for line in records_path.read_text().splitlines() if line.strip()]
         check = check_exactly_once(database_url, records)
-        with __import__("psycopg").connect(database_url) as conn:
-            pg_version = conn.execute("SHOW server_version").fetchone()[0]
+        pg_version = postgres_version(database_url)
         info = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
                 "pg_version": pg_version, "redis_version": redis_version, "redis_db": args.redis_url.rsplit("/", 1)[-1],
                 "catalog": catalog, "read_lessons": len(read), "quiz_lessons": len(quiz), "signup_s": signup_s,
