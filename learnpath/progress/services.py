@@ -324,6 +324,67 @@ def lesson_states(user_id: int, lesson_ids: list[int]) -> dict[int, LessonProgre
     return {r.lesson_id: r for r in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class LessonMark:
+    """A learner's progress on one lesson as a plain row (the signed-in catalog pages: no ORM object)."""
+
+    lesson_id: int
+    read_at: datetime | None
+    best_percent: float | None
+    attempts_count: int
+    passed_at: datetime | None
+    completed_at: datetime | None
+
+    state = LessonProgress.state  # the same rule as the ORM row's
+
+
+@prepared
+def _marks_query(dialect: str):
+    lp = LessonProgress.__table__.c
+    return sa.select(lp.lesson_id, lp.read_at, lp.best_percent, lp.attempts_count, lp.passed_at,
+                     lp.completed_at).where(lp.user_id == sa.bindparam("user_id"),
+                                            lp.lesson_id.in_(sa.bindparam("lesson_ids", expanding=True)))
+
+
+def lesson_marks(user_id: int, lesson_ids: list[int]) -> dict[int, LessonMark]:
+    """The learner's progress rows on these lessons: one prepared statement, no ORM objects."""
+    if not lesson_ids:
+        return {}
+    rows = db.session.connection().execute(_marks_query(), {"user_id": user_id, "lesson_ids": lesson_ids})
+    return {row[0]: LessonMark(*row) for row in rows}
+
+
+@prepared
+def _enrollment_query(dialect: str):
+    e = Enrollment.__table__.c
+    return sa.select(e.id, e.completed_at, e.certificate_code, e.unenrolled_at).where(
+        e.user_id == sa.bindparam("user_id"), e.course_id == sa.bindparam("course_id"))
+
+
+def course_state_from_marks(user_id: int, course_id: int, lessons: list, marks: dict[int, LessonMark]) -> CourseState:
+    """`course_state` for a signed-in course page from what it has already loaded: the course's active
+    lessons in order (anything with id, slug and title) and the learner's marks on them. One query
+    (the enrollment, as a row); the stats and the next lesson are counted here, as course_stats and
+    next_lessons count them in SQL."""
+    enrollment = db.session.connection().execute(
+        _enrollment_query(), {"user_id": user_id, "course_id": course_id}).first()
+    stats = None
+    if lessons:
+        rows = [marks[l.id] for l in lessons if l.id in marks]
+        best = [m.best_percent for m in rows if m.best_percent is not None]
+        stats = CourseStats(course_id, len(lessons), sum(m.completed_at is not None for m in rows),
+                            sum(m.read_at is not None for m in rows), sum(m.passed_at is not None for m in rows),
+                            round(sum(best) / len(best), 1) if best else None)
+    first = lessons[0] if lessons else None
+    if enrollment is None or enrollment.unenrolled_at is not None:
+        return CourseState("not enrolled", None, stats, first, left_before=enrollment is not None)
+    if enrollment.completed_at is not None or (stats and stats.total and stats.completed == stats.total):
+        return CourseState("completed", enrollment, stats, first)
+    lesson = next((l for l in lessons if l.id not in marks or marks[l.id].completed_at is None), None) or first
+    touched = stats is not None and (stats.read or stats.completed or stats.quizzes_passed)
+    return CourseState("in progress" if touched else "not started", enrollment, stats, lesson)
+
+
 def next_lessons(user_id: int, course_ids: list[int]) -> dict[int, Lesson]:
     """For each course, its first active lesson the learner has not completed (one query)."""
     if not course_ids:
