@@ -9,7 +9,7 @@ from learnpath.content.importer import import_pack
 from learnpath.content.pack import load_pack
 from learnpath.pagecache import _NONCE
 from tests.conftest import csrf_token, sql_statements
-from tests.test_quiz import _answers, _start
+from tests.test_quiz import _answers, _attempt_id, _start, complete_lessons, take_course_test
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGES = ["/lessons/tcp", "/lessons/tcp?course=api-course", "/lessons/packets", "/courses/net-basics",
@@ -91,17 +91,20 @@ def _normalised(html: str) -> str:
         re.search(r'data-csrf="[^"]*"', html).group(0) if 'data-csrf="' in html else "\0", 'data-csrf="…"')
 
 
-@pytest.mark.parametrize("history", ["new", "enrolled", "completed", "left"])
+@pytest.mark.parametrize("history", ["new", "enrolled", "lessons done", "test open", "test failed", "test passed",
+                                     "left"])
 def test_the_spliced_page_is_the_page_rendered_whole(app, client, auth, history):
-    auth.signup()
-    if history != "new":
-        client.post("/courses/net-basics/enroll")
-        client.post("/lessons/tcp/read")
-    if history in ("completed", "left"):
-        for slug in ("tcp", "packets"):
-            client.post(f"/lessons/{slug}/read")
-            attempt_id = _start(client, slug)
-            client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id, right=True), "action": "submit"})
+    if history in ("new", "enrolled"):
+        auth.signup()
+        if history == "enrolled":
+            client.post("/courses/net-basics/enroll")
+            client.post("/lessons/tcp/read")
+    else:
+        complete_lessons(app, client, auth)
+    if history == "test open":
+        _attempt_id(client.post("/courses/net-basics/test"))
+    elif history in ("test failed", "test passed"):
+        take_course_test(app, client, right=history == "test passed")
     if history == "left":
         client.post("/courses/net-basics/unenroll")
     client.get("/")  # let the flash messages go
