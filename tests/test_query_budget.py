@@ -11,7 +11,7 @@ PAGES = [
     ("/paths", 8), ("/topics/tcp", 10), ("/review", 12), ("/account", 6),
 ]
 API = [
-    ("/api/v1/courses", 6), ("/api/v1/courses/net-basics", 6), ("/api/v1/lessons/tcp", 6), ("/api/v1/me/progress", 8),
+    ("/api/v1/courses", 6), ("/api/v1/courses/net-basics", 6), ("/api/v1/lessons/tcp", 6), ("/api/v1/me/progress", 4),
     ("/api/v1/me/mastery", 8), ("/api/v1/me/reviews/due", 10),
 ]
 

@@ -137,13 +137,16 @@ def unenroll(user_id: int, course_id: int) -> bool:
     return bool(changed)
 
 
+@prepared
+def _active_enrollments_query(dialect: str):
+    return (sa.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
+            .where(Enrollment.user_id == sa.bindparam("user_id"), Enrollment.unenrolled_at.is_(None), ~Course.retired)
+            .order_by(Enrollment.enrolled_at))
+
+
 def active_enrollments(user_id: int) -> list[tuple[Enrollment, Course]]:
     """The learner's enrollments in active courses they have not left, in enrollment order."""
-    return [tuple(row) for row in db.session.execute(
-        sa.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
-        .where(Enrollment.user_id == user_id, Enrollment.unenrolled_at.is_(None), ~Course.retired)
-        .order_by(Enrollment.enrolled_at)
-    )]
+    return [tuple(row) for row in db.session.execute(_active_enrollments_query(), {"user_id": user_id})]
 
 
 @dataclass
@@ -294,12 +297,10 @@ class CourseStats:
         return round(100 * self.completed / self.total) if self.total else 0
 
 
-def course_stats(user_id: int, course_ids: list[int]) -> list[CourseStats]:
-    """One GROUP BY for any number of courses."""
-    if not course_ids:
-        return []
+@prepared
+def _course_stats_query(dialect: str):
     lp = LessonProgress  # not aliased(): a new alias per call would miss SQLAlchemy's compiled-statement cache
-    rows = db.session.execute(
+    return (
         sa.select(
             CourseLesson.course_id,
             sa.func.count(CourseLesson.lesson_id),
@@ -309,10 +310,17 @@ def course_stats(user_id: int, course_ids: list[int]) -> list[CourseStats]:
             sa.func.avg(lp.best_percent),
         )
         .join(Lesson, Lesson.id == CourseLesson.lesson_id)
-        .outerjoin(lp, sa.and_(lp.lesson_id == CourseLesson.lesson_id, lp.user_id == user_id))
-        .where(CourseLesson.course_id.in_(course_ids), ~Lesson.retired)
+        .outerjoin(lp, sa.and_(lp.lesson_id == CourseLesson.lesson_id, lp.user_id == sa.bindparam("user_id")))
+        .where(CourseLesson.course_id.in_(sa.bindparam("course_ids", expanding=True)), ~Lesson.retired)
         .group_by(CourseLesson.course_id)
-    ).all()
+    )
+
+
+def course_stats(user_id: int, course_ids: list[int]) -> list[CourseStats]:
+    """One GROUP BY for any number of courses (a prepared statement: building it cost more than running it)."""
+    if not course_ids:
+        return []
+    rows = db.session.connection().execute(_course_stats_query(), {"user_id": user_id, "course_ids": course_ids})
     return [CourseStats(r[0], r[1], r[2], r[3], r[4], round(r[5], 1) if r[5] is not None else None) for r in rows]
 
 
@@ -504,16 +512,22 @@ class Totals:
         return round(100 * self.correct_answers / self.questions_answered) if self.questions_answered else None
 
 
+@prepared
+def _totals_query(dialect: str):
+    uid = sa.bindparam("user_id")
+    lp, da = LessonProgress, DailyActivity
+    return sa.select(
+        sa.select(sa.func.count(lp.completed_at)).where(lp.user_id == uid).scalar_subquery(),
+        sa.select(sa.func.count(lp.passed_at)).where(lp.user_id == uid).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(da.answered), 0)).where(da.user_id == uid).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(da.correct), 0)).where(da.user_id == uid).scalar_subquery(),
+    )
+
+
 def totals(user_id: int) -> Totals:
-    completed, passed = db.session.execute(
-        sa.select(sa.func.count(LessonProgress.completed_at), sa.func.count(LessonProgress.passed_at))
-        .where(LessonProgress.user_id == user_id)
-    ).one()
-    answered, correct = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(DailyActivity.answered), 0),
-                  sa.func.coalesce(sa.func.sum(DailyActivity.correct), 0))
-        .where(DailyActivity.user_id == user_id)
-    ).one()
+    """One prepared statement of four index-range aggregates."""
+    completed, passed, answered, correct = db.session.connection().execute(
+        _totals_query(), {"user_id": user_id}).one()
     return Totals(completed, passed, int(answered), int(correct))
 
 
