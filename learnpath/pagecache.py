@@ -26,7 +26,7 @@ from functools import wraps
 from typing import Any, Callable, Mapping
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, make_response, request, session
+from flask import Flask, Response, current_app, g, make_response, request, session
 from markupsafe import Markup
 
 from learnpath.extensions import db
@@ -131,6 +131,10 @@ def _state() -> _PageCache:
 
 
 def catalog_version() -> str | None:
+    """The catalog version, read from the database at most once per PAGE_CACHE_VERSION_TTL, and kept
+    for the rest of the request (a page and its caches see one version)."""
+    if "catalog_version" in g:
+        return g.catalog_version
     state = _state()
     now = time.monotonic()
     if now - state.checked >= current_app.config.get("PAGE_CACHE_VERSION_TTL", 1.0):
@@ -140,6 +144,7 @@ def catalog_version() -> str | None:
                 state.pages.clear()
                 state.shells.clear()
             state.version, state.checked = value, now
+    g.catalog_version = state.version
     return state.version
 
 
