@@ -149,3 +149,20 @@ def test_logging_out_ends_the_signed_in_page(app, client, auth):
     auth.logout()
     page = _page(client, "/lessons/tcp")
     assert "Ada" not in page and "Mark as read" not in page and "Log in" in page
+
+
+def test_dashboard_frame_is_shared_and_its_contents_are_not(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    ada, bob = _learners(app)
+    token = CSRF.search(_page(ada, "/courses/net-basics")).group(1)
+    ada.post("/courses/net-basics/enroll", data={"csrf_token": token})
+    for _ in range(2):
+        mine, theirs = _page(ada, "/dashboard"), _page(bob, "/dashboard")
+        assert "Ada Lovelace" in mine and "Bob" not in mine and "Net Basics" in mine
+        assert "Bob &lt;b&gt;Tables&lt;/b&gt;" in theirs and "Ada" not in theirs and "Net Basics" not in theirs
+        assert set(CSRF.findall(mine)).isdisjoint(CSRF.findall(theirs))
+        assert _NONCE not in mine and _NONCE not in theirs
+    app.config["LEARNER_SHELLS"] = False
+    whole = _page(ada, "/dashboard")
+    app.config["LEARNER_SHELLS"] = True
+    assert _normalised(_page(ada, "/dashboard")) == _normalised(whole)
