@@ -246,8 +246,10 @@ class Generator:
 
         out = {}
         for uid in user_ids:
-            row, token = ApiToken.issue(SimpleNamespace(id=uid))
-            self.buf["api_token"].append({"user_id": uid, "token_hash": row.token_hash, "created_at": self.now})
+            # Tokens expire (API_TOKEN_DAYS); a year outlives any benchmark run.
+            row, token = ApiToken.issue(SimpleNamespace(id=uid), timedelta(days=365))
+            self.buf["api_token"].append({"user_id": uid, "token_hash": row.token_hash, "created_at": self.now,
+                                          "expires_at": row.expires_at})
             out[uid] = token
         return out
 

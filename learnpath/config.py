@@ -53,6 +53,9 @@ def from_environment(instance_path: str) -> dict:
         # Each learner's rendered dashboard kept per worker (progress/cache.py); 0 measures the cold path.
         "DASHBOARD_CACHE": env.get("LEARNPATH_DASHBOARD_CACHE", "1") not in ("0", "false"),
         "DASHBOARD_CACHE_BYTES": 16 * 2**20,
+        # Signed-in lesson and course pages: a shared shell per catalog version, the learner's parts
+        # spliced in per request (pagecache.shell); off renders each page whole.
+        "LEARNER_SHELLS": env.get("LEARNPATH_LEARNER_SHELLS", "1") not in ("0", "false"),
         "FSRS_FUZZING": True,  # spread review dates a little, as Anki does (tests turn it off)
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
         # Accounts: API tokens expire; failed log-ins lock an address or account out for a while.

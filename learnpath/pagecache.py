@@ -6,24 +6,35 @@ rendered once per worker and served from memory, with an ETag so browsers revali
 304. Every import that changes something writes a new catalog version (CatalogState); a worker
 looks at it at most once a second (PAGE_CACHE_VERSION_TTL) and drops its pages when it moves.
 Anything personal (any cookie, so a session, a flash message or a logged-in user) bypasses it.
+
+A signed-in learner's lesson and course pages use the same idea one level down (`shell`): the
+page is rendered once per worker and catalog version with markers (`slot`) where something
+personal goes, and each request splices in the learner's parts (name, CSRF token, flashes,
+read/completed flags, enrollment, the course test), computed by a few small queries. Nothing
+personal is ever stored: a shell is rendered with markers instead of the learner's values.
 """
 from __future__ import annotations
 
 import hashlib
+import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import Any, Callable, Mapping
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, make_response, request, session
+from flask import Flask, Response, current_app, g, make_response, request, session
+from markupsafe import Markup
 
 from learnpath.extensions import db
 from learnpath.models import CatalogState
 from learnpath.security import policy_headers
 
 MAX_BYTES = 16 * 2**20  # of HTML per worker (about 250 lesson pages)
+SHELL_BYTES = 16 * 2**20  # of signed-in page shells per worker
 
 
 class BoundedCache:
@@ -70,6 +81,7 @@ class BoundedCache:
 @dataclass
 class _PageCache:
     pages: BoundedCache = field(default_factory=lambda: BoundedCache(MAX_BYTES))
+    shells: BoundedCache = field(default_factory=lambda: BoundedCache(SHELL_BYTES))
     version: str | None = None
     checked: float = float("-inf")
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -119,6 +131,10 @@ def _state() -> _PageCache:
 
 
 def catalog_version() -> str | None:
+    """The catalog version, read from the database at most once per PAGE_CACHE_VERSION_TTL, and kept
+    for the rest of the request (a page and its caches see one version)."""
+    if "catalog_version" in g:
+        return g.catalog_version
     state = _state()
     now = time.monotonic()
     if now - state.checked >= current_app.config.get("PAGE_CACHE_VERSION_TTL", 1.0):
@@ -126,7 +142,9 @@ def catalog_version() -> str | None:
         with state.lock:
             if value != state.version:
                 state.pages.clear()
+                state.shells.clear()
             state.version, state.checked = value, now
+    g.catalog_version = state.version
     return state.version
 
 
@@ -151,3 +169,41 @@ def cached_page(view):
             return Response(status=304, headers=headers)
         return Response(body, mimetype=mimetype, headers=headers)
     return wrapper
+
+
+# A marker no content can contain by accident or design: the nonce is random per process.
+_NONCE = secrets.token_hex(8)
+_SLOT = re.compile(f"<!--slot:{_NONCE}:([^>]*)-->")
+
+
+def slot(name: str) -> Markup:
+    """Where a shell's personal part `name` goes (templates call it when `slot` is defined)."""
+    return Markup(f"<!--slot:{_NONCE}:{name}-->")
+
+
+@dataclass(frozen=True)
+class Shell:
+    parts: tuple[str, ...]  # text, slot name, text, slot name, …, text
+    meta: Any  # what the view needs to compute the personal parts (ids, slugs: never ORM objects)
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        """The page with each slot replaced by `values[name]` (already escaped HTML)."""
+        parts = self.parts
+        out = [parts[0]]
+        for i in range(1, len(parts), 2):
+            out.append(values[parts[i]])
+            out.append(parts[i + 1])
+        return "".join(out)
+
+
+def shell(key: tuple, render: Callable[[], tuple[str, Any]]) -> Shell:
+    """The shell for `key` under the current catalog version, rendering it (`render()` → (html, meta))
+    on a miss; kept per worker like the visitors' pages and dropped with them when the catalog moves."""
+    state = _state()
+    full = (key, catalog_version())
+    hit = state.shells.get(full)
+    if hit is None:
+        html, meta = render()
+        hit = Shell(tuple(_SLOT.split(html)), meta)
+        state.shells.put(full, hit, len(html))
+    return hit

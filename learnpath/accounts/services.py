@@ -321,6 +321,13 @@ def delete_account(user: User) -> None:
     db.session.commit()
 
 
+@prepared
+def _user_by_id(dialect: str):
+    # Built once: Session.get builds its primary-key query on every call, which cost ~1/3 more than
+    # this prepared one (bench/PROFILE.md, fourth round); it runs on every signed-in request.
+    return sa.select(User).where(User.id == sa.bindparam("user_id"))
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Log in to continue."
@@ -333,7 +340,7 @@ def init_app(app: Flask) -> None:
         user_id, _, version = session_id.partition(".")
         if not (user_id.isdigit() and version.isdigit()) or len(session_id) > 40:
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.execute(_user_by_id(), {"user_id": int(user_id)}).scalar()
         if user is None or user.disabled_at is not None:  # disabled by an admin: every session ends now
             return None
         return user if user.session_version == int(version) else None

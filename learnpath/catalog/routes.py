@@ -1,10 +1,10 @@
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from learnpath import search as search_engine
-from learnpath.catalog import services
-from learnpath.pagecache import cached_page
+from learnpath.catalog import learner, services
+from learnpath.pagecache import cached_page, shell, slot
 from learnpath.paths.services import paths_containing
 from learnpath.progress import services as progress
 from learnpath.quiz import course_test, services as quiz
@@ -37,6 +37,8 @@ def courses():
 @bp.get("/courses/<slug>")
 @cached_page
 def course(slug: str):
+    if current_user.is_authenticated and current_app.config["LEARNER_SHELLS"]:
+        return _learner_course(slug)
     course = services.get_course(slug) or abort(404)
     lessons = services.syllabus(course)
     states, where = {}, None
@@ -54,6 +56,8 @@ def course(slug: str):
 @bp.get("/lessons/<slug>")
 @cached_page
 def lesson(slug: str):
+    if current_user.is_authenticated and current_app.config["LEARNER_SHELLS"]:
+        return _learner_lesson(slug, request.args.get("course"))
     lesson = services.get_lesson(slug) or abort(404)
     courses = services.lesson_courses(lesson)
     context = services.lesson_context(lesson, courses, request.args.get("course"))
@@ -61,6 +65,35 @@ def lesson(slug: str):
     if current_user.is_authenticated:
         state = progress.lesson_states(current_user.id, [lesson.id]).get(lesson.id)
     return render_template("catalog/lesson.html", lesson=lesson, courses=courses, ctx=context, state=state)
+
+
+def _learner_course(slug: str) -> str:
+    """A signed-in course page: the shared shell, rendered once per catalog version, and the learner's
+    parts spliced in (their lessons' flags, enrollment and progress, the course test: three queries)."""
+    def render():
+        course = services.get_course(slug) or abort(404)
+        lessons = services.syllabus(course)
+        html = render_template(
+            "catalog/course.html", course=course, lessons=lessons, states={}, where=None, slot=slot,
+            total_minutes=sum(l.read_minutes for _, l in lessons), paths=paths_containing(course), test=None)
+        return html, learner.CoursePage.of(course, [l for _, l in lessons])
+
+    found = shell(("course", slug), render)
+    return found.fill(learner.course_parts(found.meta))
+
+
+def _learner_lesson(slug: str, course_slug: str | None) -> str:
+    """A signed-in lesson page: the shared shell and the learner's flags (one query) spliced in."""
+    def render():
+        lesson = services.get_lesson(slug) or abort(404)
+        courses = services.lesson_courses(lesson)
+        context = services.lesson_context(lesson, courses, course_slug)
+        html = render_template("catalog/lesson.html", lesson=lesson, courses=courses, ctx=context, state=None,
+                               slot=slot)
+        return html, learner.LessonPage(lesson.id, lesson.slug, context.course.slug if context.course else None)
+
+    found = shell(("lesson", slug, course_slug), render)
+    return found.fill(learner.lesson_parts(found.meta))
 
 
 @bp.get("/search")

@@ -1,12 +1,14 @@
 from collections import Counter
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from learnpath.catalog import services as catalog
+from learnpath.catalog.learner import common_parts
 from learnpath.models import User
 from learnpath.models.progress import RECENT_RESULTS
+from learnpath.pagecache import shell, slot
 from learnpath.progress import cache as dashboard_cache, charts, services
 from learnpath.progress.forms import TimeZoneForm
 from learnpath.review import services as review
@@ -78,7 +80,11 @@ def time_zone_detected():
 def dashboard():
     now = review.now_utc()
     body = dashboard_cache.dashboard_body(current_user, now, lambda: _dashboard_body(current_user, now))
-    return render_template("progress/dashboard.html", body=body)
+    if not current_app.config["LEARNER_SHELLS"]:
+        return render_template("progress/dashboard.html", body=body)
+    # The page around the body is everyone's: a shell, like the signed-in catalog pages' (pagecache.shell).
+    frame = shell(("dashboard",), lambda: (render_template("progress/dashboard.html", body=slot("body"), slot=slot), None))
+    return frame.fill({**common_parts(), "body": body})
 
 
 def _dashboard_body(user: User, now: datetime) -> tuple[str, datetime]:

@@ -137,13 +137,16 @@ def unenroll(user_id: int, course_id: int) -> bool:
     return bool(changed)
 
 
+@prepared
+def _active_enrollments_query(dialect: str):
+    return (sa.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
+            .where(Enrollment.user_id == sa.bindparam("user_id"), Enrollment.unenrolled_at.is_(None), ~Course.retired)
+            .order_by(Enrollment.enrolled_at))
+
+
 def active_enrollments(user_id: int) -> list[tuple[Enrollment, Course]]:
     """The learner's enrollments in active courses they have not left, in enrollment order."""
-    return [tuple(row) for row in db.session.execute(
-        sa.select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
-        .where(Enrollment.user_id == user_id, Enrollment.unenrolled_at.is_(None), ~Course.retired)
-        .order_by(Enrollment.enrolled_at)
-    )]
+    return [tuple(row) for row in db.session.execute(_active_enrollments_query(), {"user_id": user_id})]
 
 
 @dataclass
@@ -294,12 +297,10 @@ class CourseStats:
         return round(100 * self.completed / self.total) if self.total else 0
 
 
-def course_stats(user_id: int, course_ids: list[int]) -> list[CourseStats]:
-    """One GROUP BY for any number of courses."""
-    if not course_ids:
-        return []
+@prepared
+def _course_stats_query(dialect: str):
     lp = LessonProgress  # not aliased(): a new alias per call would miss SQLAlchemy's compiled-statement cache
-    rows = db.session.execute(
+    return (
         sa.select(
             CourseLesson.course_id,
             sa.func.count(CourseLesson.lesson_id),
@@ -309,10 +310,17 @@ def course_stats(user_id: int, course_ids: list[int]) -> list[CourseStats]:
             sa.func.avg(lp.best_percent),
         )
         .join(Lesson, Lesson.id == CourseLesson.lesson_id)
-        .outerjoin(lp, sa.and_(lp.lesson_id == CourseLesson.lesson_id, lp.user_id == user_id))
-        .where(CourseLesson.course_id.in_(course_ids), ~Lesson.retired)
+        .outerjoin(lp, sa.and_(lp.lesson_id == CourseLesson.lesson_id, lp.user_id == sa.bindparam("user_id")))
+        .where(CourseLesson.course_id.in_(sa.bindparam("course_ids", expanding=True)), ~Lesson.retired)
         .group_by(CourseLesson.course_id)
-    ).all()
+    )
+
+
+def course_stats(user_id: int, course_ids: list[int]) -> list[CourseStats]:
+    """One GROUP BY for any number of courses (a prepared statement: building it cost more than running it)."""
+    if not course_ids:
+        return []
+    rows = db.session.connection().execute(_course_stats_query(), {"user_id": user_id, "course_ids": course_ids})
     return [CourseStats(r[0], r[1], r[2], r[3], r[4], round(r[5], 1) if r[5] is not None else None) for r in rows]
 
 
@@ -322,6 +330,67 @@ def lesson_states(user_id: int, lesson_ids: list[int]) -> dict[int, LessonProgre
     rows = db.session.scalars(sa.select(LessonProgress).where(
         LessonProgress.user_id == user_id, LessonProgress.lesson_id.in_(lesson_ids)))
     return {r.lesson_id: r for r in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class LessonMark:
+    """A learner's progress on one lesson as a plain row (the signed-in catalog pages: no ORM object)."""
+
+    lesson_id: int
+    read_at: datetime | None
+    best_percent: float | None
+    attempts_count: int
+    passed_at: datetime | None
+    completed_at: datetime | None
+
+    state = LessonProgress.state  # the same rule as the ORM row's
+
+
+@prepared
+def _marks_query(dialect: str):
+    lp = LessonProgress.__table__.c
+    return sa.select(lp.lesson_id, lp.read_at, lp.best_percent, lp.attempts_count, lp.passed_at,
+                     lp.completed_at).where(lp.user_id == sa.bindparam("user_id"),
+                                            lp.lesson_id.in_(sa.bindparam("lesson_ids", expanding=True)))
+
+
+def lesson_marks(user_id: int, lesson_ids: list[int]) -> dict[int, LessonMark]:
+    """The learner's progress rows on these lessons: one prepared statement, no ORM objects."""
+    if not lesson_ids:
+        return {}
+    rows = db.session.connection().execute(_marks_query(), {"user_id": user_id, "lesson_ids": lesson_ids})
+    return {row[0]: LessonMark(*row) for row in rows}
+
+
+@prepared
+def _enrollment_query(dialect: str):
+    e = Enrollment.__table__.c
+    return sa.select(e.id, e.completed_at, e.certificate_code, e.unenrolled_at).where(
+        e.user_id == sa.bindparam("user_id"), e.course_id == sa.bindparam("course_id"))
+
+
+def course_state_from_marks(user_id: int, course_id: int, lessons: list, marks: dict[int, LessonMark]) -> CourseState:
+    """`course_state` for a signed-in course page from what it has already loaded: the course's active
+    lessons in order (anything with id, slug and title) and the learner's marks on them. One query
+    (the enrollment, as a row); the stats and the next lesson are counted here, as course_stats and
+    next_lessons count them in SQL."""
+    enrollment = db.session.connection().execute(
+        _enrollment_query(), {"user_id": user_id, "course_id": course_id}).first()
+    stats = None
+    if lessons:
+        rows = [marks[l.id] for l in lessons if l.id in marks]
+        best = [m.best_percent for m in rows if m.best_percent is not None]
+        stats = CourseStats(course_id, len(lessons), sum(m.completed_at is not None for m in rows),
+                            sum(m.read_at is not None for m in rows), sum(m.passed_at is not None for m in rows),
+                            round(sum(best) / len(best), 1) if best else None)
+    first = lessons[0] if lessons else None
+    if enrollment is None or enrollment.unenrolled_at is not None:
+        return CourseState("not enrolled", None, stats, first, left_before=enrollment is not None)
+    if enrollment.completed_at is not None or (stats and stats.total and stats.completed == stats.total):
+        return CourseState("completed", enrollment, stats, first)
+    lesson = next((l for l in lessons if l.id not in marks or marks[l.id].completed_at is None), None) or first
+    touched = stats is not None and (stats.read or stats.completed or stats.quizzes_passed)
+    return CourseState("in progress" if touched else "not started", enrollment, stats, lesson)
 
 
 def next_lessons(user_id: int, course_ids: list[int]) -> dict[int, Lesson]:
@@ -443,16 +512,22 @@ class Totals:
         return round(100 * self.correct_answers / self.questions_answered) if self.questions_answered else None
 
 
+@prepared
+def _totals_query(dialect: str):
+    uid = sa.bindparam("user_id")
+    lp, da = LessonProgress, DailyActivity
+    return sa.select(
+        sa.select(sa.func.count(lp.completed_at)).where(lp.user_id == uid).scalar_subquery(),
+        sa.select(sa.func.count(lp.passed_at)).where(lp.user_id == uid).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(da.answered), 0)).where(da.user_id == uid).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(da.correct), 0)).where(da.user_id == uid).scalar_subquery(),
+    )
+
+
 def totals(user_id: int) -> Totals:
-    completed, passed = db.session.execute(
-        sa.select(sa.func.count(LessonProgress.completed_at), sa.func.count(LessonProgress.passed_at))
-        .where(LessonProgress.user_id == user_id)
-    ).one()
-    answered, correct = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(DailyActivity.answered), 0),
-                  sa.func.coalesce(sa.func.sum(DailyActivity.correct), 0))
-        .where(DailyActivity.user_id == user_id)
-    ).one()
+    """One prepared statement of four index-range aggregates."""
+    completed, passed, answered, correct = db.session.connection().execute(
+        _totals_query(), {"user_id": user_id}).one()
     return Totals(completed, passed, int(answered), int(correct))
 
 

@@ -1,0 +1,155 @@
+"""A signed-in learner's parts of the lesson and course pages, spliced into their shared shells.
+
+The shells (learnpath.pagecache.shell) hold everything the pages show every learner alike; these
+functions compute, per request, what is the learner's own: the nav's name and every CSRF token, flash
+messages, the time-zone script, read/completed flags, enrollment and progress, the course test. They
+render the same macros the templates use when a page is rendered whole, so both give the same HTML.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import url_for, current_app, get_flashed_messages, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
+
+from learnpath.extensions import db, prepared
+from learnpath.models import Attempt, Course, Lesson
+from learnpath.progress import services as progress
+from learnpath.quiz import course_test, scopes
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    """What a link to a lesson needs; kept in a shell instead of an ORM object (which belongs to a session)."""
+
+    id: int
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class CourseRef:
+    """A course as the course test's settings read it (quiz.scopes.test_settings), plus its link."""
+
+    id: int
+    slug: str
+    title: str
+    pass_mark: int
+    test_settings: dict | None
+
+
+@dataclass(frozen=True)
+class CoursePage:
+    course: CourseRef
+    lessons: tuple[LessonRef, ...]  # the active lessons, in course order
+    lesson_ids: list[int]
+    test_pool: int  # the lessons' questions: the course test's size is capped by it
+
+    @classmethod
+    def of(cls, course: Course, lessons: list[Lesson]) -> CoursePage:
+        refs = tuple(LessonRef(l.id, l.slug, l.title) for l in lessons)
+        return cls(CourseRef(course.id, course.slug, course.title, course.pass_mark, course.test_settings),
+                   refs, [l.id for l in refs], sum(l.question_count for l in lessons))
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    lesson_id: int
+    slug: str
+    course_slug: str | None  # the course the page's pager walks through
+
+
+def _macros(template: str) -> Any:
+    # The module of a macro-only template, made once per template by Jinja: the macros take
+    # everything as arguments, so it needs no request context of its own.
+    return current_app.jinja_env.get_template(template).module
+
+
+def _badges() -> dict[str, str]:
+    # A lesson's badge depends only on its state name: four strings, rendered once per worker.
+    badges = current_app.extensions.get("learner_badges")
+    if badges is None:
+        badge = _macros("_macros.html").state_badge
+        badges = {name: str(badge(_State(name))) for name in ("not started", "started", "read", "completed")}
+        current_app.extensions["learner_badges"] = badges
+    return badges
+
+
+@dataclass(frozen=True)
+class _State:
+    state: str
+
+
+def common_parts() -> dict[str, str]:
+    """The parts of base.html that are the learner's: name, CSRF token, time-zone script, flashes."""
+    csrf = generate_csrf()
+    macros = _macros("_macros.html")
+    messages = get_flashed_messages(with_categories=True)
+    return {
+        "name": str(escape(current_user.name)),
+        # Role-dependent: a shell rendered while an admin was signed in must not show the link to learners.
+        "admin": f'<li><a href="{url_for("admin.index")}">Admin</a></li>' if current_user.role == "admin" else "",
+        "csrf": str(escape(csrf)),
+        "head": str(macros.timezone_script(csrf)) if current_user.time_zone is None else "",
+        "flashes": str(macros.flash_messages(messages)) if messages else "",
+    }
+
+
+def lesson_parts(page: LessonPage) -> dict[str, str]:
+    state = progress.lesson_marks(current_user.id, [page.lesson_id]).get(page.lesson_id)
+    macros = _macros("catalog/_learner.html")
+    return {
+        **common_parts(),
+        "lesson_state": str(macros.lesson_state(state)),
+        "mark_read": str(macros.mark_read(page.slug, page.course_slug, state)),
+    }
+
+
+@prepared
+def _course_tests_query(dialect: str):
+    a = Attempt.__table__.c
+    mine = sa.and_(a.user_id == sa.bindparam("user_id"), a.scope == "course_test",
+                   a.course_id == sa.bindparam("course_id"))
+    best = sa.select(sa.func.max(a.percent)).where(mine, a.status == "submitted", a.passed.is_(True))
+    return (sa.select(a.id, a.status, a.deadline_at, a.percent, best.scalar_subquery().label("best")).where(mine)
+            .order_by((a.status == "in_progress").desc(), a.submitted_at.desc(), a.id.desc()).limit(2))
+
+
+def _test_state(user_id: int, page: CoursePage, stats: progress.CourseStats | None) -> course_test.TestState:
+    """course_test.state for the course page, as rows from one prepared statement (the same query:
+    the open test, then the latest submitted one, with the best pass). An open test past its deadline
+    is closed by course_test.state, which this then defers to."""
+    rows = db.session.connection().execute(
+        _course_tests_query(), {"user_id": user_id, "course_id": page.course.id}).all()
+    open_test = next((r for r in rows if r.status == "in_progress"), None)
+    if open_test is not None and scopes.overdue(open_test):  # type: ignore[arg-type]
+        return course_test.state(user_id, page.course, stats, page.test_pool)  # type: ignore[arg-type]
+    settings = scopes.test_settings(page.course)  # type: ignore[arg-type]
+    last = next((r for r in rows if r.status == "submitted"), None)
+    return course_test.TestState(settings, min(settings.questions, page.test_pool),
+                                 stats.total - stats.completed if stats else 0, open_test,  # type: ignore[arg-type]
+                                 rows[0].best if rows else None, last)  # type: ignore[arg-type]
+
+
+def course_parts(page: CoursePage) -> dict[str, str]:
+    uid = current_user.id
+    marks = progress.lesson_marks(uid, page.lesson_ids)
+    where = progress.course_state_from_marks(uid, page.course.id, list(page.lessons), marks)
+    parts = common_parts()
+    parts["course_status"] = str(_macros("catalog/_learner.html").course_status(page.course, where))
+    if page.test_pool:  # otherwise the course has no test and the section is not shown
+        test = _test_state(uid, page, where.stats)
+        parts["course_test"] = str(_macros("quiz/_course_test.html").course_test(
+            test, page.course, where, True, request.path))
+    else:
+        parts["course_test"] = ""
+    badges = _badges()
+    not_started = badges["not started"]
+    for lesson_id in page.lesson_ids:
+        mark = marks.get(lesson_id)
+        parts[f"badge:{lesson_id}"] = badges[mark.state] if mark is not None else not_started
+    return parts
