@@ -115,6 +115,17 @@ def test_the_nav_links_to_the_console_for_admins_only(app, boss):
 
 # ---- disable / enable -------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("page", ["/", "/lessons/tcp", "/courses/net-basics", "/dashboard"])
+def test_a_page_shared_between_learners_shows_the_admin_link_to_admins_only(app, boss, page):
+    """Signed-in lesson, course and dashboard pages are rendered once as a shell and shared: the menu's
+    Admin link is spliced in per request, so a shell first rendered for an admin never shows it to a learner."""
+    add_user(app, "learner@example.com")
+    learner = logged_in(app, "learner@example.com")
+    assert 'href="/admin/"' in boss[1].get(page).get_data(as_text=True)
+    assert 'href="/admin/"' not in learner.get(page).get_data(as_text=True)
+    assert 'href="/admin/"' in boss[1].get(page).get_data(as_text=True)
+
+
 def test_disable_ends_sessions_remember_cookies_and_tokens_at_once_and_enable_restores_login(app, boss):
     admin_id, admin = boss
     learner_id = add_user(app, "ada@example.com")
