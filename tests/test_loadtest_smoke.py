@@ -11,7 +11,6 @@ import copy
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -19,19 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_two_servers import _reachable
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("LEARNPATH_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/11"  # not the full run's db 10: both may run at once
 
 pytestmark = pytest.mark.slow
-
-
-def _reachable(host: str, port: int) -> bool:
-    try:
-        socket.create_connection((host, port), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def _loadtest_module():

@@ -47,11 +47,10 @@ def index():
 @admin_required
 def learners():
     try:
-        q, sort, page, show = services.parse_listing(request.args.get("q"), request.args.get("sort"),
-                                                     request.args.get("page"), request.args.get("show"))
+        listing = services.listing_from(request.args)
     except services.AdminError as exc:
         return error_response(400, str(exc))
-    return render_template("admin/learners.html", listing=services.learners(q, sort, page, show),
+    return render_template("admin/learners.html", listing=listing,
                            sorts=services.SORTS, shows=services.SHOWS)
 
 

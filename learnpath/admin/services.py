@@ -84,6 +84,12 @@ class LearnerPage:
         return max(1, -(-self.total // self.per_page))
 
 
+def listing_from(args) -> LearnerPage:
+    """The learners' list asked for by query parameters (the console and the API alike); AdminError
+    names a bad parameter."""
+    return learners(*parse_listing(args.get("q"), args.get("sort"), args.get("page"), args.get("show")))
+
+
 def parse_listing(q: str | None, sort: str | None, page: str | int | None,
                   show: str | None = None) -> tuple[str, str, int, str]:
     """Check the list's query parameters; AdminError names the bad one."""

@@ -41,11 +41,9 @@ def _learner(user, last_activity) -> dict:
 @admin_token_required
 def learners():
     try:
-        q, sort, page, show = services.parse_listing(request.args.get("q"), request.args.get("sort"),
-                                                     request.args.get("page"), request.args.get("show"))
+        listing = services.listing_from(request.args)
     except services.AdminError as exc:
         raise BadRequest(str(exc)) from None
-    listing = services.learners(q, sort, page, show)
     return jsonify(learners=[_learner(row.user, row.last_activity) for row in listing.rows], total=listing.total,
                    page=listing.page, pages=listing.pages, per_page=listing.per_page, sort=listing.sort, q=listing.q,
                    show=listing.show)

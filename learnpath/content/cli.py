@@ -143,28 +143,27 @@ def _read_aiken(text, name, target, difficulty):
     return [aiken.to_pack(q, used, target.topics, difficulty) for q in parsed], []
 
 
-@content.command("import-gift")
-@with_appcontext
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--lesson", required=True, help="Slug of the lesson whose questions are appended to.")
-@_pack_option
-@click.option("--difficulty", type=click.IntRange(1, 3), default=1, show_default=True,
-              help="Difficulty of questions that do not say (GIFT has no such field).")
-def import_gift(file: str, lesson: str, pack_dir: str | None, difficulty: int) -> None:
-    """Append the questions of a Moodle GIFT FILE to a lesson of the pack (all or nothing)."""
-    _import_bank(file, lesson, pack_dir, difficulty, _read_gift)
+def _bank_import_command(name: str, source: str, reader) -> click.Command:
+    """`flask content import-gift|import-aiken FILE --lesson SLUG`: the same command over another reader."""
+
+    def command(file: str, lesson: str, pack_dir: str | None, difficulty: int) -> None:
+        _import_bank(file, lesson, pack_dir, difficulty, reader)
+
+    command.__doc__ = f"Append the questions of a Moodle {source} FILE to a lesson of the pack (all or nothing)."
+    for option in reversed((
+        content.command(name), with_appcontext,
+        click.argument("file", type=click.Path(exists=True, dir_okay=False)),
+        click.option("--lesson", required=True, help="Slug of the lesson whose questions are appended to."),
+        _pack_option,
+        click.option("--difficulty", type=click.IntRange(1, 3), default=1, show_default=True,
+                     help=f"Difficulty of questions that do not say ({source} has no such field)."),
+    )):
+        command = option(command)
+    return command
 
 
-@content.command("import-aiken")
-@with_appcontext
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--lesson", required=True, help="Slug of the lesson whose questions are appended to.")
-@_pack_option
-@click.option("--difficulty", type=click.IntRange(1, 3), default=1, show_default=True,
-              help="Difficulty of the imported questions (Aiken has no such field).")
-def import_aiken(file: str, lesson: str, pack_dir: str | None, difficulty: int) -> None:
-    """Append the questions of a Moodle Aiken FILE to a lesson of the pack (all or nothing)."""
-    _import_bank(file, lesson, pack_dir, difficulty, _read_aiken)
+import_gift = _bank_import_command("import-gift", "GIFT", _read_gift)
+import_aiken = _bank_import_command("import-aiken", "Aiken", _read_aiken)
 
 
 @content.command("export-gift")
