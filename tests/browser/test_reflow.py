@@ -1,5 +1,8 @@
 """Reflow (WCAG 2.2 SC 1.4.10): every page at 320, 390 and 1280 px wide, light and dark, on the real
-seed catalog with a learner who has a year of heavy history.
+seed catalog with a learner who has a year of heavy history. That learner is also an admin (so the
+console's pages are here, with item-analysis flags from the first attempt on), has problem reports
+(one open, one resolved) and reminders on; a second account with a long, unbreakable address is the
+one the admin looks at.
 
 For each page, width and color scheme: the document does not scroll sideways
 (`scrollWidth <= clientWidth`; code blocks and wide tables scroll inside themselves), axe-core finds
@@ -227,6 +230,7 @@ class Target:
     learner: bool = True
     status: int = 200
     open_details: str | None = None  # a CSS selector: open these <details> first (their content is checked too)
+    shows: tuple[str, ...] = ()  # CSS selectors of what the page is here for: each must be visible
 
 
 PAGES = {
@@ -249,7 +253,7 @@ PAGES = {
     "quiz-go-visitor": Target(f"/lessons/{GO_LESSON}/quiz", learner=False),
     "result": Target("result"),
     "result-calculated": Target("result-calculated"),
-    "review": Target("/review"),
+    "review": Target("/review", shows=("a[href$='/review/anki.apkg']",)),
     "review-settings": Target("/review/settings"),
     "dashboard": Target("/dashboard"),
     "topic": Target("/topics/joins"),
@@ -260,9 +264,9 @@ PAGES = {
     "course-visitor": Target("/courses/distributed-systems", learner=False),
     "paths": Target("/paths"),
     "path": Target("/paths/backend-foundations"),
-    "account": Target("/account"),  # with reminders and the learner's problem reports
+    "account": Target("/account", shows=("#reminders + p + form", "#reports + p + .table-scroll tbody tr")),
     "result-report-form": Target("result", open_details="details.report-problem"),
-    "unsubscribe": Target("unsubscribe", learner=False),
+    "unsubscribe": Target("unsubscribe", learner=False, shows=("main form button",)),
     "admin": Target("/admin/"),
     "admin-learners": Target("/admin/learners"),
     "admin-learner": Target("admin-learner"),
@@ -270,10 +274,10 @@ PAGES = {
     "admin-course": Target("/admin/courses/distributed-systems"),
     "admin-content": Target("/admin/content"),
     "admin-questions": Target("/admin/questions"),
-    "admin-questions-flagged": Target("/admin/questions?flagged=1"),
-    "admin-question": Target("admin-question"),
-    "admin-reports": Target("/admin/reports"),
-    "certificate": Target("certificate", learner=False),
+    "admin-questions-flagged": Target("/admin/questions?flagged=1", shows=("table.item-table .tag",)),
+    "admin-question": Target("admin-question", shows=("dl.stats", "table td.numeric")),
+    "admin-reports": Target("/admin/reports", shows=(".report-queue form textarea", ".report-queue blockquote")),
+    "certificate": Target("certificate", learner=False, shows=("a[href$='/credential.json']",)),
     "search": Target("/search?q=window+function", learner=False),
     "login": Target("/login", learner=False),
     "signup": Target("/signup", learner=False),
@@ -291,6 +295,8 @@ def _open(page: Page, site: Site, name: str) -> None:
     if target.open_details:
         assert page.locator(target.open_details).count() > 0, f"{name}: no {target.open_details}"
         page.locator(target.open_details).evaluate_all("all => all.forEach(d => { d.open = true; })")
+    for selector in target.shows:
+        expect(page.locator(selector).first, f"{name}: {selector}").to_be_visible()
 
 
 def _overflow(page: Page) -> str | None:
