@@ -89,13 +89,34 @@ def served_pack(database: Path, pack: Path, secret: str) -> Iterator[str]:
         db.engine.dispose()
 
 
+@dataclass
+class ConsoleWatch:
+    """What the `page` fixture (and watched_page) do with console errors. A test may allow() one exact, expected
+    message by a regex over "console.error: <text> (<url>)"; it then lands in `tolerated` (for the
+    test to assert on) instead of failing the test. Nothing is allowed unless a test asks."""
+    allowed: list[re.Pattern] = field(default_factory=list)
+    tolerated: list[str] = field(default_factory=list)
+
+    def allow(self, pattern: str) -> None:
+        self.allowed.append(re.compile(pattern))
+
+
 @contextmanager
-def watched_page(browser, browser_context_args, base_url: str) -> Iterator:
-    """A page in a new context on `base_url`; any console error or page error fails the test."""
+def watched_page(browser, browser_context_args, base_url: str, console: ConsoleWatch | None = None) -> Iterator:
+    """A page in a new context on `base_url`; any console error or page error fails the test, but
+    for the messages `console` (see ConsoleWatch) allows, which land in its `tolerated`."""
     context = browser.new_context(**{**browser_context_args, "base_url": base_url})
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda msg: problems.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
+    console = console or ConsoleWatch()
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            entry = f"console.{msg.type}: {msg.text} ({msg.location.get('url') or ''})"
+            allowed = any(pattern.fullmatch(entry) for pattern in console.allowed)
+            (console.tolerated if allowed else problems).append(entry)
+
+    page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     yield page
     context.close()
@@ -148,18 +169,6 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args, base_url):
     return {**browser_context_args, "base_url": base_url, "viewport": VIEWPORT, "locale": "en-GB",
             "timezone_id": "UTC", "reduced_motion": "reduce"}
-
-
-@dataclass
-class ConsoleWatch:
-    """What the `page` fixture does with console errors. A test may allow() one exact, expected
-    message by a regex over "console.error: <text> (<url>)"; it then lands in `tolerated` (for the
-    test to assert on) instead of failing the test. Nothing is allowed unless a test asks."""
-    allowed: list[re.Pattern] = field(default_factory=list)
-    tolerated: list[str] = field(default_factory=list)
-
-    def allow(self, pattern: str) -> None:
-        self.allowed.append(re.compile(pattern))
 
 
 @pytest.fixture

@@ -148,6 +148,73 @@ def review_answers(app, email: str) -> list[tuple[str, bool, str | None]]:
             db.session.remove()
 
 
+# ---- the keyboard: where the focus is, and Tab until it is where a test wants it -------------
+
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  // the question the control belongs to: a quiz's fieldset, or a result's item (its report form)
+  const fieldset = el.closest('fieldset.question') || el.closest('li.result');
+  const style = getComputedStyle(el);
+  // the color the focus ring (outline-offset: 2px) is drawn on: the nearest opaque background
+  const behind = (node) => {
+    for (; node; node = node.parentElement) {
+      const bg = getComputedStyle(node).backgroundColor;
+      if (bg !== 'transparent' && !bg.endsWith(', 0)')) return bg;
+    }
+    return getComputedStyle(document.documentElement).backgroundColor;
+  };
+  return {
+    tag: el.tagName.toLowerCase(), type: el.type || '', field: el.getAttribute('name') || '', value: el.value || '',
+    checked: !!el.checked, name: el.getAttribute('aria-label') || (el.labels && el.labels.length
+      ? el.labels[0].innerText.trim() : (el.innerText || '').trim()),
+    prompt: fieldset?.querySelector('.prompt')?.innerText.trim() ?? '',
+    focusVisible: el.matches(':focus-visible'),
+    outline: [style.outlineStyle, parseFloat(style.outlineWidth), style.outlineColor],
+    around: behind(el.parentElement),
+  };
+}"""
+
+
+def focused(page: Page) -> dict | None:
+    return page.evaluate(_FOCUSED)
+
+
+def _luminance(css_color: str) -> float:
+    r, g, b = (float(v) / 255 for v in re.findall(r"\d+(?:\.\d+)?", css_color)[:3])
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def assert_focus_ring(el: dict, what: str) -> None:
+    """Visible focus (WCAG 2.4.7) with a ring of >= 3:1 against what it is drawn on (1.4.11)."""
+    assert el["focusVisible"], f"focus on {what} is not visible (:focus-visible does not match)"
+    style, width, color = el["outline"]
+    assert style != "none" and width >= 2, f"focus on {what} has no outline ({el['outline']})"
+    ratio = contrast(color, el["around"])
+    assert ratio >= 3, f"focus ring on {what}: {color} on {el['around']} is {ratio:.2f}:1, below 3:1"
+
+
+def tab_to(page: Page, wanted: Callable[[dict], bool], what: str, limit: int = 30) -> dict:
+    """Press Tab until the focused element satisfies `wanted`; fail after `limit` presses."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        el = focused(page)
+        if el is None:
+            continue
+        seen.append(f"{el['tag']}[{el['type']}] {el['name']!r}")
+        if wanted(el):
+            assert_focus_ring(el, what)
+            return el
+    raise AssertionError(f"Tab never reached {what}; focus went through:\n  " + "\n  ".join(seen))
+
+
 # ---- screenshots -------------------------------------------------------------------------------
 
 def screenshot(page: Page, name: str, docs: bool = False) -> Path:

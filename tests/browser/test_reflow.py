@@ -1,5 +1,8 @@
 """Reflow (WCAG 2.2 SC 1.4.10): every page at 320, 390 and 1280 px wide, light and dark, on the real
-seed catalog with a learner who has a year of heavy history.
+seed catalog with a learner who has a year of heavy history. That learner is also an admin (so the
+console's pages are here, with item-analysis flags from the first attempt on), has problem reports
+(one open, one resolved) and reminders on; a second account with a long, unbreakable address is the
+one the admin looks at.
 
 For each page, width and color scheme: the document does not scroll sideways
 (`scrollWidth <= clientWidth`; code blocks and wide tables scroll inside themselves), axe-core finds
@@ -115,9 +118,48 @@ def _prepare_urls(app, email: str) -> dict[str, str]:
             card.due = datetime.now(UTC) - timedelta(hours=1)
             db.session.commit()
             urls.update(_scoped_attempts(user.id))
+            urls.update(_admin_and_reports(user))
             return urls
         finally:
             db.session.remove()
+
+
+# A long, unbreakable address and a long name: what the admin pages must fit at 320 px.
+OTHER_EMAIL = "bartholomew.featherstonehaugh-wolfeschlegelsteinhausen@example.com"
+OTHER_NAME = "Bartholomew Featherstonehaugh-Wolfeschlegelsteinhausen"
+REPORT_COMMENT = ("The key says B, but the lesson's second table (the one under “Isolation levels”) says "
+                  "READ COMMITTED allows non-repeatable reads, which is answer C. Which one is right?")
+RESOLVED_NOTE = ("Thank you: the key was wrong. It is C now (content pack commit 4f2a9c1, "
+                 "lessons/sql-mastery-guide-part-1.md).")
+
+
+def _admin_and_reports(user) -> dict[str, str]:
+    """The learner made an admin (the console's pages), a second account with a long address to
+    look at, two of the learner's problem reports (one open, one resolved with a note) for the
+    queue and the account page, and a reminder unsubscribe link."""
+    from learnpath.admin import reports
+    from learnpath.models import Answer, Course, Enrollment, Question, User
+    from learnpath.reminders import services as reminders
+
+    user.role = "admin"
+    other = User(email=OTHER_EMAIL, name=OTHER_NAME)
+    other.set_password("another long password")
+    db.session.add(other)
+    db.session.flush()
+    course_id = db.session.scalar(sa.select(Course.id).where(Course.slug == "distributed-systems"))
+    db.session.add(Enrollment(user_id=other.id, course_id=course_id))
+    db.session.commit()
+    # Two answered choice questions of different lessons: their detail pages have the choices table.
+    answered = db.session.scalars(
+        sa.select(Question).join(Answer, Answer.question_id == Question.id)
+        .where(Answer.user_id == user.id, Question.kind == "single", Answer.attempt_id.is_not(None))
+        .group_by(Question.id).order_by(Question.id).limit(2)).all()
+    open_report = reports.file_report(user.id, answered[0].id, "wrong_key", REPORT_COMMENT).report
+    closed = reports.file_report(user.id, answered[1].id, "typo", "“recieve” in the second choice").report
+    reports.close(closed.id, "resolve", RESOLVED_NOTE, user.id)
+    reminders.save_preferences(user.id, reminders.Preferences(enabled=True, hour=18))
+    return {"admin-learner": f"/admin/learners/{other.id}", "admin-question": f"/admin/questions/{open_report.question_id}",
+            "unsubscribe": f"/unsubscribe/{reminders.unsubscribe_token(user.id)}"}
 
 
 def _scoped_attempts(user_id: int) -> dict[str, str]:
@@ -149,6 +191,8 @@ def site(tmp_path_factory) -> Site:
     app = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "WTF_CSRF_ENABLED": True,
         "RATELIMIT_ENABLED": False, "SECRET_KEY": "reflow-test-secret", "SERVER_NAME": None,
+        # Flags from the first attempt on: the one heavy learner's answers fill the item table's flag column.
+        "ITEM_ANALYSIS_MIN_ATTEMPTS": 1,
     })
     with app.app_context():
         upgrade()
@@ -185,6 +229,8 @@ class Target:
     path: str  # a path, or a key of Site.urls
     learner: bool = True
     status: int = 200
+    open_details: str | None = None  # a CSS selector: open these <details> first (their content is checked too)
+    shows: tuple[str, ...] = ()  # CSS selectors of what the page is here for: each must be visible
 
 
 PAGES = {
@@ -207,7 +253,7 @@ PAGES = {
     "quiz-go-visitor": Target(f"/lessons/{GO_LESSON}/quiz", learner=False),
     "result": Target("result"),
     "result-calculated": Target("result-calculated"),
-    "review": Target("/review"),
+    "review": Target("/review", shows=("a[href$='/review/anki.apkg']",)),
     "review-settings": Target("/review/settings"),
     "dashboard": Target("/dashboard"),
     "topic": Target("/topics/joins"),
@@ -218,8 +264,20 @@ PAGES = {
     "course-visitor": Target("/courses/distributed-systems", learner=False),
     "paths": Target("/paths"),
     "path": Target("/paths/backend-foundations"),
-    "account": Target("/account"),
-    "certificate": Target("certificate", learner=False),
+    "account": Target("/account", shows=("#reminders + p + form", "#reports + p + .table-scroll tbody tr")),
+    "result-report-form": Target("result", open_details="details.report-problem"),
+    "unsubscribe": Target("unsubscribe", learner=False, shows=("main form button",)),
+    "admin": Target("/admin/"),
+    "admin-learners": Target("/admin/learners"),
+    "admin-learner": Target("admin-learner"),
+    "admin-courses": Target("/admin/courses"),
+    "admin-course": Target("/admin/courses/distributed-systems"),
+    "admin-content": Target("/admin/content"),
+    "admin-questions": Target("/admin/questions"),
+    "admin-questions-flagged": Target("/admin/questions?flagged=1", shows=("table.item-table .tag",)),
+    "admin-question": Target("admin-question", shows=("dl.stats", "table td.numeric")),
+    "admin-reports": Target("/admin/reports", shows=(".report-queue form textarea", ".report-queue blockquote")),
+    "certificate": Target("certificate", learner=False, shows=("a[href$='/credential.json']",)),
     "search": Target("/search?q=window+function", learner=False),
     "login": Target("/login", learner=False),
     "signup": Target("/signup", learner=False),
@@ -234,6 +292,11 @@ def _open(page: Page, site: Site, name: str) -> None:
     if name == "courses" and response.status == 404:
         pytest.skip("/courses does not exist on this branch yet")
     assert response.status == target.status, f"{name}: HTTP {response.status}"
+    if target.open_details:
+        assert page.locator(target.open_details).count() > 0, f"{name}: no {target.open_details}"
+        page.locator(target.open_details).evaluate_all("all => all.forEach(d => { d.open = true; })")
+    for selector in target.shows:
+        expect(page.locator(selector).first, f"{name}: {selector}").to_be_visible()
 
 
 def _overflow(page: Page) -> str | None:
