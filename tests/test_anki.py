@@ -139,3 +139,34 @@ def test_right_answers_the_course_holds_back_stay_out_of_the_deck(pools_app, poo
     notes = open_apkg(pools_client.get("/review/anki.apkg").data, tmp_path)
     backs = " ".join(n["fields"]["Answer"] + n["fields"]["Explanation"] for n in notes)
     assert all(s in backs for s in SECRETS)
+
+
+def test_an_after_hours_release_counts_from_each_answers_own_time(pools_app, pools_client, tmp_path):
+    """later-course shows right answers 24 h after the answer: in one lesson, a card answered 25 h ago shows
+    its key and explanation, one answered now does not (each card's own time, not the lesson's first card's)."""
+    import shutil
+    from datetime import timedelta
+
+    from learnpath.models import Answer
+    from tests.conftest import import_over
+    from tests.test_pools_review import POOLS_PACK, _submit
+
+    pack = tmp_path / "pack"
+    shutil.copytree(POOLS_PACK, pack)
+    lesson = pack / "lessons" / "delayed.md"
+    lesson.write_text(lesson.read_text() + (
+        "- id: d2\n  kind: short_text\n  prompt: Type the second delayed word.\n  accepted: [secondsecret]\n"
+        "  explanation: EXPLAIN-TWO is held back for a day after each answer.\n  topics: [beta]\n  difficulty: 1\n"))
+    import_over(pools_app, pack)
+    _submit(pools_client, pools_app, _start(pools_client, "delayed"), right=True)
+    with pools_app.app_context():
+        d1 = db.session.scalar(sa.select(Question.id).where(Question.key == "d1"))
+        for answer in db.session.scalars(sa.select(Answer).where(Answer.question_id == d1)):
+            answer.answered_at -= timedelta(hours=25)
+        db.session.commit()
+    notes = {n["fields"]["Question"]: n for n in open_apkg(pools_client.get("/review/anki.apkg").data, tmp_path)}
+    first = next(n for front, n in notes.items() if "delayed secret word" in front)
+    second = next(n for front, n in notes.items() if "second delayed word" in front)
+    assert "quetzalbadger" in first["fields"]["Answer"] and "EXPLAIN-DELAYED" in first["fields"]["Explanation"]
+    assert "secondsecret" not in second["fields"]["Answer"] + second["fields"]["Explanation"]
+    assert "EXPLAIN-TWO" not in second["fields"]["Explanation"]

@@ -145,16 +145,18 @@ def build(user_id: int, instance: str, now: datetime) -> tuple[bytes, int]:
                 sa.select(CourseLesson.lesson_id, Course.slug).join(Course, Course.id == CourseLesson.course_id)
                 .where(CourseLesson.lesson_id.in_(lesson_ids), ~Course.retired).order_by(Course.slug)):
             courses[lesson_id].append(slug)
-    visibility: dict[int, review_policy.Visibility] = {}
+    visibility: dict[tuple[int, datetime | None], review_policy.Visibility] = {}
     deck = genanki.Deck(DECK_ID, DECK_NAME, description="Your learnpath review questions.")
     deck.add_model(MODEL)  # also in an empty export: the note type is there for the next one
     for card in cards:
         question = variants.reference(card.question)  # the reference numbers: a stable note
         lesson = question.lesson
         history = histories.get(question.id)
-        if lesson.id not in visibility:
-            visibility[lesson.id] = review_policy.for_learner(user_id, lesson.id, history.last_at if history else None, now)
-        shown = visibility[lesson.id]
+        # An "after N hours" release counts from each answer's own time: one decision per (lesson, time).
+        answered_at = history.last_at if history else None
+        if (lesson.id, answered_at) not in visibility:
+            visibility[lesson.id, answered_at] = review_policy.for_learner(user_id, lesson.id, answered_at, now)
+        shown = visibility[lesson.id, answered_at]
         answer = _right_answer(question) if shown.right_answer else f"<p><i>{html.escape(shown.note)}</i></p>"
         explanation = question.explanation_html if shown.explanation else ""
         tags = [f"learnpath::course::{_safe_tag(slug)}" for slug in courses.get(lesson.id, [])]
