@@ -48,14 +48,23 @@ def test_create_admin_on_a_terminal_asks_twice(app, runner, monkeypatch):
         assert user.check_password(PASSWORD)
 
 
+def test_create_admin_refuses_an_existing_account_unless_asked_to_promote_it(app, runner, auth):
+    """Sign-up does not verify addresses: someone may have registered the operator's email first."""
+    auth.signup("lead@example.com", "learner password 1", "Lead")
+    refused = runner.invoke(args=["users", "create-admin", "lead@example.com"], input="some other password\n")
+    assert refused.exit_code == 1 and "--promote-existing" in refused.output
+    assert _user(app, "lead@example.com").role == "learner" and _audit(app) == []
+
+
 def test_create_admin_promotes_an_existing_account_and_keeps_its_password(app, runner, auth):
     auth.signup("lead@example.com", "learner password 1", "Lead")
-    result = runner.invoke(args=["users", "create-admin", "lead@example.com"], input="ignored password\n")
+    result = runner.invoke(args=["users", "create-admin", "lead@example.com", "--promote-existing"],
+                           input="ignored password\n")
     assert result.exit_code == 0, result.output
     assert "Promoted the existing account lead@example.com to admin" in result.output
     assert _user(app, "lead@example.com").role == "admin"
     assert _audit(app) == [(None, "set-role", "lead@example.com", "admin")]
-    again = runner.invoke(args=["users", "create-admin", "lead@example.com"])
+    again = runner.invoke(args=["users", "create-admin", "lead@example.com", "--promote-existing"])
     assert again.exit_code == 0 and "is an admin already" in again.output
     assert len(_audit(app)) == 1
     auth.logout()

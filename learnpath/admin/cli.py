@@ -71,11 +71,18 @@ def _promote(user: User) -> None:
 @with_appcontext
 @click.argument("email")
 @click.option("--name", default=None, help="Display name (default: the part of the email before @).")
-def create_admin(email: str, name: str | None) -> None:
-    """Create an admin account for EMAIL, or promote the existing account with that email."""
+@click.option("--promote-existing", is_flag=True,
+              help="If an account with EMAIL exists, make it an admin (its password unchanged).")
+def create_admin(email: str, name: str | None, promote_existing: bool) -> None:
+    """Create an admin account for EMAIL (or, with --promote-existing, promote the account that has it)."""
     email = _check_email(email)
+    # Sign-up does not verify addresses: whoever registered EMAIL first knows that account's password,
+    # so promoting it must be asked for explicitly, never a side effect of creating an admin.
     existing = accounts.find_user(email)
     if existing is not None:
+        if not promote_existing:
+            fail(f"an account with the email {email} exists already; check it is yours, then run again with "
+                 "--promote-existing, or use `flask users set-role EMAIL admin`.")
         _promote(existing)
         return
     name = (name or email.partition("@")[0]).strip()[:100]
@@ -87,10 +94,9 @@ def create_admin(email: str, name: str | None) -> None:
     db.session.add(user)
     try:
         db.session.flush()
-    except sa.exc.IntegrityError:  # created meanwhile by a sign-up or another run: promote that one
+    except sa.exc.IntegrityError:  # created meanwhile by a sign-up or another run: not ours to promote
         db.session.rollback()
-        _promote(accounts.find_user(email))
-        return
+        fail(f"an account with the email {email} was created meanwhile; nothing changed.")
     audit("create-admin", email, actor_id=None)
     db.session.commit()
     click.echo(f"Created the admin account {email}. Log in at /login; the console is at /admin.")
