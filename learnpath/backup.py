@@ -22,6 +22,7 @@ import shutil
 import sqlite3
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -212,20 +213,34 @@ def restore_sqlite(source: Path, target: Path) -> tuple[str, str]:
 
 # ---- PostgreSQL -------------------------------------------------------------------------------
 
-def _libpq_url(url: str) -> tuple[str, str]:
-    """(the URL for pg_dump/pg_restore, the same with the password hidden for printing)."""
+def _libpq_url(url: str) -> tuple[str, str, dict[str, str]]:
+    """(the URL for pg_dump/pg_restore without its password, the same for printing, the environment
+    carrying the password): a password on the command line would show in `ps` to every local user."""
     parsed = sa.engine.make_url(url).set(drivername="postgresql")
-    return parsed.render_as_string(hide_password=False), parsed.render_as_string(hide_password=True)
+    env = {**os.environ, "PGPASSWORD": parsed.password} if parsed.password else dict(os.environ)
+    bare = parsed.set(password=None)
+    return bare.render_as_string(hide_password=False), parsed.render_as_string(hide_password=True), env
 
 
-def _run_or_print(command: list[str], shown: list[str]) -> None:
+def _run_or_print(command: list[str], shown: list[str], env: dict[str, str] | None = None) -> None:
     click.echo("$ " + " ".join(shown))
     if shutil.which(command[0]) is None:
         raise BackupError(f"{command[0]} is not installed here (Debian: apt-get install postgresql-client). "
                           "Run the command above where it is.")
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
+
+
+@contextmanager
+def _private_files():
+    """Files created meanwhile are readable by their owner only: a backup holds every learner's data,
+    password hashes and token hashes."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def pg_revision(path: Path) -> str | None:
@@ -261,12 +276,15 @@ def create(path: Path, force: bool) -> None:
     started = time.perf_counter()
     source = sqlite_path(url)
     if source is None:
-        real, shown = _libpq_url(url)
-        _run_or_print(["pg_dump", "--format=custom", "--no-owner", f"--file={path}", real],
-                      ["pg_dump", "--format=custom", "--no-owner", f"--file={path}", shown])
+        real, shown, env = _libpq_url(url)
+        with _private_files():
+            _run_or_print(["pg_dump", "--format=custom", "--no-owner", f"--file={path}", real],
+                          ["pg_dump", "--format=custom", "--no-owner", f"--file={path}", shown], env)
         revision, size = pg_revision(path), path.stat().st_size
     else:
-        revision, size = create_sqlite(source, path)
+        with _private_files():
+            revision, size = create_sqlite(source, path)
+    os.chmod(path, 0o600)
     click.echo(f"Backup written to {path}: schema revision {revision}, {size:,} bytes, "
                f"{time.perf_counter() - started:.2f} s.")
 
@@ -292,12 +310,12 @@ def restore(path: Path) -> None:
             raise BackupError(f"There is no backup file at {path}.")
         revision = pg_revision(path)
         check_revision(revision)
-        real, shown = _libpq_url(url)
+        real, shown, env = _libpq_url(url)
         db.session.remove()
         db.engine.dispose()
         flags = ["--clean", "--if-exists", "--no-owner", "--single-transaction"]
         _run_or_print(["pg_restore", *flags, f"--dbname={real}", str(path)],
-                      ["pg_restore", *flags, f"--dbname={shown}", str(path)])
+                      ["pg_restore", *flags, f"--dbname={shown}", str(path)], env)
         upgrade()
         now_at = ", ".join(sorted(head_revisions()))
     else:

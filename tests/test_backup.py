@@ -87,6 +87,7 @@ def test_backup_while_another_process_writes_then_restore_to_an_identical_databa
         stop.touch()
         total = int(writer.communicate(timeout=60)[0])
     assert result.exit_code == 0, result.output
+    assert copy.stat().st_mode & 0o777 == 0o600  # every learner's data: readable by its owner only
     with app.app_context():
         head = ", ".join(sorted(backup.head_revisions()))
     assert result.output.startswith(f"Backup written to {copy}: schema revision {head}, ")
@@ -224,6 +225,7 @@ def test_postgres_backup_and_restore_with_pg_dump(app, runner, database_url, mak
     assert created.output.startswith(f"$ pg_dump --format=custom --no-owner --file={archive} postgresql://")
     assert f"schema revision {head}," in created.output
     assert backup.pg_revision(archive) == head
+    assert archive.stat().st_mode & 0o777 == 0o600
     target = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     restored = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
     assert restored.exit_code == 0, restored.output
@@ -246,3 +248,11 @@ def test_postgres_restore_refuses_a_newer_schema(app, runner, database_url, tmp_
     result = runner.invoke(args=["backup", "restore", str(archive)])
     assert result.exit_code == 1 and "schema revision 9999" in result.output
     assert pg_rows(database_url) == before
+
+
+def test_the_postgres_password_goes_in_the_environment_not_the_command_line():
+    """A password in pg_dump's arguments shows in `ps` to every local user; libpq reads PGPASSWORD."""
+    command_url, shown, env = backup._libpq_url("postgresql+psycopg://learn:s3cret-pw@db.example:5432/learnpath")
+    assert "s3cret-pw" not in command_url and "s3cret-pw" not in shown
+    assert command_url == "postgresql://learn@db.example:5432/learnpath"
+    assert env["PGPASSWORD"] == "s3cret-pw"
