@@ -218,7 +218,8 @@ def _libpq_url(url: str) -> tuple[str, str, dict[str, str]]:
     carrying the password): a password on the command line would show in `ps` to every local user."""
     parsed = sa.engine.make_url(url).set(drivername="postgresql")
     env = {**os.environ, "PGPASSWORD": parsed.password} if parsed.password else dict(os.environ)
-    bare = parsed.set(password=None)
+    bare = sa.engine.URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port,
+                                parsed.database, parsed.query)
     return bare.render_as_string(hide_password=False), parsed.render_as_string(hide_password=True), env
 
 
