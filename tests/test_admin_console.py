@@ -498,3 +498,16 @@ def test_console_forms_need_their_csrf_token(make_app):
     token = csrf_token(client, f"/admin/learners/{learner_id}")
     assert client.post(f"/admin/learners/{learner_id}/disable", data={"csrf_token": token}).status_code == 302
     assert _user(app, learner_id).disabled_at is not None
+
+
+@pytest.mark.parametrize("path", ["/admin/learners?page=%C2%B2", "/admin/learners?page=" + "9" * 5000,
+                                  "/admin/questions?page=%C2%B2", "/admin/questions?page=" + "9" * 5000])
+def test_odd_page_numbers_are_a_400_not_a_500(app, boss, path):
+    response = boss[1].get(path)
+    assert response.status_code == 400 and "page" in response.get_data(as_text=True)
+
+
+def test_the_learners_api_refuses_odd_page_numbers(app, boss):
+    admin_token = token_for(app, "boss@example.com")
+    response = app.test_client().get("/api/v1/admin/learners?page=%C2%B2", headers={"Authorization": f"Bearer {admin_token}"})
+    assert response.status_code == 400

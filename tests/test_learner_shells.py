@@ -166,3 +166,16 @@ def test_dashboard_frame_is_shared_and_its_contents_are_not(make_app):
     whole = _page(ada, "/dashboard")
     app.config["LEARNER_SHELLS"] = True
     assert _normalised(_page(ada, "/dashboard")) == _normalised(whole)
+
+
+def test_unknown_course_values_share_the_default_shell(app, client, auth):
+    """?course= values that name none of the lesson's courses show the default page from one shell, so
+    a loop over random values cannot fill the worker's page cache."""
+    auth.signup()
+    client.get("/lessons/tcp")  # shows the sign-up's welcome flash once
+    default = client.get("/lessons/tcp").get_data(as_text=True)
+    shells = app.extensions["pagecache"].shells
+    before = len(shells)
+    for n in range(20):
+        assert client.get(f"/lessons/tcp?course=nonsense-{n}").get_data(as_text=True) == default
+    assert len(shells) == before

@@ -12,8 +12,8 @@ PER_PAGE = 100
 
 def _page() -> int:
     value = request.args.get("page", "1")
-    if not value.isdigit() or int(value) < 1:
-        abort(400, description="'page' must be a whole number from 1.")
+    if not (value.isascii() and value.isdigit() and len(value) <= 7) or int(value) < 1:
+        abort(400, description="'page' must be a whole number from 1 to 9999999.")
     return int(value)
 
 

@@ -106,7 +106,8 @@ def parse_listing(q: str | None, sort: str | None, page: str | int | None,
         number = 1
     else:
         text = str(page)
-        if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        # isdigit() alone accepts '²' and other digits int() refuses; the length cap keeps int() cheap.
+        if not (text.isascii() and text.isdigit() and len(text) <= 7) or not 1 <= int(text) <= MAX_PAGE:
             raise AdminError(f"'page' must be a whole number from 1 to {MAX_PAGE}.")
         number = int(text)
     return q, sort, number, show

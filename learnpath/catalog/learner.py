@@ -61,6 +61,7 @@ class LessonPage:
     lesson_id: int
     slug: str
     course_slug: str | None  # the course the page's pager walks through
+    courses: tuple[str, ...] = ()  # every course holding the lesson: the only ?course= values worth a shell
 
 
 def _macros(template: str) -> Any:

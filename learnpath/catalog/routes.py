@@ -84,15 +84,22 @@ def _learner_course(slug: str) -> str:
 
 def _learner_lesson(slug: str, course_slug: str | None) -> str:
     """A signed-in lesson page: the shared shell and the learner's flags (one query) spliced in."""
-    def render():
-        lesson = services.get_lesson(slug) or abort(404)
-        courses = services.lesson_courses(lesson)
-        context = services.lesson_context(lesson, courses, course_slug)
-        html = render_template("catalog/lesson.html", lesson=lesson, courses=courses, ctx=context, state=None,
-                               slot=slot)
-        return html, learner.LessonPage(lesson.id, lesson.slug, context.course.slug if context.course else None)
+    def render_for(wanted: str | None):
+        def render():
+            lesson = services.get_lesson(slug) or abort(404)
+            courses = services.lesson_courses(lesson)
+            context = services.lesson_context(lesson, courses, wanted)
+            html = render_template("catalog/lesson.html", lesson=lesson, courses=courses, ctx=context, state=None,
+                                   slot=slot)
+            return html, learner.LessonPage(lesson.id, lesson.slug, context.course.slug if context.course else None,
+                                            tuple(c.slug for c in courses))
+        return render
 
-    found = shell(("lesson", slug, course_slug), render)
+    # Shells are keyed by the lesson's own courses only: any other ?course= value shows the default
+    # page, so arbitrary values cannot fill the worker's cache and push everyone's pages out.
+    found = shell(("lesson", slug, None), render_for(None))
+    if course_slug and course_slug != found.meta.course_slug and course_slug in found.meta.courses:
+        found = shell(("lesson", slug, course_slug), render_for(course_slug))
     return found.fill(learner.lesson_parts(found.meta))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from learnpath.accounts import services as accounts
 from learnpath.admin import reports
 from learnpath.models.reports import COMMENT_MAX, REPORT_REASONS
 from learnpath.reports.forms import ReportForm
@@ -23,9 +24,7 @@ def report_comment_max() -> int:
 
 def _back(target: str | None) -> str:
     """Only a path on this site (no scheme, no //host): the form must not redirect elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("accounts.account") + "#reports"
+    return accounts.safe_next(target) or url_for("accounts.account") + "#reports"
 
 
 @bp.post("/questions/<int:question_id>/report")
