@@ -44,7 +44,10 @@ def from_environment(instance_path: str) -> dict:
         "JOBS_THREADS": int(env.get("LEARNPATH_JOBS_THREADS", 2)),
         "SCHEDULER_INTERVAL_MINUTES": float(env.get("LEARNPATH_SCHEDULER_INTERVAL_MINUTES", 5)),
         # Where learners reach the site: the base of links in mails sent by jobs (no request to take it from).
-        "PUBLIC_URL": env.get("LEARNPATH_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Where learners reach the site (https://learn.example.org): links in mails and the ids inside
+        # signed credentials. Unset, mails use http://127.0.0.1:5000 and credentials the request's host;
+        # set it in production, or a request's Host header decides what a credential names as its issuer.
+        "PUBLIC_URL": env.get("LEARNPATH_PUBLIC_URL") or env.get("LEARNPATH_BASE_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") not in ("0", "false"),
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "10 per minute"),

@@ -201,3 +201,13 @@ def test_the_key_can_come_from_the_environment(make_app, instance_path):
 def test_learnpath_jcs_matches_the_rfc(value, expected):
     assert jcs(value).decode() == expected == canonical(value)
     json.loads(expected)
+
+
+@pytest.mark.parametrize("settings, host, issuer", [
+    ({}, "attacker.example", "http://attacker.example/issuer"),  # unset: the request's host (hence: set it)
+    ({"PUBLIC_URL": "https://learn.example.org"}, "attacker.example", "https://learn.example.org/issuer"),
+])
+def test_public_url_fixes_the_issuer_whatever_host_a_request_names(make_app, settings, host, issuer):
+    app = make_app(**settings)
+    profile = app.test_client().get("/.well-known/learnpath-issuer.json", headers={"Host": host}).get_json()
+    assert profile["id"] == issuer

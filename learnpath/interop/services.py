@@ -36,8 +36,9 @@ def instance_id() -> str:
 
 
 def base_url() -> str:
-    """Where this instance is reached: LEARNPATH_BASE_URL when set (stable ids behind proxies), else the request's."""
-    configured = current_app.config.get("LEARNPATH_BASE_URL") or os.environ.get("LEARNPATH_BASE_URL")
+    """Where this instance is reached: PUBLIC_URL when set (stable ids, whatever Host a request names),
+    else the request's."""
+    configured = current_app.config.get("PUBLIC_URL") or current_app.config.get("LEARNPATH_BASE_URL")
     return (configured or request.url_root).rstrip("/")
 
 

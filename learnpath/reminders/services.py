@@ -97,7 +97,7 @@ def user_for_unsubscribe_token(token: str) -> int | None:
 
 def public_url(endpoint: str, **values) -> str:
     """An absolute link for a mail, built without a request: PUBLIC_URL is where learners reach the site."""
-    base = urlsplit(current_app.config["PUBLIC_URL"])
+    base = urlsplit(current_app.config["PUBLIC_URL"] or "http://127.0.0.1:5000")
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
     return adapter.build(endpoint, values, force_external=True)
 
