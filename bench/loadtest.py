@@ -38,6 +38,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: run as a script or loaded by path
+from procstat import CLK_TCK, processes  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 DEFAULT_OUT = BENCH / "out" / "loadtest"
@@ -46,7 +49,6 @@ PASSWORD = "load-test-password-1"
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/10"
 RATELIMIT_AUTH = "100000 per minute"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 SESSIONS: list[subprocess.Popen] = []  # gunicorn masters and Locust, each in its own session
 NICE = 0  # --nice: the scheduling priority of the servers and Locust (as bench/run.py does)
@@ -266,26 +268,10 @@ def cpu_snapshot(ours: set[int], database: str) -> tuple[dict[int, int], dict[in
     Ours and left out of both: this process, its children and the sessions it started (servers, Locust)."""
     me = os.getpid()
     others, backends = {}, {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
+    for p in processes():
+        if p.pid == me or p.ppid == me or p.session in ours:
             continue
-        try:
-            raw = Path(f"/proc/{entry.name}/stat").read_text()
-        except OSError:
-            continue
-        fields = raw[raw.rfind(")") + 2:].split()
-        pid, ppid, session = int(entry.name), int(fields[1]), int(fields[3])
-        if pid == me or ppid == me or session in ours:
-            continue
-        ticks = int(fields[11]) + int(fields[12])
-        if raw[raw.find("(") + 1:raw.rfind(")")] == "postgres":
-            try:
-                if f" {database} " in Path(f"/proc/{pid}/cmdline").read_text():
-                    backends[pid] = ticks
-                    continue
-            except OSError:
-                pass
-        others[pid] = ticks
+        (backends if p.serves_database(database) else others)[p.pid] = p.ticks
     return others, backends
 
 
@@ -326,18 +312,7 @@ class LoadMeter:
 
 def session_cpu_seconds(proc: subprocess.Popen) -> float:
     """CPU time of a process we started in its own session, children included (Locust)."""
-    total = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry.name}/stat").read_text()
-        except OSError:
-            continue
-        fields = raw[raw.rfind(")") + 2:].split()
-        if int(fields[3]) == proc.pid:
-            total += int(fields[11]) + int(fields[12])
-    return total / CLK_TCK
+    return sum(p.ticks for p in processes() if p.session == proc.pid) / CLK_TCK
 
 
 # ---- Locust ------------------------------------------------------------------------------------

@@ -33,6 +33,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: run as a script or loaded by path
+from procstat import CLK_TCK, processes  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = BENCH / "out"
@@ -240,38 +243,20 @@ def on_signal(signum, frame) -> None:
 
 # ---- other load on the machine -----------------------------------------------------------------
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 PG_DATABASE: str | None = None  # set for a PostgreSQL run: its backends are not "other processes"
 
 
 def cpu_snapshot() -> dict[int, int]:
     """CPU ticks (user + system) of every process that is not part of this benchmark.
 
-    Ours: this process, its children (wrk, flask CLI) and the gunicorn sessions it started.
+    Ours: this process, its children (wrk, flask CLI) and the gunicorn sessions it started; and, in a
+    PostgreSQL run, the backends serving the benchmark's own database (they do the app's work).
     """
     ours_sessions = {s.proc.pid for s in SERVERS if s.proc}
     me = os.getpid()
-    pg_title = f" {PG_DATABASE} " if PG_DATABASE else None
-    out = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry.name}/stat").read_text()
-        except OSError:
-            continue
-        fields = raw[raw.rfind(")") + 2:].split()
-        pid, ppid, session = int(entry.name), int(fields[1]), int(fields[3])
-        if pid == me or ppid == me or session in ours_sessions:
-            continue
-        if pg_title and raw[raw.find("(") + 1:raw.rfind(")")] == "postgres":
-            try:  # a PostgreSQL backend serving the benchmark's own database does the app's work
-                if pg_title in Path(f"/proc/{pid}/cmdline").read_text():
-                    continue
-            except OSError:
-                pass
-        out[pid] = int(fields[11]) + int(fields[12])
-    return out
+    return {p.pid: p.ticks for p in processes()
+            if not (p.pid == me or p.ppid == me or p.session in ours_sessions
+                    or (PG_DATABASE and p.serves_database(PG_DATABASE)))}
 
 
 def others_cores(before: dict[int, int], after: dict[int, int], seconds: float) -> float:
