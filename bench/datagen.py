@@ -55,7 +55,7 @@ class L:
     slug: str
     qids: list[int]
     pass_mark: int
-    has_sql: bool
+    runs_code: bool  # holds SQL or Go exercises: grading runs DuckDB or the Go sandbox
 
 
 @dataclass
@@ -111,14 +111,15 @@ def load_catalog(session) -> Catalog:
 
     questions: dict[int, Q] = {}
     qids_by_lesson: dict[int, list[int]] = defaultdict(list)
-    sql_lessons: set[int] = set()
+    code_lessons: set[int] = set()  # SQL or Go exercises
     for q in session.scalars(sa.select(Question).where(~Question.retired).order_by(Question.lesson_id, Question.position)):
         if q.lesson_id not in lessons:
             continue
         right = correct_response(q.kind, q.spec)
         wrong = _wrong_response(q.kind, q.spec)
+        if q.kind in ("sql", "go"):
+            code_lessons.add(q.lesson_id)
         if q.kind == "sql":
-            sql_lessons.add(q.lesson_id)
             variants = {"right": (right, True, 1.0, SQL_RIGHT_FEEDBACK), "wrong": (wrong, False, 0.0, SQL_WRONG_FEEDBACK)}
         else:
             variants = {}
@@ -134,7 +135,7 @@ def load_catalog(session) -> Catalog:
     for qid, tid in session.execute(sa.select(question_topic.c.question_id, question_topic.c.topic_id)):
         topics_of[qid].append(tid)
     return Catalog(
-        lessons={lid: L(lid, l.slug, qids_by_lesson.get(lid, []), pass_marks.get(lid, 70), lid in sql_lessons)
+        lessons={lid: L(lid, l.slug, qids_by_lesson.get(lid, []), pass_marks.get(lid, 70), lid in code_lessons)
                  for lid, l in lessons.items()},
         questions=questions,
         courses={cid: lids for cid, lids in course_lessons.items() if lids},
@@ -577,8 +578,9 @@ def generate(app, *, learners: int, heavy_answers: int, heavy_small_answers: int
                 gen.regular(learner, spec[3])
 
             # Requests for wrk: in-progress attempts to submit, and (learner, lesson) pairs with no open
-            # attempt to start. Lessons with SQL exercises are left out (their grading runs DuckDB).
-            plain = [l for l in catalog.lessons.values() if l.qids and not l.has_sql]
+            # attempt to start. Lessons with SQL or Go exercises are left out: their grading runs DuckDB
+            # or the Go sandbox, which the Go lab's own benchmark (bench/go_run.py) measures.
+            plain = [l for l in catalog.lessons.values() if l.qids and not l.runs_code]
             need = sum(submit_phases.values()) + sum(start_phases.values())
             capacity = len(regular) * len(plain)
             if need > capacity // 2:

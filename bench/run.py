@@ -48,7 +48,7 @@ MODES: dict[str, dict[str, Any]] = {
     "full": dict(learners=1000, heavy=20_000, heavy_small=2_000, duration=10, latency_duration=10, max_duration=30, warm=2,
                  latency_all=True,
                  submit={"warm": 2_000, "c16": 9_000, "c2": 7_000}, start={"warm": 2_000, "c16": 9_000, "c2": 7_000}),
-    "quick": dict(learners=80, heavy=20_000, heavy_small=2_000, duration=1, latency_duration=2, max_duration=3, warm=0,
+    "quick": dict(learners=100, heavy=20_000, heavy_small=2_000, duration=1, latency_duration=2, max_duration=3, warm=0,
                   latency_all=False, submit={"warm": 50, "c16": 1_000, "c2": 1_000}, start={"warm": 50, "c16": 1_000}),
 }
 
@@ -953,7 +953,7 @@ def build_report(mode_name, backend, url, mach, imports, stats, fixture, floor, 
                      f"*other load*); rerun on a quiet machine for reliable numbers.**\n")
     lines += [f"- {ep.label}: {ep.note}." for ep in endpoints if ep.note]
     lines += [
-        "- Quiz submits go to lessons without SQL exercises (those grade by running DuckDB queries); each "
+        "- Quiz submits go to lessons without SQL or Go exercises (those grade by running DuckDB or the Go sandbox); each "
         "request submits a different in-progress attempt of a different (learner, lesson), so every measured "
         "submit is a first submit (200), never the cheap 409 replay.",
         "",
