@@ -41,7 +41,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     login_manager.init_app(app)
     mail.mail.init_app(app)
 
-    from learnpath import accounts, api, catalog, errors, models, pagecache, progress, quiz, review, security, sqllab  # noqa: F401
+    from learnpath import accounts, api, catalog, errors, lane, models, pagecache, progress, quiz, review, security, sqllab  # noqa: F401
     from learnpath.content import cli as content_cli
     from learnpath import health, timezones
     from learnpath.progress import cache as dashboard_cache, cli as certificates_cli
@@ -67,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     register_runner(app, "sql", sqllab.init_app(app))  # the SQL kind grades with this app's datasets
     golab.init_app(app, app.config.get("GO_RUNNER"))  # the Go kind grades through the lab's queue (tests: a fake)
     pagecache.init_app(app)
+    lane.init_app(app)  # after the page cache: its WSGI wrapper goes outside
     dashboard_cache.init_app(app)
     timezones.init_app(app)
     accounts_services.init_app(app)

@@ -59,6 +59,8 @@ def from_environment(instance_path: str) -> dict:
         # Signed-in lesson and course pages: a shared shell per catalog version, the learner's parts
         # spliced in per request (pagecache.shell); off renders each page whole.
         "LEARNER_SHELLS": env.get("LEARNPATH_LEARNER_SHELLS", "1") not in ("0", "false"),
+        # Repeat views of signed-in lesson and course pages without Flask's full request (learnpath.lane).
+        "SIGNED_IN_FAST_PATH": env.get("LEARNPATH_SIGNED_IN_FAST_PATH", "1") not in ("0", "false"),
         "FSRS_FUZZING": True,  # spread review dates a little, as Anki does (tests turn it off)
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
         # Accounts: API tokens expire; failed log-ins lock an address or account out for a while.

@@ -1,6 +1,7 @@
 """Signed-in lesson and course pages: a shared shell per catalog version with the learner's parts spliced
 in (pagecache.shell, catalog.learner). Nothing personal reaches another learner, nothing is stale after
 a write, and the spliced page is the page rendered whole."""
+import functools
 import re
 
 import pytest
@@ -14,6 +15,12 @@ from tests.test_quiz import _answers, _attempt_id, _start, complete_lessons, tak
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGES = ["/lessons/tcp", "/lessons/tcp?course=api-course", "/lessons/packets", "/courses/net-basics",
          "/courses/api-course"]
+
+
+@pytest.fixture(params=["flask", "fast path"])
+def make_app(request, make_app):
+    """Every test twice: pages served by Flask only, and repeat views by the signed-in fast path (learnpath.lane)."""
+    return functools.partial(make_app, SIGNED_IN_FAST_PATH=request.param == "fast path")
 
 
 def _page(client, path) -> str:

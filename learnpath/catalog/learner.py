@@ -16,6 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
+from learnpath import lane
 from learnpath.extensions import db, prepared
 from learnpath.models import Attempt, Course, Lesson
 from learnpath.progress import services as progress
@@ -128,6 +129,8 @@ def _test_state(user_id: int, page: CoursePage, stats: progress.CourseStats | No
         _course_tests_query(), {"user_id": user_id, "course_id": page.course.id}).all()
     open_test = next((r for r in rows if r.status == "in_progress"), None)
     if open_test is not None and scopes.overdue(open_test):  # type: ignore[arg-type]
+        if lane.lane_request():  # closing it is a write: Flask's request does it
+            raise lane.NeedsFlask("overdue course test")
         return course_test.state(user_id, page.course, stats, page.test_pool)  # type: ignore[arg-type]
     settings = scopes.test_settings(page.course)  # type: ignore[arg-type]
     last = next((r for r in rows if r.status == "submitted"), None)

@@ -1,8 +1,10 @@
+import re
+
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
-from learnpath import search as search_engine
+from learnpath import lane, search as search_engine
 from learnpath.catalog import learner, services
 from learnpath.pagecache import cached_page, shell, slot
 from learnpath.paths.services import paths_containing
@@ -67,9 +69,10 @@ def lesson(slug: str):
     return render_template("catalog/lesson.html", lesson=lesson, courses=courses, ctx=context, state=state)
 
 
-def _learner_course(slug: str) -> str:
+def _learner_course(slug: str, fast: bool = False) -> str:
     """A signed-in course page: the shared shell, rendered once per catalog version, and the learner's
-    parts spliced in (their lessons' flags, enrollment and progress, the course test: three queries)."""
+    parts spliced in (their lessons' flags, enrollment and progress, the course test: three queries).
+    `fast`: on the signed-in fast path, which serves only shells already rendered."""
     def render():
         course = services.get_course(slug) or abort(404)
         lessons = services.syllabus(course)
@@ -78,11 +81,11 @@ def _learner_course(slug: str) -> str:
             total_minutes=sum(l.read_minutes for _, l in lessons), paths=paths_containing(course), test=None)
         return html, learner.CoursePage.of(course, [l for _, l in lessons])
 
-    found = shell(("course", slug), render)
+    found = shell(("course", slug), _not_on_the_fast_path if fast else render)
     return found.fill(learner.course_parts(found.meta))
 
 
-def _learner_lesson(slug: str, course_slug: str | None) -> str:
+def _learner_lesson(slug: str, course_slug: str | None, fast: bool = False) -> str:
     """A signed-in lesson page: the shared shell and the learner's flags (one query) spliced in."""
     def render_for(wanted: str | None):
         def render():
@@ -93,7 +96,7 @@ def _learner_lesson(slug: str, course_slug: str | None) -> str:
                                    slot=slot)
             return html, learner.LessonPage(lesson.id, lesson.slug, context.course.slug if context.course else None,
                                             tuple(c.slug for c in courses))
-        return render
+        return _not_on_the_fast_path if fast else render
 
     # Shells are keyed by the lesson's own courses only: any other ?course= value shows the default
     # page, so arbitrary values cannot fill the worker's cache and push everyone's pages out.
@@ -101,6 +104,31 @@ def _learner_lesson(slug: str, course_slug: str | None) -> str:
     if course_slug and course_slug != found.meta.course_slug and course_slug in found.meta.courses:
         found = shell(("lesson", slug, course_slug), render_for(course_slug))
     return found.fill(learner.lesson_parts(found.meta))
+
+
+def _not_on_the_fast_path():
+    raise lane.NeedsFlask("shell not rendered yet")
+
+
+# The fast path's share of the two views above: only paths and query strings they would serve as is.
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
+_COURSE_ARG = re.compile(r"course=([a-z0-9][a-z0-9-]{0,119})")
+
+
+@lane.page("/lessons/", "catalog.lesson")
+def _fast_lesson(slug: str) -> str:
+    query = request.environ.get("QUERY_STRING", "")
+    course = _COURSE_ARG.fullmatch(query) if query else None
+    if not _SLUG.fullmatch(slug) or (query and course is None):
+        raise lane.NeedsFlask(slug)
+    return _learner_lesson(slug, course.group(1) if course else None, fast=True)
+
+
+@lane.page("/courses/", "catalog.course")
+def _fast_course(slug: str) -> str:
+    if not _SLUG.fullmatch(slug) or request.environ.get("QUERY_STRING"):
+        raise lane.NeedsFlask(slug)
+    return _learner_course(slug, fast=True)
 
 
 @bp.get("/search")

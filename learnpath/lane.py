@@ -1,0 +1,182 @@
+"""The signed-in fast path: a learner's repeat view of a lesson or course page without Flask's full request.
+
+A signed-in page costs Flask a session cookie to verify, a user to load as an ORM object, URL
+matching, two rounds of hooks and a response object — more than the page's own work since the page
+became a shared shell with the learner's parts spliced in (learnpath.pagecache.shell). So when Flask
+has served such a page to a session, it leaves a *ticket*: what it learned from that session (the
+user id, the session version it was valid for, its CSRF token). The next GET of a registered page
+carrying the very same cookie header (and client address and user agent, which Flask-Login's session
+protection looks at) is served here: the user's row is read again by one prepared statement — so a
+log-out, a password change, a disabled account or a changed role or time zone takes effect at once —
+and the page's handler splices that learner's parts into the ready shell.
+
+Anything unusual goes through Flask, which then serves the request exactly as before: no ticket or an
+old one (TICKET_TTL), a cookie that changed (a flash message, a new log-in), a catalog version not
+checked within PAGE_CACHE_VERSION_TTL, a shell not rendered yet, a write the page would need (an
+overdue course test to close), any query string but the page's own, any error (logged).
+
+Tickets live in each worker's memory only and hold nothing the cookie does not already carry except
+the user id; several servers each keep their own, and every check that matters reads the database.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlalchemy as sa
+from flask import Flask, g, request, session
+from flask.ctx import RequestContext
+from flask_login import current_user
+
+from learnpath.extensions import db, prepared
+from learnpath.models import User
+from learnpath.pagecache import BoundedCache
+from learnpath.security import policy_headers
+
+TICKET_TTL = 300.0  # seconds a ticket is used before Flask looks at the session again
+TICKET_BYTES = 4 * 2**20  # of tickets per worker (a few thousand sessions)
+_ENVIRON_KEY = "learnpath.lane"
+
+
+class NeedsFlask(Exception):
+    """The page cannot be served on the fast path (e.g. it would have to write): Flask serves it."""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    user_id: int
+    session_version: int
+    csrf: str
+    expires: float
+
+
+@dataclass(frozen=True)
+class Learner:
+    """The signed-in user as the pages' parts read it (Flask-Login's `current_user`), from one row."""
+
+    id: int
+    name: str
+    role: str
+    time_zone: str | None
+    session_version: int
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+
+# A page handler gets the path after its prefix and returns the page's HTML; NeedsFlask otherwise.
+Handler = Callable[[str], str]
+_handlers: dict[str, tuple[str, Handler]] = {}  # path prefix -> (endpoint, handler)
+
+
+def page(prefix: str, endpoint: str):
+    """Register `handler(rest_of_path)` for GETs under `prefix` whose Flask view is `endpoint`."""
+    def register(handler: Handler) -> Handler:
+        _handlers[prefix] = (endpoint, handler)
+        return handler
+    return register
+
+
+def _find(path: str) -> tuple[str, Handler] | None:
+    for prefix, (_, handler) in _handlers.items():
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return path[len(prefix):], handler
+    return None
+
+
+@prepared
+def _user_row(dialect: str):
+    u = User.__table__.c
+    return sa.select(u.id, u.name, u.role, u.time_zone, u.session_version, u.disabled_at).where(
+        u.id == sa.bindparam("user_id"))
+
+
+def _key(environ: dict) -> tuple:
+    # Flask-Login's session protection hashes the client address and user agent: a ticket is for all of them.
+    return (environ.get("HTTP_COOKIE"), environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"),
+            environ.get("HTTP_USER_AGENT"))
+
+
+class _LaneContext(RequestContext):
+    """A request context with no session (the ticket stands for it) and no URL matching (the prefix did it)."""
+
+    def match_request(self) -> None:
+        return None
+
+
+class _Lane:
+    def __init__(self, app: Flask, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+        self.tickets = BoundedCache(TICKET_BYTES)
+        self.headers = [("Vary", "Cookie"), *policy_headers(app).items()]
+        self.endpoints = frozenset(endpoint for endpoint, _ in _handlers.values())
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "GET" and environ.get("HTTP_COOKIE") and self.app.config["LEARNER_SHELLS"]:
+            key = _key(environ)
+            environ[_ENVIRON_KEY] = key
+            found = _find(environ.get("PATH_INFO", ""))
+            ticket = self.tickets.peek(key) if found is not None else None
+            if ticket is not None and ticket.expires > time.monotonic():
+                body = self._serve(environ, ticket, *found)
+                if body is not None:
+                    data = body.encode()
+                    start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                              ("Content-Length", str(len(data))), *self.headers])
+                    return [data]
+        return self.wsgi_app(environ, start_response)
+
+    def _serve(self, environ, ticket: Ticket, rest: str, handler: Handler) -> str | None:
+        """The page, or None when Flask must serve it (and then nothing here has written anything)."""
+        ctx = _LaneContext(self.app, environ, session=self.app.session_interface.make_null_session(self.app))
+        ctx.push()
+        try:
+            row = db.session.connection().execute(_user_row(), {"user_id": ticket.user_id}).first()
+            if row is None or row.disabled_at is not None or row.session_version != ticket.session_version:
+                self.tickets.put(_key(environ), None, 0)  # logged out everywhere, disabled or deleted
+                return None
+            g._login_user = Learner(row.id, row.name, row.role, row.time_zone, row.session_version)
+            g.csrf_token = ticket.csrf  # what flask_wtf.csrf.generate_csrf returns within this request
+            g.lane = True
+            return handler(rest)
+        except NeedsFlask:
+            return None
+        except Exception:  # the page is still served, by Flask, which reports its own errors
+            self.app.logger.exception("signed-in fast path failed for %s; Flask serves it", environ.get("PATH_INFO"))
+            return None
+        finally:
+            ctx.pop()
+
+    def leave_ticket(self, response):
+        """After Flask served a registered page to a session it did not change: a ticket for its next GETs."""
+        key = request.environ.get(_ENVIRON_KEY)
+        if (key is None or response.status_code != 200 or request.endpoint not in self.endpoints
+                or session.modified or "_flashes" in session or "csrf_token" not in g
+                or request.authorization is not None):
+            return response
+        user = current_user._get_current_object()
+        if not getattr(user, "is_authenticated", False) or "_user_id" not in session:
+            return response
+        ttl = min(self.app.config.get("SIGNED_IN_TICKET_TTL", TICKET_TTL),
+                  (self.app.config.get("WTF_CSRF_TIME_LIMIT") or float("inf")) / 2)
+        self.tickets.put(key, Ticket(user.id, user.session_version, g.csrf_token, time.monotonic() + ttl), 256)
+        return response
+
+
+def lane_request() -> bool:
+    """Whether this request is served by the fast path (which must not write)."""
+    return g.get("lane", False)
+
+
+def init_app(app: Flask) -> None:
+    """Install the fast path (outside the visitors' page cache) when SIGNED_IN_FAST_PATH is on."""
+    if not app.config.get("SIGNED_IN_FAST_PATH", True):
+        return
+    lane = _Lane(app, app.wsgi_app)
+    app.wsgi_app = lane
+    app.extensions["lane"] = lane
+    app.after_request(lane.leave_ticket)

@@ -1,0 +1,252 @@
+"""The signed-in fast path (learnpath.lane): a repeat view of a lesson or course page served without
+Flask's request, only while everything Flask would have checked still holds."""
+import logging
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from learnpath import lane
+from learnpath.extensions import db
+from learnpath.models import User
+from tests.conftest import csrf_token
+from tests.test_course_test import T0, _attempt, _clock, timed  # noqa: F401  (fixture)
+
+CSRF = re.compile(r'(name="csrf_token" value="|data-csrf=")([^"]+)"')
+PAGES = ["/lessons/tcp", "/lessons/tcp?course=api-course", "/courses/net-basics", "/courses/api-course"]
+
+
+class Views:
+    """Counts the requests that reached the Flask views of the two pages."""
+
+    def __init__(self, app):
+        self.count = 0
+        for endpoint in ("catalog.lesson", "catalog.course"):
+            view = app.view_functions[endpoint]
+
+            def counted(*args, _view=view, **kwargs):
+                self.count += 1
+                return _view(*args, **kwargs)
+            app.view_functions[endpoint] = counted
+
+    def served_by_flask(self, client, path, **kwargs):
+        before = self.count
+        response = client.get(path, **kwargs)
+        return response, self.count > before
+
+
+@pytest.fixture
+def views(app):
+    return Views(app)
+
+
+def _settle(client, path="/lessons/tcp", **kwargs):
+    """Views until the session's cookie stops changing (a flash shown, a CSRF secret stored) and Flask
+    has left a ticket for it."""
+    for _ in range(2):
+        client.get(path, **kwargs)
+
+
+def _signed_in(app, client, auth, name="Ada"):
+    auth.signup(name=name)
+    _settle(client)
+
+
+def _normalised(html: str) -> str:
+    # A CSRF token is signed with a timestamp: two renderings a second apart differ in it only.
+    return CSRF.sub(r"\1TOKEN\"", html)
+
+
+def _user(app, **values) -> None:
+    with app.app_context():
+        db.session.execute(sa.update(User).values(**values))
+        db.session.commit()
+
+
+def test_a_repeat_view_is_the_page_flask_renders_with_its_headers(app, client, auth, views):
+    _signed_in(app, client, auth)
+    client.post("/courses/net-basics/enroll")
+    client.post("/lessons/tcp/read")
+    client.get("/courses/net-basics")  # the flash message is shown (and the cookie changes) here
+    for path in PAGES:
+        app.extensions["lane"].tickets.clear()  # a ticket is the session's, for every registered page
+        first, by_flask = views.served_by_flask(client, path)
+        second, again = views.served_by_flask(client, path)
+        assert by_flask and not again, path
+        assert second.status_code == 200
+        assert second.get_data(as_text=True) == first.get_data(as_text=True), path  # same token: one session
+        assert _normalised(second.get_data(as_text=True)) == _normalised(first.get_data(as_text=True))
+        skip = {"Date", "Content-Length"}
+        assert {(k, v) for k, v in second.headers if k not in skip} == {(k, v) for k, v in first.headers if k not in skip}
+        assert "Set-Cookie" not in second.headers
+
+
+def test_the_fast_path_is_off_by_setting(make_app):
+    app = make_app(SIGNED_IN_FAST_PATH=False)
+    assert "lane" not in app.extensions
+
+
+def test_its_csrf_token_is_the_sessions_and_works(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    client.post("/signup", data={"email": "ada@example.com", "password": "correct horse battery", "name": "Ada",
+                                 "csrf_token": csrf_token(client, "/signup")})
+    views = Views(app)
+    _settle(client, "/lessons/packets")
+    page, by_flask = views.served_by_flask(client, "/lessons/packets")
+    assert not by_flask
+    token = CSRF.search(page.get_data(as_text=True)).group(2)
+    assert client.post("/lessons/packets/read", data={"csrf_token": token}).status_code == 302
+    other = app.test_client()
+    other.post("/signup", data={"email": "bob@example.com", "password": "correct horse battery", "name": "Bob",
+                                "csrf_token": csrf_token(other, "/signup")})
+    assert other.post("/lessons/tcp/read", data={"csrf_token": token}).status_code == 400  # Ada's, not Bob's
+
+
+def _cookie(client) -> str:
+    return "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
+
+
+def test_log_out_ends_every_copy_of_the_session_at_once(app, client, auth, views):
+    _signed_in(app, client, auth)
+    stolen = _cookie(client)
+    thief = app.test_client(use_cookies=False)
+    _settle(thief, headers={"Cookie": stolen})
+    response, by_flask = views.served_by_flask(thief, "/lessons/tcp", headers={"Cookie": stolen})
+    assert not by_flask and "Ada" in response.get_data(as_text=True)
+    auth.logout()  # bumps the session version: the copied cookie names an old one
+    response, by_flask = views.served_by_flask(thief, "/lessons/tcp", headers={"Cookie": stolen})
+    assert by_flask and "Ada" not in response.get_data(as_text=True) and "Log in" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("change", [{"session_version": User.session_version + 1}, {"disabled_at": sa.func.now()}])
+def test_a_password_change_or_a_disabled_account_ends_it(app, client, auth, views, change):
+    _signed_in(app, client, auth)
+    assert not views.served_by_flask(client, "/courses/net-basics")[1] or True
+    assert not views.served_by_flask(client, "/courses/net-basics")[1]
+    _user(app, **change)
+    response, by_flask = views.served_by_flask(client, "/courses/net-basics")
+    assert by_flask and "Ada" not in response.get_data(as_text=True)
+    assert not any(t for t in app.extensions["lane"].tickets._items.values() if t[0] is not None)
+
+
+def test_name_role_and_time_zone_follow_the_database_on_every_view(app, client, auth, views):
+    _signed_in(app, client, auth)
+    page = client.get("/lessons/tcp").get_data(as_text=True)
+    assert "js/timezone.js" in page and "Admin</a>" not in page  # no time zone yet: the page asks the browser
+    _user(app, name="Ada <i>L</i>", role="admin", time_zone="Europe/Paris")
+    page, by_flask = views.served_by_flask(client, "/lessons/tcp")
+    html = page.get_data(as_text=True)
+    assert not by_flask
+    assert "Ada &lt;i&gt;L&lt;/i&gt;" in html and 'href="/admin/">Admin</a>' in html and "js/timezone.js" not in html
+
+
+def test_another_client_address_agent_or_cookie_goes_through_flask(app, client, auth, views):
+    _signed_in(app, client, auth)
+    client.get("/lessons/tcp")
+    assert not views.served_by_flask(client, "/lessons/tcp")[1]
+    assert views.served_by_flask(client, "/lessons/tcp", headers={"User-Agent": "other"})[1]
+    assert views.served_by_flask(client, "/lessons/tcp", environ_base={"REMOTE_ADDR": "10.0.0.9"})[1]
+    assert views.served_by_flask(client, "/lessons/tcp", headers={"X-Forwarded-For": "10.0.0.9"})[1]
+
+
+@pytest.mark.parametrize("path", ["/lessons/tcp?course=net-basics&x=1", "/lessons/tcp?x=1", "/courses/net-basics?a=b",
+                                  "/lessons/TCP", "/lessons/no-such-lesson", "/courses/no-such-course"])
+def test_other_queries_and_unknown_pages_go_through_flask(app, client, auth, views, path):
+    _signed_in(app, client, auth)
+    client.get(path)
+    response, by_flask = views.served_by_flask(client, path)
+    assert by_flask
+    if "no-such" in path or "TCP" in path:
+        assert response.status_code == 404
+
+
+def test_a_flash_message_is_shown_by_flask_once(app, client, auth, views):
+    _signed_in(app, client, auth)
+    client.get("/courses/net-basics")
+    client.post("/courses/net-basics/enroll")  # flashes "You are enrolled": the cookie changes
+    page, by_flask = views.served_by_flask(client, "/courses/net-basics")
+    assert by_flask and "You are enrolled in" in page.get_data(as_text=True)
+    page, by_flask = views.served_by_flask(client, "/courses/net-basics")
+    assert not by_flask and "You are enrolled in" not in page.get_data(as_text=True)
+    assert "Leave this course" in page.get_data(as_text=True)
+
+
+def test_a_write_shows_on_the_next_fast_view(app, client, auth, views):
+    _signed_in(app, client, auth)
+    client.post("/lessons/packets/read")
+    _settle(client)
+    page, by_flask = views.served_by_flask(client, "/lessons/tcp")
+    assert not by_flask and "Mark as read" in page.get_data(as_text=True)
+    with app.app_context():  # another tab or server marks it read: this cookie is unchanged
+        from learnpath.progress import services as progress
+        from learnpath.models import Lesson
+        user = db.session.scalar(sa.select(User))
+        lesson = db.session.scalar(sa.select(Lesson).where(Lesson.slug == "tcp"))
+        progress.mark_read(user.id, lesson)
+        db.session.commit()
+    page, by_flask = views.served_by_flask(client, "/lessons/tcp")
+    assert not by_flask and "◐ read" in page.get_data(as_text=True)
+
+
+def test_tickets_expire(make_app):
+    app = make_app(SIGNED_IN_TICKET_TTL=0)
+    client = app.test_client()
+    client.post("/signup", data={"email": "ada@example.com", "password": "correct horse battery", "name": "Ada"})
+    views = Views(app)
+    for _ in range(3):
+        assert views.served_by_flask(client, "/lessons/tcp")[1]
+
+
+def test_an_overdue_course_test_is_closed_by_flask(app, client, timed, views, monkeypatch):
+    _settle(client, "/courses/net-basics")
+    page, by_flask = views.served_by_flask(client, "/courses/net-basics")
+    assert not by_flask and "Continue the course test" in page.get_data(as_text=True)
+    _clock(monkeypatch, T0 + timedelta(minutes=11))
+    page, by_flask = views.served_by_flask(client, "/courses/net-basics")
+    assert by_flask and _attempt(app, timed).status == "submitted"
+    assert "Continue the course test" not in page.get_data(as_text=True)
+
+
+@pytest.mark.expect_server_error
+def test_a_failure_is_logged_and_flask_serves_the_page(app, client, auth, views, monkeypatch, caplog):
+    _signed_in(app, client, auth)
+    from learnpath.catalog import learner
+
+    def broken(page):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(learner, "lesson_parts", broken)
+    with caplog.at_level(logging.ERROR, logger="learnpath"):
+        response, by_flask = views.served_by_flask(client, "/lessons/tcp")
+    assert any("fast path failed" in r.getMessage() for r in caplog.records)
+    assert by_flask  # Flask then meets the same error and answers with its 500 page
+    assert response.status_code == 500
+
+
+def test_concurrent_learners_each_see_their_own_page(app, views):
+    clients = []
+    for i, name in enumerate(("Ada", "Bob", "Cyd")):
+        client = app.test_client()
+        client.post("/signup", data={"email": f"{name}@example.com", "password": "correct horse battery", "name": name})
+        _settle(client)
+        client.get("/courses/net-basics")  # the course page's shell: rendered by Flask once per worker
+        clients.append((name, client))
+    wrong: list = []
+
+    def read(name, client):
+        for _ in range(15):
+            for path in ("/lessons/tcp", "/courses/net-basics"):
+                html = client.get(path).get_data(as_text=True)
+                others = [n for n, _ in clients if n != name and f"{n}</" in html]
+                if f"{name}</" not in html or others:
+                    wrong.append((name, path, others))
+    before = views.count
+    threads = [threading.Thread(target=read, args=pair) for pair in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong
+    assert views.count == before  # all 90 served by the fast path
