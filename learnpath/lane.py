@@ -135,14 +135,16 @@ class _Lane:
         ctx = _LaneContext(self.app, environ, session=self.app.session_interface.make_null_session(self.app))
         ctx.push()
         try:
-            row = db.session.connection().execute(_user_row(), {"user_id": ticket.user_id}).first()
-            if row is None or row.disabled_at is not None or row.session_version != ticket.session_version:
-                self.tickets.put(_key(environ), None, 0)  # logged out everywhere, disabled or deleted
-                return None
-            g._login_user = Learner(row.id, row.name, row.role, row.time_zone, row.session_version)
-            g.csrf_token = ticket.csrf  # what flask_wtf.csrf.generate_csrf returns within this request
-            g.lane = True
-            return handler(rest)
+            with db.engine.connect() as conn:  # a Core connection: no ORM session to set up and tear down
+                row = conn.execute(_user_row(), {"user_id": ticket.user_id}).first()
+                if row is None or row.disabled_at is not None or row.session_version != ticket.session_version:
+                    self.tickets.put(_key(environ), None, 0)  # logged out everywhere, disabled or deleted
+                    return None
+                g._login_user = Learner(row.id, row.name, row.role, row.time_zone, row.session_version)
+                g.csrf_token = ticket.csrf  # what flask_wtf.csrf.generate_csrf returns within this request
+                g.lane = True
+                g.lane_connection = conn
+                return handler(rest)
         except NeedsFlask:
             return None
         except Exception:  # the page is still served, by Flask, which reports its own errors

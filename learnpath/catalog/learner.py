@@ -7,17 +7,18 @@ render the same macros the templates use when a page is rendered whole, so both 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import astuple, dataclass
+from typing import Any, Callable
 
 import sqlalchemy as sa
-from flask import url_for, current_app, get_flashed_messages, request
+from flask import url_for, current_app, g, get_flashed_messages, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from learnpath import lane
 from learnpath.extensions import db, prepared
+from learnpath.pagecache import BoundedCache, catalog_version
 from learnpath.models import Attempt, Course, Lesson
 from learnpath.progress import services as progress
 from learnpath.quiz import course_test, scopes
@@ -86,6 +87,30 @@ class _State:
     state: str
 
 
+FRAGMENT_BYTES = 4 * 2**20  # of rendered learner parts per worker
+_CSRF_MARK = "\x00csrf\x00"  # rendered HTML never holds a NUL
+
+
+def _fragment(key: tuple, render: Callable[[], Any], csrf: str) -> str:
+    """A macro's HTML for `key` — everything the macro reads, with the catalog version and the learner's
+    time zone (dates) added here — rendered once per worker with the CSRF token taken out, and the
+    learner's own token put back on each use: a repeat view renders no template."""
+    memo = current_app.extensions.get("learner_fragments")
+    if memo is None:
+        memo = current_app.extensions.setdefault("learner_fragments", BoundedCache(FRAGMENT_BYTES))
+    full = (key, catalog_version(), current_user.time_zone)
+    html = memo.get(full)
+    if html is None:
+        html = str(render()).replace(csrf, _CSRF_MARK)
+        memo.put(full, html, len(html) + 200)
+    return html.replace(_CSRF_MARK, csrf)
+
+
+def _connection() -> sa.Connection:
+    # The signed-in fast path (learnpath.lane) lends a plain Core connection: no ORM session to set up.
+    return g.get("lane_connection") or db.session.connection()
+
+
 def common_parts() -> dict[str, str]:
     """The parts of base.html that are the learner's: name, CSRF token, time-zone script, flashes."""
     csrf = generate_csrf()
@@ -96,19 +121,21 @@ def common_parts() -> dict[str, str]:
         # Role-dependent: a shell rendered while an admin was signed in must not show the link to learners.
         "admin": f'<li><a href="{url_for("admin.index")}">Admin</a></li>' if current_user.role == "admin" else "",
         "csrf": str(escape(csrf)),
-        "head": str(macros.timezone_script(csrf)) if current_user.time_zone is None else "",
+        "head": _fragment(("timezone_script",), lambda: macros.timezone_script(csrf), csrf)
+        if current_user.time_zone is None else "",
         "flashes": str(macros.flash_messages(messages)) if messages else "",
     }
 
 
 def lesson_parts(page: LessonPage) -> dict[str, str]:
-    state = progress.lesson_marks(current_user.id, [page.lesson_id]).get(page.lesson_id)
+    state = progress.lesson_marks(current_user.id, [page.lesson_id], _connection()).get(page.lesson_id)
     macros = _macros("catalog/_learner.html")
-    return {
-        **common_parts(),
-        "lesson_state": str(macros.lesson_state(state)),
-        "mark_read": str(macros.mark_read(page.slug, page.course_slug, state)),
-    }
+    parts = common_parts()
+    csrf = parts["csrf"]
+    parts["lesson_state"] = _fragment(("lesson_state", state), lambda: macros.lesson_state(state), csrf)
+    parts["mark_read"] = _fragment(("mark_read", page.slug, page.course_slug, state),
+                                   lambda: macros.mark_read(page.slug, page.course_slug, state), csrf)
+    return parts
 
 
 @prepared
@@ -125,7 +152,7 @@ def _test_state(user_id: int, page: CoursePage, stats: progress.CourseStats | No
     """course_test.state for the course page, as rows from one prepared statement (the same query:
     the open test, then the latest submitted one, with the best pass). An open test past its deadline
     is closed by course_test.state, which this then defers to."""
-    rows = db.session.connection().execute(
+    rows = _connection().execute(
         _course_tests_query(), {"user_id": user_id, "course_id": page.course.id}).all()
     open_test = next((r for r in rows if r.status == "in_progress"), None)
     if open_test is not None and scopes.overdue(open_test):  # type: ignore[arg-type]
@@ -141,10 +168,15 @@ def _test_state(user_id: int, page: CoursePage, stats: progress.CourseStats | No
 
 def course_parts(page: CoursePage) -> dict[str, str]:
     uid = current_user.id
-    marks = progress.lesson_marks(uid, page.lesson_ids)
-    where = progress.course_state_from_marks(uid, page.course.id, list(page.lessons), marks)
+    conn = _connection()
+    marks = progress.lesson_marks(uid, page.lesson_ids, conn)
+    where = progress.course_state_from_marks(uid, page.course.id, list(page.lessons), marks, conn)
     parts = common_parts()
-    parts["course_status"] = str(_macros("catalog/_learner.html").course_status(page.course, where))
+    enrollment = tuple(where.enrollment) if where.enrollment is not None else None
+    key = ("course_status", page.course.id, where.state, enrollment, astuple(where.stats) if where.stats else None,
+           where.lesson, where.left_before)
+    parts["course_status"] = _fragment(
+        key, lambda: _macros("catalog/_learner.html").course_status(page.course, where), parts["csrf"])
     if page.test_pool:  # otherwise the course has no test and the section is not shown
         test = _test_state(uid, page, where.stats)
         parts["course_test"] = str(_macros("quiz/_course_test.html").course_test(

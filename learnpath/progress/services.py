@@ -354,11 +354,11 @@ def _marks_query(dialect: str):
                                             lp.lesson_id.in_(sa.bindparam("lesson_ids", expanding=True)))
 
 
-def lesson_marks(user_id: int, lesson_ids: list[int]) -> dict[int, LessonMark]:
+def lesson_marks(user_id: int, lesson_ids: list[int], conn: sa.Connection | None = None) -> dict[int, LessonMark]:
     """The learner's progress rows on these lessons: one prepared statement, no ORM objects."""
     if not lesson_ids:
         return {}
-    rows = db.session.connection().execute(_marks_query(), {"user_id": user_id, "lesson_ids": lesson_ids})
+    rows = (conn or db.session.connection()).execute(_marks_query(), {"user_id": user_id, "lesson_ids": lesson_ids})
     return {row[0]: LessonMark(*row) for row in rows}
 
 
@@ -369,12 +369,13 @@ def _enrollment_query(dialect: str):
         e.user_id == sa.bindparam("user_id"), e.course_id == sa.bindparam("course_id"))
 
 
-def course_state_from_marks(user_id: int, course_id: int, lessons: list, marks: dict[int, LessonMark]) -> CourseState:
+def course_state_from_marks(user_id: int, course_id: int, lessons: list, marks: dict[int, LessonMark],
+                            conn: sa.Connection | None = None) -> CourseState:
     """`course_state` for a signed-in course page from what it has already loaded: the course's active
     lessons in order (anything with id, slug and title) and the learner's marks on them. One query
     (the enrollment, as a row); the stats and the next lesson are counted here, as course_stats and
     next_lessons count them in SQL."""
-    enrollment = db.session.connection().execute(
+    enrollment = (conn or db.session.connection()).execute(
         _enrollment_query(), {"user_id": user_id, "course_id": course_id}).first()
     stats = None
     if lessons:
