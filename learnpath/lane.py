@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable
 
 import sqlalchemy as sa
@@ -60,6 +61,8 @@ class Learner:
     role: str
     time_zone: str | None
     session_version: int
+    progress_version: int  # with created_at: the stamp of what learnpath.catalog.learner keeps per learner
+    created_at: datetime
     is_authenticated = True
     is_active = True
     is_anonymous = False
@@ -91,7 +94,8 @@ def _find(path: str) -> tuple[str, Handler] | None:
 @prepared
 def _user_row(dialect: str):
     u = User.__table__.c
-    return sa.select(u.id, u.name, u.role, u.time_zone, u.session_version, u.disabled_at).where(
+    return sa.select(u.id, u.name, u.role, u.time_zone, u.session_version, u.progress_version, u.created_at,
+                     u.disabled_at).where(
         u.id == sa.bindparam("user_id"))
 
 
@@ -140,7 +144,8 @@ class _Lane:
                 if row is None or row.disabled_at is not None or row.session_version != ticket.session_version:
                     self.tickets.put(_key(environ), None, 0)  # logged out everywhere, disabled or deleted
                     return None
-                g._login_user = Learner(row.id, row.name, row.role, row.time_zone, row.session_version)
+                g._login_user = Learner(row.id, row.name, row.role, row.time_zone, row.session_version,
+                                        row.progress_version, row.created_at)
                 g.csrf_token = ticket.csrf  # what flask_wtf.csrf.generate_csrf returns within this request
                 g.lane = True
                 g.lane_connection = conn

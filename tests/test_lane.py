@@ -118,7 +118,8 @@ def test_log_out_ends_every_copy_of_the_session_at_once(app, client, auth, views
     assert not by_flask and "Ada" in response.get_data(as_text=True)
     auth.logout()  # bumps the session version: the copied cookie names an old one
     response, by_flask = views.served_by_flask(thief, "/lessons/tcp", headers={"Cookie": stolen})
-    assert by_flask and "Ada" not in response.get_data(as_text=True) and "Log in" in response.get_data(as_text=True)
+    html = _normalised(response.get_data(as_text=True))  # a random token may hold "Ada"
+    assert by_flask and "Ada" not in html and "Log in" in html
 
 
 @pytest.mark.parametrize("change", [{"session_version": User.session_version + 1}, {"disabled_at": sa.func.now()}])
@@ -128,7 +129,7 @@ def test_a_password_change_or_a_disabled_account_ends_it(app, client, auth, view
     assert not views.served_by_flask(client, "/courses/net-basics")[1]
     _user(app, **change)
     response, by_flask = views.served_by_flask(client, "/courses/net-basics")
-    assert by_flask and "Ada" not in response.get_data(as_text=True)
+    assert by_flask and "Ada" not in _normalised(response.get_data(as_text=True))
     assert not any(t for t in app.extensions["lane"].tickets._items.values() if t[0] is not None)
 
 

@@ -106,6 +106,29 @@ def _fragment(key: tuple, render: Callable[[], Any], csrf: str) -> str:
     return html.replace(_CSRF_MARK, csrf)
 
 
+KEPT_BYTES = 4 * 2**20  # of learners' progress rows per worker
+
+
+def _kept(key: tuple, load: Callable[[], Any], size: int) -> Any:
+    """`load()`'s value for the signed-in learner and `key`, kept per worker while the learner's progress
+    version — bumped in the transaction of every write that changes what these pages show — their account
+    (created_at tells a new account from a deleted one whose id was handed out again) and the catalog
+    version stay the same: a repeat view runs no query for it. The stamp is read before `load()`, so a
+    write landing in between leaves a value newer than its stamp, never older."""
+    user = current_user
+    stamp = (user.progress_version, user.created_at, catalog_version())
+    memo = current_app.extensions.get("learner_rows")
+    if memo is None:
+        memo = current_app.extensions.setdefault("learner_rows", BoundedCache(KEPT_BYTES))
+    full = (user.id, key)
+    hit = memo.get(full)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = load()
+    memo.put(full, (stamp, value), size)
+    return value
+
+
 def _connection() -> sa.Connection:
     # The signed-in fast path (learnpath.lane) lends a plain Core connection: no ORM session to set up.
     return g.get("lane_connection") or db.session.connection()
@@ -128,7 +151,9 @@ def common_parts() -> dict[str, str]:
 
 
 def lesson_parts(page: LessonPage) -> dict[str, str]:
-    state = progress.lesson_marks(current_user.id, [page.lesson_id], _connection()).get(page.lesson_id)
+    uid = current_user.id
+    state = _kept(("lesson", page.lesson_id),
+                  lambda: progress.lesson_marks(uid, [page.lesson_id], _connection()).get(page.lesson_id), 300)
     macros = _macros("catalog/_learner.html")
     parts = common_parts()
     csrf = parts["csrf"]
@@ -148,12 +173,15 @@ def _course_tests_query(dialect: str):
             .order_by((a.status == "in_progress").desc(), a.submitted_at.desc(), a.id.desc()).limit(2))
 
 
-def _test_state(user_id: int, page: CoursePage, stats: progress.CourseStats | None) -> course_test.TestState:
-    """course_test.state for the course page, as rows from one prepared statement (the same query:
-    the open test, then the latest submitted one, with the best pass). An open test past its deadline
-    is closed by course_test.state, which this then defers to."""
-    rows = _connection().execute(
-        _course_tests_query(), {"user_id": user_id, "course_id": page.course.id}).all()
+def _course_tests(user_id: int, course_id: int, conn: sa.Connection) -> list[sa.Row]:
+    return conn.execute(_course_tests_query(), {"user_id": user_id, "course_id": course_id}).all()
+
+
+def _test_state(user_id: int, page: CoursePage, stats: progress.CourseStats | None,
+                rows: list[sa.Row]) -> course_test.TestState:
+    """course_test.state for the course page, from `_course_tests`' rows (the same query: the open test,
+    then the latest submitted one, with the best pass). An open test past its deadline is closed by
+    course_test.state, which this then defers to."""
     open_test = next((r for r in rows if r.status == "in_progress"), None)
     if open_test is not None and scopes.overdue(open_test):  # type: ignore[arg-type]
         if lane.lane_request():  # closing it is a write: Flask's request does it
@@ -166,21 +194,34 @@ def _test_state(user_id: int, page: CoursePage, stats: progress.CourseStats | No
                                  rows[0].best if rows else None, last)  # type: ignore[arg-type]
 
 
+def _row(row) -> tuple | None:
+    return tuple(row) if row is not None else None
+
+
 def course_parts(page: CoursePage) -> dict[str, str]:
     uid = current_user.id
-    conn = _connection()
-    marks = progress.lesson_marks(uid, page.lesson_ids, conn)
-    where = progress.course_state_from_marks(uid, page.course.id, list(page.lessons), marks, conn)
+    def load():
+        conn = _connection()
+        return (progress.course_marks(uid, page.course.id, conn), progress.course_enrollment(uid, page.course.id, conn),
+                _course_tests(uid, page.course.id, conn) if page.test_pool else [])
+    marks, enrollment_row, tests = _kept(("course", page.course.id), load, 400 + 150 * len(page.lesson_ids))
+    where = progress.course_state_from_marks(page.course.id, list(page.lessons), marks, enrollment_row)
     parts = common_parts()
-    enrollment = tuple(where.enrollment) if where.enrollment is not None else None
+    enrollment = _row(where.enrollment)
     key = ("course_status", page.course.id, where.state, enrollment, astuple(where.stats) if where.stats else None,
            where.lesson, where.left_before)
     parts["course_status"] = _fragment(
         key, lambda: _macros("catalog/_learner.html").course_status(page.course, where), parts["csrf"])
     if page.test_pool:  # otherwise the course has no test and the section is not shown
-        test = _test_state(uid, page, where.stats)
-        parts["course_test"] = str(_macros("quiz/_course_test.html").course_test(
-            test, page.course, where, True, request.path))
+        test = _test_state(uid, page, where.stats, tests)
+        path = request.path
+        render = lambda: _macros("quiz/_course_test.html").course_test(test, page.course, where, True, path)  # noqa: E731
+        if not all(r is None or isinstance(r, sa.Row) for r in (test.open, test.last)):
+            parts["course_test"] = str(render())  # a test closed just now (ORM rows): not worth keeping
+        else:
+            key = ("course_test", page.course.id, test.settings, test.size, test.lessons_left, _row(test.open),
+                   test.best_passed, _row(test.last), enrollment, path)
+            parts["course_test"] = _fragment(key, render, parts["csrf"])
     else:
         parts["course_test"] = ""
     badges = _badges()

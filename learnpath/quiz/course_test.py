@@ -116,6 +116,8 @@ def start(user_id: int, course: Course) -> tuple[Attempt, bool]:
     ))
     if inserted is None:
         return start(user_id, course)
+    if inserted[1]:
+        progress.bump_progress_version(user_id)  # the course page shows the open test (catalog.learner keeps it)
     db.session.commit()
     return inserted
 
