@@ -25,28 +25,30 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 PAGES = ["/lessons/tcp-deep-dive", "/courses/distributed-systems", "/courses/sql-mastery"]
 
 
-def call(app, path: str, cookie: str) -> bytes:
+def call(app, path: str, cookie: str, token: str = "") -> bytes:
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path.split("?")[0], "QUERY_STRING": path.partition("?")[2],
                "SERVER_NAME": "localhost", "SERVER_PORT": "80", "wsgi.url_scheme": "http", "SERVER_PROTOCOL": "HTTP/1.1",
                "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, "REMOTE_ADDR": "127.0.0.1",
                "HTTP_USER_AGENT": "bench", "HTTP_HOST": "localhost"}
     if cookie:
         environ["HTTP_COOKIE"] = cookie
+    if token:
+        environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     status = []
     body = b"".join(app(environ, lambda s, h, exc=None: status.append(s)))
     assert status[0].startswith("200"), (path, status, body[:300])
     return body
 
 
-def per_request(app, path: str, cookie: str, rounds: int) -> tuple[float, float]:
+def per_request(app, path: str, cookie: str, rounds: int, token: str = "") -> tuple[float, float]:
     """(mean, p10 of batch means) CPU µs per request."""
     for _ in range(20):
-        call(app, path, cookie)
+        call(app, path, cookie, token)
     batches = []
     for _ in range(max(1, rounds // 100)):
         start = time.process_time()
         for _ in range(100):
-            call(app, path, cookie)
+            call(app, path, cookie, token)
         batches.append((time.process_time() - start) / 100 * 1e6)
     batches.sort()
     return sum(batches) / len(batches), batches[len(batches) // 10]
@@ -91,8 +93,11 @@ def main() -> None:
             client.get(path)
             client.get(path)
         cookie = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
-        for path in PAGES:
-            mean, p10 = per_request(app.wsgi_app, path, cookie, args.rounds)
+        token = app.test_client().post("/api/v1/auth/token", json={"email": email, "password": "correct horse battery"}
+                            ).get_json()["token"]
+        for path in PAGES + ["/api/v1/me/progress"]:
+            mean, p10 = per_request(app.wsgi_app, path, "" if path.startswith("/api/") else cookie, args.rounds,
+                                    token if path.startswith("/api/") else "")
             print(f"fast path {'on ' if fast else 'off'} {path:34} {mean:6.0f} µs mean {p10:6.0f} µs p10 "
                   f"  floor/page {floor_p10 / p10:.2f}")
 

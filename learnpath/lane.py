@@ -71,8 +71,8 @@ class Learner:
         return f"{self.id}.{self.session_version}"
 
 
-# A page handler gets the path after its prefix and returns the page's HTML; NeedsFlask otherwise.
-Handler = Callable[[str], str]
+# A page handler gets the path after its prefix and returns the page (UTF-8 HTML); NeedsFlask otherwise.
+Handler = Callable[[str], bytes]
 _handlers: dict[str, tuple[str, Handler]] = {}  # path prefix -> (endpoint, handler)
 
 
@@ -80,6 +80,20 @@ def page(prefix: str, endpoint: str):
     """Register `handler(rest_of_path)` for GETs under `prefix` whose Flask view is `endpoint`."""
     def register(handler: Handler) -> Handler:
         _handlers[prefix] = (endpoint, handler)
+        return handler
+    return register
+
+
+# An API handler gets a database connection and the bearer token, and returns the response's (body,
+# headers), or raises NeedsFlask.
+ApiHandler = Callable[[sa.Connection, str], tuple[bytes, list]]
+_apis: dict[str, ApiHandler] = {}  # exact path -> handler
+
+
+def api(path: str):
+    """Register `handler(conn, token)` for GETs of `path` with a bearer token, no cookie and no query string."""
+    def register(handler: ApiHandler) -> ApiHandler:
+        _apis[path] = handler
         return handler
     return register
 
@@ -120,21 +134,45 @@ class _Lane:
         self.endpoints = frozenset(endpoint for endpoint, _ in _handlers.values())
 
     def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") == "GET" and environ.get("HTTP_COOKIE") and self.app.config["LEARNER_SHELLS"]:
+        cookie = environ.get("HTTP_COOKIE")
+        if cookie and environ.get("REQUEST_METHOD") == "GET" and self.app.config["LEARNER_SHELLS"]:
             key = _key(environ)
             environ[_ENVIRON_KEY] = key
             found = _find(environ.get("PATH_INFO", ""))
             ticket = self.tickets.peek(key) if found is not None else None
             if ticket is not None and ticket.expires > time.monotonic():
-                body = self._serve(environ, ticket, *found)
-                if body is not None:
-                    data = body.encode()
+                data = self._serve(environ, ticket, *found)
+                if data is not None:
                     start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
                                               ("Content-Length", str(len(data))), *self.headers])
                     return [data]
+        elif environ.get("REQUEST_METHOD") == "GET" and not environ.get("QUERY_STRING") \
+                and environ.get("PATH_INFO") in _apis:
+            scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                found = self._serve_api(environ, token.strip(), _apis[environ["PATH_INFO"]])
+                if found is not None:
+                    body, headers = found
+                    start_response("200 OK", [("Content-Length", str(len(body))), *headers])
+                    return [body]
         return self.wsgi_app(environ, start_response)
 
-    def _serve(self, environ, ticket: Ticket, rest: str, handler: Handler) -> str | None:
+    def _serve_api(self, environ, token: str, handler: ApiHandler) -> tuple[bytes, list] | None:
+        ctx = _LaneContext(self.app, environ, session=self.app.session_interface.make_null_session(self.app))
+        ctx.push()
+        try:
+            with db.engine.connect() as conn:
+                g.lane = True
+                return handler(conn, token)
+        except NeedsFlask:
+            return None
+        except Exception:
+            self.app.logger.exception("API fast path failed for %s; Flask serves it", environ.get("PATH_INFO"))
+            return None
+        finally:
+            ctx.pop()
+
+    def _serve(self, environ, ticket: Ticket, rest: str, handler: Handler) -> bytes | None:
         """The page, or None when Flask must serve it (and then nothing here has written anything)."""
         ctx = _LaneContext(self.app, environ, session=self.app.session_interface.make_null_session(self.app))
         ctx.push()

@@ -183,17 +183,24 @@ def slot(name: str) -> Markup:
 
 @dataclass(frozen=True)
 class Shell:
-    parts: tuple[str, ...]  # text, slot name, text, slot name, …, text
+    # UTF-8 text, slot name, text, slot name, …, text. Bytes: a lesson page is ~100 KB, and encoding it
+    # on every view cost more than filling its slots; only the (small) personal parts are encoded.
+    parts: tuple[bytes | str, ...]
     meta: Any  # what the view needs to compute the personal parts (ids, slugs: never ORM objects)
 
-    def fill(self, values: Mapping[str, str]) -> str:
-        """The page with each slot replaced by `values[name]` (already escaped HTML)."""
+    @classmethod
+    def of(cls, html: str, meta: Any) -> Shell:
+        pieces = _SLOT.split(html)
+        return cls(tuple(p.encode() if i % 2 == 0 else p for i, p in enumerate(pieces)), meta)
+
+    def fill(self, values: Mapping[str, str]) -> bytes:
+        """The page (UTF-8) with each slot replaced by `values[name]` (already escaped HTML)."""
         parts = self.parts
         out = [parts[0]]
         for i in range(1, len(parts), 2):
-            out.append(values[parts[i]])
+            out.append(values[parts[i]].encode())
             out.append(parts[i + 1])
-        return "".join(out)
+        return b"".join(out)
 
 
 def shell(key: tuple, render: Callable[[], tuple[str, Any]]) -> Shell:
@@ -204,6 +211,6 @@ def shell(key: tuple, render: Callable[[], tuple[str, Any]]) -> Shell:
     hit = state.shells.get(full)
     if hit is None:
         html, meta = render()
-        hit = Shell(tuple(_SLOT.split(html)), meta)
+        hit = Shell.of(html, meta)
         state.shells.put(full, hit, len(html))
     return hit

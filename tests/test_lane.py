@@ -251,3 +251,100 @@ def test_concurrent_learners_each_see_their_own_page(app, views):
         t.join()
     assert not wrong
     assert views.count == before  # all 90 served by the fast path
+
+
+# ---- GET /api/v1/me/progress with a bearer token --------------------------------------------------------
+
+class ApiViews:
+    def __init__(self, app):
+        self.count = 0
+        view = app.view_functions["api.me.my_progress"]
+
+        def counted(*args, **kwargs):
+            self.count += 1
+            return view(*args, **kwargs)
+        app.view_functions["api.me.my_progress"] = counted
+
+    def get(self, client, headers):
+        before = self.count
+        response = client.get("/api/v1/me/progress", headers=headers)
+        return response, self.count > before
+
+
+@pytest.fixture
+def token_client(app):
+    from tests.conftest import api_token
+    client = app.test_client(use_cookies=False)
+    token = api_token(client)
+    headers = {"Authorization": f"Bearer {token}"}
+    client.post("/api/v1/courses/net-basics/enrollment", headers=headers)
+    return client, headers, ApiViews(app)
+
+
+def test_a_repeat_progress_request_is_flasks_response_again(app, token_client):
+    client, headers, views = token_client
+    first, by_flask = views.get(client, headers)
+    again, by_flask_again = views.get(client, headers)
+    assert by_flask and not by_flask_again
+    assert again.get_json() == first.get_json() and again.get_data() == first.get_data()
+    skip = {"Date", "Content-Length"}
+    assert {(k, v) for k, v in again.headers if k not in skip} == {(k, v) for k, v in first.headers if k not in skip}
+
+
+def test_a_repeat_progress_request_reads_the_token_and_the_catalog_version_only(app, token_client):
+    from tests.conftest import sql_statements
+    client, headers, views = token_client
+    views.get(client, headers)
+    _, statements = sql_statements(app, lambda: client.get("/api/v1/me/progress", headers=headers))
+    assert len(statements) == 2 and "api_token" in statements[0] and "catalog_state" in statements[1]
+
+
+def test_a_write_shows_in_the_next_progress_response(app, token_client):
+    client, headers, views = token_client
+    views.get(client, headers)
+    attempt = client.post("/api/v1/lessons/tcp/attempts", headers=headers).get_json()
+    client.post(f"/api/v1/attempts/{attempt['attempt_id']}/submit", headers=headers, json={"answers": {}})
+    response, by_flask = views.get(client, headers)
+    assert by_flask and response.get_json()["totals"]["questions_answered"] > 0
+    assert not views.get(client, headers)[1]
+
+
+@pytest.mark.parametrize("change", ["revoke", "disable", "expire"])
+def test_a_dead_token_gets_flasks_401(app, token_client, change):
+    client, headers, views = token_client
+    views.get(client, headers)
+    assert not views.get(client, headers)[1]
+    from learnpath.models import ApiToken
+    with app.app_context():
+        if change == "revoke":
+            db.session.execute(sa.delete(ApiToken))
+        elif change == "disable":
+            db.session.execute(sa.update(User).values(disabled_at=sa.func.now()))
+        else:
+            db.session.execute(sa.update(ApiToken).values(expires_at=sa.func.now()))
+        db.session.commit()
+    response, by_flask = views.get(client, headers)
+    assert response.status_code == 401 and by_flask
+
+
+def test_a_token_due_for_its_last_used_note_goes_through_flask(app, token_client):
+    client, headers, views = token_client
+    views.get(client, headers)
+    from learnpath.models import ApiToken
+    with app.app_context():
+        db.session.execute(sa.update(ApiToken).values(last_used_at=None))
+        db.session.commit()
+    assert views.get(client, headers)[1]  # Flask notes the use ...
+    with app.app_context():
+        assert db.session.scalar(sa.select(ApiToken.last_used_at)) is not None
+    assert not views.get(client, headers)[1]  # ... and the next one is the fast path's again
+
+
+def test_another_learners_token_never_gets_this_response(app, token_client):
+    client, headers, views = token_client
+    views.get(client, headers)
+    from tests.conftest import api_token
+    other = {"Authorization": f"Bearer {api_token(app.test_client(), email='bob@example.com', name='Bob')}"}
+    response, _ = views.get(client, other)
+    assert response.get_json()["courses"] == []  # Bob enrolled in nothing
+    assert views.get(client, headers)[0].get_json()["courses"] != []

@@ -263,11 +263,33 @@ def auth_rate_limit() -> str:
     """The rate limit of log-in, sign-up and token requests (RATELIMIT_AUTH), for the web and the API."""
     return current_app.config["RATELIMIT_AUTH"]
 
-@prepared
-def _user_for_token_query(dialect: str):
-    return sa.select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == User.id).where(
+
+def _live_token(*columns):
+    """SELECT `columns` of an unexpired token (by digest) and its owner, unless an admin disabled the account."""
+    return sa.select(*columns).join_from(User, ApiToken, ApiToken.user_id == User.id).where(
         ApiToken.token_hash == sa.bindparam("digest"), ApiToken.expires_at > sa.bindparam("now"),
         User.disabled_at.is_(None))  # a disabled account's tokens stop working at once
+
+
+@prepared
+def _user_for_token_query(dialect: str):
+    return _live_token(User, ApiToken.id, ApiToken.last_used_at)
+
+
+@prepared
+def _token_owner_query(dialect: str):
+    return _live_token(User.id, User.progress_version, User.created_at, ApiToken.last_used_at)
+
+
+def token_owner(conn: sa.Connection, digest: str) -> sa.Row | None:
+    """The owner of the live token with this digest as a row (id, progress_version, created_at), for a
+    read-only request (learnpath.lane): None if the token is unknown, expired or a disabled account's, and
+    None too when its use is due to be noted (`user_for_token` writes that)."""
+    now = utcnow()
+    row = conn.execute(_token_owner_query(), {"digest": digest, "now": now}).first()
+    if row is None or row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        return None
+    return row
 
 
 def user_for_token(token: str) -> User | None:

@@ -1,16 +1,18 @@
 """The signed-in learner: progress, mastery, spaced review, API tokens."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify, request
 from flask_login import current_user
 
-from learnpath import serializers
+from learnpath import lane, serializers
 from learnpath.accounts import services as accounts
 from learnpath.api.auth import token_payload
 from learnpath.api.base import BadRequest, area, json_body, login_required, refused, too_many
 from learnpath.errors import error_response
 from learnpath.golab import lab as golab
 from learnpath.interop import services as interop
+from learnpath.models import ApiToken
+from learnpath.pagecache import BoundedCache, catalog_version
 from learnpath.progress import services as progress
 from learnpath.quiz import review_policy, services as quiz
 from learnpath.review import services as review
@@ -98,15 +100,52 @@ def mastery():
     ])
 
 
+PROGRESS_BYTES = 4 * 2**20  # of learners' progress responses kept per worker
+_UNKEPT_HEADERS = frozenset({"Content-Length", "Date", "Set-Cookie"})
+
+
+def _progress_stamp(user_id: int, progress_version: int, created_at) -> tuple:
+    # Every write that changes these figures bumps the progress version (progress.bump_progress_version);
+    # created_at tells a new account from a deleted one whose id was handed out again.
+    return user_id, progress_version, created_at, catalog_version()
+
+
 @bp.get("/me/progress")
 @login_required
 def my_progress():
     uid = current_user.id
+    stamp = _progress_stamp(uid, current_user.progress_version, current_user.created_at)  # before reading
     enrolled = [course for _, course in progress.active_enrollments(uid)]
     stats = {s.course_id: s for s in progress.course_stats(uid, [c.id for c in enrolled])}
     totals = progress.totals(uid)
-    return jsonify(courses=[serializers.course_progress(c, stats.get(c.id)) for c in enrolled], totals={
+    response = jsonify(courses=[serializers.course_progress(c, stats.get(c.id)) for c in enrolled], totals={
         "lessons_completed": totals.lessons_completed, "quizzes_passed": totals.quizzes_passed,
         "questions_answered": totals.questions_answered, "correct_answers": totals.correct_answers,
         "accuracy": totals.accuracy,
     })
+    token = accounts.bearer_token(request)
+    if token and "lane" in current_app.extensions and not request.cookies:  # what the fast path serves
+        _kept_progress().put(ApiToken.digest(token), (stamp, response), 2048)
+    return response
+
+
+def _kept_progress() -> BoundedCache:
+    kept = current_app.extensions.get("progress_responses")
+    if kept is None:
+        kept = current_app.extensions.setdefault("progress_responses", BoundedCache(PROGRESS_BYTES))
+    return kept
+
+
+@lane.api("/api/v1/me/progress")
+def _fast_progress(conn, token: str) -> tuple[bytes, list]:
+    """A repeat GET with the same token while nothing it shows has changed: the response Flask made last
+    time. Kept by token digest, so a token seen for the first time costs the fast path no query."""
+    digest = ApiToken.digest(token)
+    hit = _kept_progress().get(digest)
+    if hit is None:
+        raise lane.NeedsFlask("not kept")
+    owner = accounts.token_owner(conn, digest)  # alive, its owner not disabled, and their version now
+    if owner is None or hit[0] != _progress_stamp(owner.id, owner.progress_version, owner.created_at):
+        raise lane.NeedsFlask("stale")
+    response = hit[1]
+    return response.get_data(), [(k, v) for k, v in response.headers.items() if k not in _UNKEPT_HEADERS]

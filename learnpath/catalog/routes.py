@@ -69,7 +69,7 @@ def lesson(slug: str):
     return render_template("catalog/lesson.html", lesson=lesson, courses=courses, ctx=context, state=state)
 
 
-def _learner_course(slug: str, fast: bool = False) -> str:
+def _learner_course(slug: str, fast: bool = False) -> bytes:
     """A signed-in course page: the shared shell, rendered once per catalog version, and the learner's
     parts spliced in (their lessons' flags, enrollment and progress, the course test: three queries).
     `fast`: on the signed-in fast path, which serves only shells already rendered."""
@@ -85,7 +85,7 @@ def _learner_course(slug: str, fast: bool = False) -> str:
     return found.fill(learner.course_parts(found.meta))
 
 
-def _learner_lesson(slug: str, course_slug: str | None, fast: bool = False) -> str:
+def _learner_lesson(slug: str, course_slug: str | None, fast: bool = False) -> bytes:
     """A signed-in lesson page: the shared shell and the learner's flags (one query) spliced in."""
     def render_for(wanted: str | None):
         def render():
@@ -116,7 +116,7 @@ _COURSE_ARG = re.compile(r"course=([a-z0-9][a-z0-9-]{0,119})")
 
 
 @lane.page("/lessons/", "catalog.lesson")
-def _fast_lesson(slug: str) -> str:
+def _fast_lesson(slug: str) -> bytes:
     query = request.environ.get("QUERY_STRING", "")
     course = _COURSE_ARG.fullmatch(query) if query else None
     if not _SLUG.fullmatch(slug) or (query and course is None):
@@ -125,7 +125,7 @@ def _fast_lesson(slug: str) -> str:
 
 
 @lane.page("/courses/", "catalog.course")
-def _fast_course(slug: str) -> str:
+def _fast_course(slug: str) -> bytes:
     if not _SLUG.fullmatch(slug) or request.environ.get("QUERY_STRING"):
         raise lane.NeedsFlask(slug)
     return _learner_course(slug, fast=True)
