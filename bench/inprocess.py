@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-PAGES = ["/lessons/tcp-deep-dive", "/courses/distributed-systems", "/courses/sql-mastery"]
+PAGES = ["/lessons/tcp-deep-dive", "/courses/distributed-systems", "/courses/sql-mastery", "/dashboard"]
 
 
 def call(app, path: str, cookie: str, token: str = "") -> bytes:

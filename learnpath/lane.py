@@ -44,6 +44,11 @@ class NeedsFlask(Exception):
     """The page cannot be served on the fast path (e.g. it would have to write): Flask serves it."""
 
 
+def not_rendered():
+    """The render function of a shell on the fast path, which serves only shells Flask has rendered."""
+    raise NeedsFlask("shell not rendered yet")
+
+
 @dataclass(frozen=True)
 class Ticket:
     user_id: int
@@ -76,10 +81,14 @@ Handler = Callable[[str], bytes]
 _handlers: dict[str, tuple[str, Handler]] = {}  # path prefix -> (endpoint, handler)
 
 
-def page(prefix: str, endpoint: str):
-    """Register `handler(rest_of_path)` for GETs under `prefix` whose Flask view is `endpoint`."""
+_exact: dict[str, tuple[str, Handler]] = {}  # path -> (endpoint, handler)
+
+
+def page(prefix: str, endpoint: str, exact: bool = False):
+    """Register `handler(rest_of_path)` for GETs under `prefix` (or of exactly that path, getting "")
+    whose Flask view is `endpoint`."""
     def register(handler: Handler) -> Handler:
-        _handlers[prefix] = (endpoint, handler)
+        (_exact if exact else _handlers)[prefix] = (endpoint, handler)
         return handler
     return register
 
@@ -99,6 +108,8 @@ def api(path: str):
 
 
 def _find(path: str) -> tuple[str, Handler] | None:
+    if path in _exact:
+        return "", _exact[path][1]
     for prefix, (_, handler) in _handlers.items():
         if path.startswith(prefix) and len(path) > len(prefix):
             return path[len(prefix):], handler
@@ -131,7 +142,7 @@ class _Lane:
         self.app, self.wsgi_app = app, wsgi_app
         self.tickets = BoundedCache(TICKET_BYTES)
         self.headers = [("Vary", "Cookie"), *policy_headers(app).items()]
-        self.endpoints = frozenset(endpoint for endpoint, _ in _handlers.values())
+        self.endpoints = frozenset(endpoint for endpoint, _ in (*_handlers.values(), *_exact.values()))
 
     def __call__(self, environ, start_response):
         cookie = environ.get("HTTP_COOKIE")

@@ -193,12 +193,13 @@ class Shell:
         pieces = _SLOT.split(html)
         return cls(tuple(p.encode() if i % 2 == 0 else p for i, p in enumerate(pieces)), meta)
 
-    def fill(self, values: Mapping[str, str]) -> bytes:
-        """The page (UTF-8) with each slot replaced by `values[name]` (already escaped HTML)."""
+    def fill(self, values: Mapping[str, str | bytes]) -> bytes:
+        """The page (UTF-8) with each slot replaced by `values[name]` (already escaped HTML, or its UTF-8)."""
         parts = self.parts
         out = [parts[0]]
         for i in range(1, len(parts), 2):
-            out.append(values[parts[i]].encode())
+            value = values[parts[i]]
+            out.append(value if isinstance(value, bytes) else value.encode())
             out.append(parts[i + 1])
         return b"".join(out)
 

@@ -81,7 +81,7 @@ def _learner_course(slug: str, fast: bool = False) -> bytes:
             total_minutes=sum(l.read_minutes for _, l in lessons), paths=paths_containing(course), test=None)
         return html, learner.CoursePage.of(course, [l for _, l in lessons])
 
-    found = shell(("course", slug), _not_on_the_fast_path if fast else render)
+    found = shell(("course", slug), lane.not_rendered if fast else render)
     return found.fill(learner.course_parts(found.meta))
 
 
@@ -96,7 +96,7 @@ def _learner_lesson(slug: str, course_slug: str | None, fast: bool = False) -> b
                                    slot=slot)
             return html, learner.LessonPage(lesson.id, lesson.slug, context.course.slug if context.course else None,
                                             tuple(c.slug for c in courses))
-        return _not_on_the_fast_path if fast else render
+        return lane.not_rendered if fast else render
 
     # Shells are keyed by the lesson's own courses only: any other ?course= value shows the default
     # page, so arbitrary values cannot fill the worker's cache and push everyone's pages out.
@@ -104,10 +104,6 @@ def _learner_lesson(slug: str, course_slug: str | None, fast: bool = False) -> b
     if course_slug and course_slug != found.meta.course_slug and course_slug in found.meta.courses:
         found = shell(("lesson", slug, course_slug), render_for(course_slug))
     return found.fill(learner.lesson_parts(found.meta))
-
-
-def _not_on_the_fast_path():
-    raise lane.NeedsFlask("shell not rendered yet")
 
 
 # The fast path's share of the two views above: only paths and query strings they would serve as is.

@@ -43,6 +43,17 @@ def _stamp(user: User) -> tuple:
     return user.progress_version, catalog_version(), user.created_at
 
 
+def kept_body(user, now: datetime) -> bytes | None:
+    """The learner's body (UTF-8) if one is kept and still shows the truth; `user` is anything with the
+    User's id, progress_version and created_at (the signed-in fast path's Learner too)."""
+    if not current_app.config["DASHBOARD_CACHE"]:
+        return None
+    entry = current_app.extensions["dashboard_cache"].get(user.id)
+    if entry is not None and entry.stamp == _stamp(user) and now < entry.valid_until:
+        return entry.body
+    return None
+
+
 def dashboard_body(user: User, now: datetime, render: Callable[[], tuple[str, datetime]]) -> Markup:
     """The learner's cached body, or `render()`'s (body, moment its figures change) kept for next time."""
     if not current_app.config["DASHBOARD_CACHE"]:
@@ -50,9 +61,9 @@ def dashboard_body(user: User, now: datetime, render: Callable[[], tuple[str, da
     cache: BoundedCache = current_app.extensions["dashboard_cache"]
     # Taken before rendering: a write that lands meanwhile leaves a body at least as new as its stamp.
     stamp = _stamp(user)
-    entry = cache.get(user.id)
-    if entry is not None and entry.stamp == stamp and now < entry.valid_until:
-        return Markup(entry.body.decode())
+    kept = kept_body(user, now)
+    if kept is not None:
+        return Markup(kept.decode())
     body, changes_at = render()
     encoded = body.encode()
     cache.put(user.id, _Entry(stamp, min(changes_at, now + MAX_AGE), encoded), len(encoded))
