@@ -84,10 +84,12 @@ _handlers: dict[str, tuple[str, Handler]] = {}  # path prefix -> (endpoint, hand
 _exact: dict[str, tuple[str, Handler]] = {}  # path -> (endpoint, handler)
 
 
-def page(prefix: str, endpoint: str, exact: bool = False):
+def page(prefix: str, endpoint: str, exact: bool = False, ready: Callable[[Flask, int], bool] | None = None):
     """Register `handler(rest_of_path)` for GETs under `prefix` (or of exactly that path, getting "")
-    whose Flask view is `endpoint`."""
+    whose Flask view is `endpoint`. `ready(app, user_id)`, if given, says before any query whether the
+    handler can serve the learner at all (no: Flask serves at once, without the user's row read for nothing)."""
     def register(handler: Handler) -> Handler:
+        handler.ready = ready  # type: ignore[attr-defined]
         (_exact if exact else _handlers)[prefix] = (endpoint, handler)
         return handler
     return register
@@ -151,7 +153,8 @@ class _Lane:
             environ[_ENVIRON_KEY] = key
             found = _find(environ.get("PATH_INFO", ""))
             ticket = self.tickets.peek(key) if found is not None else None
-            if ticket is not None and ticket.expires > time.monotonic():
+            if ticket is not None and ticket.expires > time.monotonic() and (
+                    found[1].ready is None or found[1].ready(self.app, ticket.user_id)):
                 data = self._serve(environ, ticket, *found)
                 if data is not None:
                     start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),

@@ -43,12 +43,18 @@ def test_pages_have_a_fixed_query_budget(app, client, auth):
     for path, _ in PAGES:
         if path.startswith(("/lessons/", "/courses/")):
             client.get(path)  # the first view of a lesson or course page renders its shell
+    def flasks_count(path):
+        # Flask's own count: a fast-path ticket would add the user's row it reads before handing a page
+        # it cannot serve (a stale dashboard) to Flask; its repeat views are counted below.
+        app.extensions["lane"].tickets.clear()
+        return _count(app, client, path)
+
     app.extensions["learner_rows"].clear()  # as after a write
-    small = {path: _count(app, client, path) for path, _ in PAGES}
+    small = {path: flasks_count(path) for path, _ in PAGES}
     _history(app, client, 4)
     app.extensions["learner_rows"].clear()
     for path, budget in PAGES:
-        large = _count(app, client, path)
+        large = flasks_count(path)
         assert large == small[path] and large <= budget, (path, small[path], large, budget)
 
 

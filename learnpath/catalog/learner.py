@@ -7,7 +7,7 @@ render the same macros the templates use when a page is rendered whole, so both 
 """
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import sqlalchemy as sa
@@ -50,12 +50,14 @@ class CoursePage:
     lessons: tuple[LessonRef, ...]  # the active lessons, in course order
     lesson_ids: list[int]
     test_pool: int  # the lessons' questions: the course test's size is capped by it
+    badge_slots: tuple[tuple[int, str], ...]  # (lesson id, its badge's slot name), as the template names them
 
     @classmethod
     def of(cls, course: Course, lessons: list[Lesson]) -> CoursePage:
         refs = tuple(LessonRef(l.id, l.slug, l.title) for l in lessons)
         return cls(CourseRef(course.id, course.slug, course.title, course.pass_mark, course.test_settings),
-                   refs, [l.id for l in refs], sum(l.question_count for l in lessons))
+                   refs, [l.id for l in refs], sum(l.question_count for l in lessons),
+                   tuple((l.id, f"badge:{l.id}") for l in refs))
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,12 @@ def _macros(template: str) -> Any:
     return current_app.jinja_env.get_template(template).module
 
 
-def _badges() -> dict[str, str]:
-    # A lesson's badge depends only on its state name: four strings, rendered once per worker.
+def _badges() -> dict[str, bytes]:
+    # A lesson's badge depends only on its state name: four strings, rendered (and encoded) once per worker.
     badges = current_app.extensions.get("learner_badges")
     if badges is None:
         badge = _macros("_macros.html").state_badge
-        badges = {name: str(badge(_State(name))) for name in ("not started", "started", "read", "completed")}
+        badges = {name: str(badge(_State(name))).encode() for name in ("not started", "started", "read", "completed")}
         current_app.extensions["learner_badges"] = badges
     return badges
 
@@ -198,7 +200,7 @@ def _row(row) -> tuple | None:
     return tuple(row) if row is not None else None
 
 
-def course_parts(page: CoursePage) -> dict[str, str]:
+def course_parts(page: CoursePage) -> dict[str, str | bytes]:
     uid = current_user.id
     def load():
         conn = _connection()
@@ -208,8 +210,7 @@ def course_parts(page: CoursePage) -> dict[str, str]:
     where = progress.course_state_from_marks(page.course.id, list(page.lessons), marks, enrollment_row)
     parts = common_parts()
     enrollment = _row(where.enrollment)
-    key = ("course_status", page.course.id, where.state, enrollment, astuple(where.stats) if where.stats else None,
-           where.lesson, where.left_before)
+    key = ("course_status", page.course.id, where.state, enrollment, where.stats, where.lesson, where.left_before)
     parts["course_status"] = _fragment(
         key, lambda: _macros("catalog/_learner.html").course_status(page.course, where), parts["csrf"])
     if page.test_pool:  # otherwise the course has no test and the section is not shown
@@ -226,7 +227,7 @@ def course_parts(page: CoursePage) -> dict[str, str]:
         parts["course_test"] = ""
     badges = _badges()
     not_started = badges["not started"]
-    for lesson_id in page.lesson_ids:
+    for lesson_id, name in page.badge_slots:
         mark = marks.get(lesson_id)
-        parts[f"badge:{lesson_id}"] = badges[mark.state] if mark is not None else not_started
+        parts[name] = badges[mark.state] if mark is not None else not_started
     return parts

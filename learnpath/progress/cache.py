@@ -43,6 +43,11 @@ def _stamp(user: User) -> tuple:
     return user.progress_version, catalog_version(), user.created_at
 
 
+def has_body(app: Flask, user_id: int) -> bool:
+    """Whether a body of the learner's is kept at all (valid or not): no query, for the fast path."""
+    return app.config["DASHBOARD_CACHE"] and app.extensions["dashboard_cache"].peek(user_id) is not None
+
+
 def kept_body(user, now: datetime) -> bytes | None:
     """The learner's body (UTF-8) if one is kept and still shows the truth; `user` is anything with the
     User's id, progress_version and created_at (the signed-in fast path's Learner too)."""

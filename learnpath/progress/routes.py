@@ -88,7 +88,7 @@ def dashboard():
     return frame.fill({**common_parts(), "body": body})
 
 
-@lane.page("/dashboard", "progress.dashboard", exact=True)
+@lane.page("/dashboard", "progress.dashboard", exact=True, ready=dashboard_cache.has_body)
 def _fast_dashboard(_: str) -> bytes:
     """A repeat view while the kept body still holds (progress/cache.py), on the signed-in fast path."""
     body = None if request.environ.get("QUERY_STRING") else dashboard_cache.kept_body(current_user, review.now_utc())

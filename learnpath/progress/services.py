@@ -283,7 +283,7 @@ def courses_with_questions(course_ids: list[int]) -> set[int]:
         .where(CourseLesson.course_id.in_(course_ids), ~Lesson.retired, Lesson.question_count > 0)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class CourseStats:
     course_id: int
     total: int
