@@ -416,12 +416,16 @@ def api_token(client, email="api@example.com", password="correct horse battery",
 def sql_statements(app, request):
     """Run `request()` (e.g. a test-client call); return (its result, the SQL statements it ran)."""
     with app.app_context():
-        engine = db.engine
+        engines = {db.engine}
+        if "lane" in app.extensions:  # the signed-in fast path reads through an engine of its own
+            engines.add(app.extensions["lane"].engine())
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", listener)
     try:
         result = request()
     finally:
-        event.remove(engine, "before_cursor_execute", listener)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", listener)
     return result, statements
