@@ -8,13 +8,16 @@ token). A body is served again while nothing it shows can have changed:
 - so is the catalog version (an import that changes lessons or courses), which the page cache
   checks at most once a second;
 - the clock has not reached the moment the renderer said its figures change (midnight, the next
-  review card falling due), nor MAX_AGE after rendering.
+  review card falling due, a topic's predicted recall moving to another whole percent or level:
+  see progress/dashboard.py).
 A worker keeps at most DASHBOARD_CACHE_BYTES of bodies, dropping the least recently viewed first.
+When the body must be rendered again, progress/dashboard.py still reuses the parts of it that the
+change did not touch.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
 from flask import Flask, current_app
@@ -22,10 +25,7 @@ from markupsafe import Markup
 
 from learnpath.models import User
 from learnpath.pagecache import BoundedCache, catalog_version
-
-# Predicted recall (topic mastery) decays continuously: a body shows it as of at most this long ago.
-MAX_AGE = timedelta(minutes=10)
-
+from learnpath.progress import dashboard as parts
 
 @dataclass(frozen=True)
 class _Entry:
@@ -36,6 +36,7 @@ class _Entry:
 
 def init_app(app: Flask) -> None:
     app.extensions["dashboard_cache"] = BoundedCache(app.config["DASHBOARD_CACHE_BYTES"])
+    parts.init_app(app)
 
 
 def _stamp(user: User) -> tuple:
@@ -55,5 +56,5 @@ def dashboard_body(user: User, now: datetime, render: Callable[[], tuple[str, da
         return Markup(entry.body.decode())
     body, changes_at = render()
     encoded = body.encode()
-    cache.put(user.id, _Entry(stamp, min(changes_at, now + MAX_AGE), encoded), len(encoded))
+    cache.put(user.id, _Entry(stamp, changes_at, encoded), len(encoded))
     return Markup(body)

@@ -188,18 +188,41 @@ def heatmap(counts: dict[date, int], today: date, days: int = 365) -> Heatmap:
     return Heatmap(cells, HEAT_LEFT + weeks * step + HEAT_RIGHT, HEAT_TOP + 7 * step, months, list(by_month.values()), first_day)
 
 
-def heatmap_svg(heat: Heatmap, label: str) -> Markup:
-    """The calendar as one SVG string: 371 cells are built faster here than in a template loop.
-    Drawn at its real size (12 px squares); on a phone its box scrolls sideways (see app.css)."""
+def heat_set(heat: Heatmap, day: date, count: int) -> int | None:
+    """Give one day of the calendar a new count, in place (its cell and its month's summary): the
+    dashboard's first view after an answer changes today's square only. Returns the cell's index,
+    None when the day is not on the calendar."""
+    index = (day - heat.cells[0].day).days
+    if not 0 <= index < len(heat.cells):
+        return None
+    cell = heat.cells[index]
+    if day >= heat.first_day:
+        summary = next(m for m in heat.by_month if m.label == f"{day:%B %Y}")
+        summary.answers += count - cell.count
+        summary.active_days += bool(count) - bool(cell.count)
+    cell.count, cell.level = count, heat_level(count)
+    return index
+
+
+def heat_cell_svg(c: HeatCell) -> str:
+    plural = "" if c.count == 1 else "s"
+    return (f'<rect x="{c.x}" y="{c.y}" width="{CELL}" height="{CELL}" rx="2" class="heat-{c.level}">'
+            f"<title>{c.day:%a %d %b %Y}: {c.count} answer{plural}</title></rect>")
+
+
+def heatmap_svg_frame(heat: Heatmap, label: str) -> tuple[str, str]:
+    """The calendar's SVG around its cells: (opening tag and labels, closing tag)."""
     parts = [f'<svg viewBox="0 0 {heat.width} {heat.height}" width="{heat.width}" height="{heat.height}" '
              f'class="heatmap" role="img" aria-label="{escape(label)}">']
     for tick in heat.months:
         parts.append(f'<text x="{tick.at}" y="11" class="axis">{tick.label}</text>')
     for row, name in WEEKDAY_LABELS.items():
         parts.append(f'<text x="0" y="{HEAT_TOP + row * (CELL + GAP) + 10}" class="axis">{name}</text>')
-    for c in heat.cells:
-        plural = "" if c.count == 1 else "s"
-        parts.append(f'<rect x="{c.x}" y="{c.y}" width="{CELL}" height="{CELL}" rx="2" class="heat-{c.level}">'
-                     f"<title>{c.day:%a %d %b %Y}: {c.count} answer{plural}</title></rect>")
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return "".join(parts), "</svg>"
+
+
+def heatmap_svg(heat: Heatmap, label: str) -> Markup:
+    """The calendar as one SVG string: 371 cells are built faster here than in a template loop.
+    Drawn at its real size (12 px squares); on a phone its box scrolls sideways (see app.css)."""
+    head, tail = heatmap_svg_frame(heat, label)
+    return Markup(head + "".join(heat_cell_svg(c) for c in heat.cells) + tail)
