@@ -96,6 +96,51 @@ def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int) -> Tr
                       chart_points, y_ticks, x_ticks, pass_mark, _y(pass_mark))
 
 
+def _pct(value: float) -> int:
+    return int(round(value, 0))  # Jinja's `round | int`, as the other figures on the page
+
+
+def trend_figure(chart: TrendChart, pass_marks: list[int]) -> Markup:
+    """The score trend's <figure>: the SVG and its table, built here rather than in a template loop
+    (the dashboard draws it again after every submit: ~30 points, each escaped several times)."""
+    c = chart
+    n = len(c.points)
+    right, base = c.width - c.right, c.height - c.bottom
+    first, last = c.points[0], c.points[-1]
+    passed = sum(1 for p in c.points if p.passed)
+    out = [f'<figure class="trend"><svg viewBox="0 0 {c.width} {c.height}" class="chart" role="img" '
+           f'aria-labelledby="trend-title trend-desc"><title id="trend-title">Quiz scores of your last {n} '
+           f'attempt{"s" if n != 1 else ""}, by date, with the pass mark</title><desc id="trend-desc">From '
+           f'{_pct(first.percent)}% on {escape(first.date)} to {_pct(last.percent)}% on {escape(last.date)}; '
+           f'{passed} of {n} passed. Pass mark {c.pass_mark}%.</desc>']
+    for t in c.y_ticks:
+        out.append(f'<line x1="{c.left}" x2="{right}" y1="{t.at}" y2="{t.at}" class="grid"/><text x="{c.left - 6}" '
+                   f'y="{t.at + 4}" class="axis" text-anchor="end">{escape(t.label)}</text>')
+    for t in c.x_ticks:
+        out.append(f'<line x1="{t.at}" x2="{t.at}" y1="{base}" y2="{base + 5}" class="grid"/><text x="{t.at}" '
+                   f'y="{base + 20}" class="axis" text-anchor="{t.anchor}">{escape(t.label)}</text>')
+    out.append(f'<line x1="{c.left}" x2="{right}" y1="{c.pass_y}" y2="{c.pass_y}" class="pass-mark"/>'
+               f'<text x="{right}" y="{c.pass_y - 5}" class="axis pass-label" text-anchor="end">pass mark {c.pass_mark}%</text>')
+    if n > 1:
+        out.append(f'<polyline class="line" points="{c.polyline}"/>')
+    rows = []
+    for p in c.points:
+        label = escape(p.label)
+        out.append(f'<circle cx="{p.x}" cy="{p.y}" r="5" class="dot {"dot-pass" if p.passed else "dot-fail"}"><title>'
+                   f'{label}: {_pct(p.percent)}%{" (passed)" if p.passed else " (not passed)"}</title></circle>')
+        rows.append(f'<tr><td>{escape(p.date)}</td><td>{escape(p.title)}</td><td>{_pct(p.percent)}% '
+                    f'{"✓ passed" if p.passed else "✗"}</td></tr>')
+    marks = f" (most of your courses; {'%, '.join(str(m) for m in pass_marks)}% in all)" if len(pass_marks) > 1 else ""
+    out.append('</svg><figcaption><p class="chart-key"><span class="key-dot key-pass" aria-hidden="true"></span> passed · '
+               '<span class="key-dot key-fail" aria-hidden="true"></span> not passed · <span class="key-line" '
+               f'aria-hidden="true"></span> pass mark {c.pass_mark}%{marks}</p><details><summary>Scores as a table</summary>'
+               '<div class="scroll-x" tabindex="0" role="region" aria-label="Scores"><table><thead><tr><th scope="col">Date'
+               '</th><th scope="col">Lesson</th><th scope="col">Score</th></tr></thead><tbody>')
+    out.extend(rows)
+    out.append("</tbody></table></div></details></figcaption></figure>")
+    return Markup("".join(out))
+
+
 # ---- activity heat map -------------------------------------------------------------------------
 
 CELL, GAP = 12, 2

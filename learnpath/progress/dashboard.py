@@ -92,6 +92,7 @@ class CatalogMaps:
     topics: dict[int, tuple[str, str]]  # id -> (slug, title)
     topic_ids: dict[str, int]  # slug -> id
     topic_lessons: dict[int, tuple[int, ...]]  # active lessons covering the topic, by title (the database's collation)
+    question_topics: dict[int, tuple[int, ...]]
     retired_questions: bool  # some question is retired or sits in a retired lesson
 
 
@@ -125,12 +126,16 @@ def _load_catalog() -> CatalogMaps:
             sa.select(lesson_topic.c.topic_id, l.id).join(Lesson.__table__, l.id == lesson_topic.c.lesson_id)
             .where(~l.retired).order_by(l.title)):
         topic_lessons.setdefault(topic_id, []).append(lesson_id)
+    question_topics: dict[int, list[int]] = {}
+    for question_id, topic_id in conn.execute(sa.select(question_topic.c.question_id, question_topic.c.topic_id)):
+        question_topics.setdefault(question_id, []).append(topic_id)
     q = Question.__table__.c
     retired = conn.execute(sa.select(sa.exists().where(
         q.lesson_id == l.id, sa.or_(q.retired, l.retired)))).scalar()
     freeze = lambda m: {k: tuple(v) for k, v in m.items()}  # noqa: E731
     return CatalogMaps(courses, lessons, freeze(course_lessons), freeze(course_all), freeze(lesson_courses), topics,
-                       {slug: i for i, (slug, _) in topics.items()}, freeze(topic_lessons), bool(retired))
+                       {slug: i for i, (slug, _) in topics.items()}, freeze(topic_lessons), freeze(question_topics),
+                       bool(retired))
 
 
 # ---- the statements a view runs -------------------------------------------------------------------
@@ -203,10 +208,13 @@ def _recent_rows(dialect: str):
 
 def _cards_statement(dialect: str, some: bool):
     rc, qt = ReviewCard.__table__.c, question_topic.c
-    query = (sa.select(qt.topic_id, rc.stability, _seconds(rc.last_review, dialect))
-             .join(question_topic, qt.question_id == rc.question_id)
+    query = (sa.select(rc.question_id, rc.stability, _seconds(rc.last_review, dialect))
              .where(rc.user_id == sa.bindparam("user_id"), rc.last_review.is_not(None), rc.stability > 0))
-    return query.where(qt.topic_id.in_(sa.bindparam("topic_ids", expanding=True))) if some else query
+    if not some:
+        return query
+    # IN (subquery), not a join: SQLite would walk every card of the learner and probe the topics.
+    return query.where(rc.question_id.in_(
+        sa.select(qt.question_id).where(qt.topic_id.in_(sa.bindparam("topic_ids", expanding=True)))))
 
 
 @prepared
@@ -237,6 +245,8 @@ class _Topic:
     recall: float | None = None
     recall_until: float = -NEVER  # epoch seconds: until then `recall` shows as it would if computed now
     mastery: TopicMastery | None = None
+    shows: tuple = ()  # what its row shows (_shows)
+    row: str = ""  # its row in the table of all topics
 
 
 @dataclass
@@ -365,7 +375,7 @@ class _Builder:
                    lambda: m.totals_part(totals, current_streak, longest_streak)),
             self._courses(enrolled, progress),
             p.part("trend", (tuple(r.id for r in p.recent), pass_mark, tuple(sorted(pass_marks))),
-                   lambda: m.trend_part(self._trend(pass_mark), sorted(pass_marks))),
+                   lambda: self._trend(pass_mark, sorted(pass_marks))),
             self._topics(mastery, weakest, due, progress),
             self._activity(today, current_streak, longest_streak),
             p.part("recent", tuple(r.id for r in p.recent[:8]), lambda: m.recent_part(p.recent[:8])),
@@ -435,9 +445,10 @@ class _Builder:
                     for i, at, pct, ok, lid in self.conn.execute(_recent_rows(), {"user_id": self.uid})]
         p.recent_figure = submitted
 
-    def _trend(self, pass_mark: int):
-        return charts.trend([(r.submitted_at.astimezone(self.tz), r.percent, r.title, r.passed)
-                             for r in reversed(self.parts.recent)], pass_mark)
+    def _trend(self, pass_mark: int, pass_marks: list[int]) -> str:
+        chart = charts.trend([(r.submitted_at.astimezone(self.tz), r.percent, r.title, r.passed)
+                              for r in reversed(self.parts.recent)], pass_mark)
+        return self.macros.trend_part(chart, charts.trend_figure(chart, pass_marks) if chart else None)
 
     # -- topics: mastery and recall ---------------------------------------------------------------
     def _mastery(self, topic_rows) -> tuple[list[TopicMastery], float]:
@@ -459,9 +470,11 @@ class _Builder:
             else:
                 rows = self.conn.execute(_some_cards(), {"user_id": self.uid, "topic_ids": stale})
             cards: dict[int, array] = {t: array("d") for t in stale}
-            for topic_id, stability, last_review in rows:
-                if topic_id in cards:
-                    cards[topic_id].extend((stability, last_review))
+            question_topics = self.maps.question_topics
+            for question_id, stability, last_review in rows:
+                for topic_id in question_topics.get(question_id, ()):
+                    if topic_id in cards:
+                        cards[topic_id].extend((stability, last_review))
             for topic_id in stale:
                 p.topics[topic_id] = _Topic(seen[topic_id], cards[topic_id])
         now = self.now.timestamp()
@@ -474,17 +487,22 @@ class _Builder:
                 slug, title = topics[topic_id]
                 t.mastery = TopicMastery(slug, title, level_for(answered, accuracy, recall), answered, accuracy, recall,
                                          len(recent), recent.count("1"))
+                shows = _shows(t.mastery)
+                if shows != t.shows:
+                    t.shows, t.row = shows, str(self.macros.topic_row(t.mastery))
             until = min(until, t.recall_until)
-        mastery = sorted((t.mastery for t in p.topics.values()), key=lambda m: (m.rank, m.accuracy or 0, m.slug))
-        return mastery, until
+        ranked = sorted(p.topics.values(), key=lambda t: (t.mastery.rank, t.mastery.accuracy or 0, t.mastery.slug))
+        self.rows = Markup("".join(t.row for t in ranked))
+        self.shows = {t.mastery.slug: t.shows for t in ranked}
+        return [t.mastery for t in ranked], until
 
     def _topics(self, mastery: list[TopicMastery], weakest: list[TopicMastery], due: int, progress: dict) -> str:
         p, m = self.parts, self.macros
-        rows = Markup("".join(p.part(("topic", t.slug), _shows(t), lambda t=t: m.topic_row(t)) for t in mastery))
+        rows = self.rows
         items = []
         for t in weakest:
             covering = tuple(self._lessons_for(t.slug, progress)[:3])
-            items.append(Markup(p.part(("weak", t.slug), (_shows(t), covering),
+            items.append(Markup(p.part(("weak", t.slug), (self.shows[t.slug], covering),
                                        lambda t=t, c=covering: m.weak_topic(t, c))))
         return p.part("topics", (len(mastery), due, rows, tuple(items)),
                       lambda: m.topics_part(len(mastery), due, items, rows, RECENT_RESULTS))
