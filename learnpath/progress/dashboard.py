@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import threading
-from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -40,7 +39,7 @@ from markupsafe import Markup
 
 from learnpath.extensions import db, prepared
 from learnpath.models import (
-    Attempt, Course, CourseLesson, DailyActivity, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Topic,
+    Answer, Attempt, Course, CourseLesson, DailyActivity, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Topic,
     TopicStat, User, lesson_topic, question_topic,
 )
 from learnpath.models.progress import RECENT_RESULTS
@@ -57,6 +56,8 @@ NEVER = float("inf")
 # FSRS's forgetting curve, as review.retrievability computes it: R = (1 + K·Δt / S) ** DECAY, Δt in seconds.
 DECAY = -fsrs.Scheduler().parameters[FSRS_DECAY_PARAMETER]
 K = (0.9 ** (1 / DECAY) - 1) / 86400.0
+# Cards answered up to this long before the newest one seen are read again (another server's clock may be behind).
+CARD_MARGIN = 300.0
 RECALL_THRESHOLDS = sorted({t[3] for t in MASTERY_THRESHOLDS}, reverse=True)
 
 
@@ -93,6 +94,7 @@ class CatalogMaps:
     topic_ids: dict[str, int]  # slug -> id
     topic_lessons: dict[int, tuple[int, ...]]  # active lessons covering the topic, by title (the database's collation)
     question_topics: dict[int, tuple[int, ...]]
+    topic_questions: dict[int, tuple[int, ...]]
     retired_questions: bool  # some question is retired or sits in a retired lesson
 
 
@@ -127,15 +129,17 @@ def _load_catalog() -> CatalogMaps:
             .where(~l.retired).order_by(l.title)):
         topic_lessons.setdefault(topic_id, []).append(lesson_id)
     question_topics: dict[int, list[int]] = {}
+    topic_questions: dict[int, list[int]] = {}
     for question_id, topic_id in conn.execute(sa.select(question_topic.c.question_id, question_topic.c.topic_id)):
         question_topics.setdefault(question_id, []).append(topic_id)
+        topic_questions.setdefault(topic_id, []).append(question_id)
     q = Question.__table__.c
     retired = conn.execute(sa.select(sa.exists().where(
         q.lesson_id == l.id, sa.or_(q.retired, l.retired)))).scalar()
     freeze = lambda m: {k: tuple(v) for k, v in m.items()}  # noqa: E731
     return CatalogMaps(courses, lessons, freeze(course_lessons), freeze(course_all), freeze(lesson_courses), topics,
                        {slug: i for i, (slug, _) in topics.items()}, freeze(topic_lessons), freeze(question_topics),
-                       bool(retired))
+                       freeze(topic_questions), bool(retired))
 
 
 # ---- the statements a view runs -------------------------------------------------------------------
@@ -206,25 +210,32 @@ def _recent_rows(dialect: str):
             .order_by(a.submitted_at.desc()).limit(30))
 
 
-def _cards_statement(dialect: str, some: bool):
-    rc, qt = ReviewCard.__table__.c, question_topic.c
-    query = (sa.select(rc.question_id, rc.stability, _seconds(rc.last_review, dialect))
-             .where(rc.user_id == sa.bindparam("user_id"), rc.last_review.is_not(None), rc.stability > 0))
-    if not some:
-        return query
-    # IN (subquery), not a join: SQLite would walk every card of the learner and probe the topics.
-    return query.where(rc.question_id.in_(
-        sa.select(qt.question_id).where(qt.topic_id.in_(sa.bindparam("topic_ids", expanding=True)))))
+def _cards(dialect: str):
+    rc = ReviewCard.__table__.c
+    return sa.select(rc.question_id, rc.reviews, rc.stability, _seconds(rc.last_review, dialect)).where(
+        rc.user_id == sa.bindparam("user_id"))
 
 
 @prepared
 def _all_cards(dialect: str):
-    return _cards_statement(dialect, False)
+    return _cards(dialect)
+
+
+@prepared
+def _changed_cards(dialect: str):
+    """The cards of the questions answered since a moment (a card changes only with an answer)."""
+    an = Answer.__table__.c
+    return _cards(dialect).where(ReviewCard.__table__.c.question_id.in_(
+        sa.select(an.question_id).where(an.user_id == sa.bindparam("user_id"),
+                                        an.answered_at >= sa.bindparam("since", type_=Answer.answered_at.type))))
 
 
 @prepared
 def _some_cards(dialect: str):
-    return _cards_statement(dialect, True)
+    # IN (subquery), not a join: SQLite would walk every card of the learner and probe the topics.
+    qt = question_topic.c
+    return _cards(dialect).where(ReviewCard.__table__.c.question_id.in_(
+        sa.select(qt.question_id).where(qt.topic_id.in_(sa.bindparam("topic_ids", expanding=True)))))
 
 
 @prepared
@@ -241,7 +252,6 @@ def _due_without_retired(dialect: str):
 @dataclass
 class _Topic:
     stat: tuple  # (answered, recent) as read
-    cards: array  # stability, last review (epoch seconds), … for each card of the topic
     recall: float | None = None
     recall_until: float = -NEVER  # epoch seconds: until then `recall` shows as it would if computed now
     mastery: TopicMastery | None = None
@@ -271,6 +281,8 @@ class LearnerParts:
     recent_figure: int | None = None
     recent: list = field(default_factory=list)
     topics: dict[int, _Topic] = field(default_factory=dict)
+    cards: dict[int, tuple] = field(default_factory=dict)  # question id -> (reviews, stability, last review in epoch s)
+    newest: float = 0.0  # the latest last review among them
     html: dict[Any, tuple[Any, str]] = field(default_factory=dict)  # part -> (what it shows, its HTML)
 
     def part(self, name: Any, model: Any, render: Callable[[], str]) -> str:
@@ -284,7 +296,7 @@ class LearnerParts:
 
     def size(self) -> int:
         """Roughly the bytes held: the HTML and the card vectors dominate."""
-        return (sum(len(h) for _, h in self.html.values()) + sum(16 * len(t.cards) // 2 + 300 for t in self.topics.values())
+        return (sum(len(h) for _, h in self.html.values()) + 120 * len(self.cards) + 300 * len(self.topics)
                 + 40 * len(self.daily) + (40 * len(self.heat.cells) if self.heat else 0) + 2000)
 
 
@@ -465,23 +477,17 @@ class _Builder:
         for topic_id in [t for t in p.topics if t not in seen]:
             del p.topics[topic_id]
         if stale:
-            if len(stale) == len(seen):
-                rows = self.conn.execute(_all_cards(), {"user_id": self.uid})
-            else:
-                rows = self.conn.execute(_some_cards(), {"user_id": self.uid, "topic_ids": stale})
-            cards: dict[int, array] = {t: array("d") for t in stale}
-            question_topics = self.maps.question_topics
-            for question_id, stability, last_review in rows:
-                for topic_id in question_topics.get(question_id, ()):
-                    if topic_id in cards:
-                        cards[topic_id].extend((stability, last_review))
+            self._read_cards(stale, seen)
             for topic_id in stale:
-                p.topics[topic_id] = _Topic(seen[topic_id], cards[topic_id])
+                p.topics[topic_id] = _Topic(seen[topic_id])
         now = self.now.timestamp()
         until = NEVER
+        cards, questions = p.cards, self.maps.topic_questions
         for topic_id, t in p.topics.items():
             if now >= t.recall_until:
-                recall, t.recall_until = _recall(t.cards, now)
+                recall, t.recall_until = _recall(
+                    [c for q in questions.get(topic_id, ()) if (c := cards.get(q)) is not None and (c[1] or 0) > 0 and c[2] is not None],
+                    now)
                 answered, recent = t.stat
                 accuracy = recent.count("1") / len(recent) if recent else None
                 slug, title = topics[topic_id]
@@ -495,6 +501,40 @@ class _Builder:
         self.rows = Markup("".join(t.row for t in ranked))
         self.shows = {t.mastery.slug: t.shows for t in ranked}
         return [t.mastery for t in ranked], until
+
+    def _read_cards(self, stale: list[int], seen: dict[int, tuple]) -> None:
+        """Bring the card vectors of the topics whose aggregates moved up to date.
+
+        Only the cards answered lately are read (through the answers' index), and each topic checks that
+        what was read explains its aggregate: every answer adds one to its card's review count and to
+        `answered` of each of the question's topics, so the reviews added over a topic's cards must equal
+        what its `answered` grew by. A topic they do not explain (a clock behind another server's by more
+        than the margin, an answer recorded with an earlier time) has all its cards read again."""
+        p, uid = self.parts, self.uid
+        if not p.cards:
+            p.cards = {q: (n, s, lr) for q, n, s, lr in self.conn.execute(_all_cards(), {"user_id": uid})}
+            p.newest = max((c[2] for c in p.cards.values() if c[2] is not None), default=0.0)
+            return
+        since = datetime.fromtimestamp(max(p.newest - CARD_MARGIN, 0), timezone.utc)
+        changed = self.conn.execute(_changed_cards(), {"user_id": uid, "since": since}).all()
+        added = dict.fromkeys(stale, 0)
+        question_topics = self.maps.question_topics
+        for q, n, s, lr in changed:
+            before = p.cards.get(q)
+            grew = n - (before[0] if before else 0)
+            if grew:
+                for topic_id in question_topics.get(q, ()):
+                    if topic_id in added:
+                        added[topic_id] += grew
+            p.cards[q] = (n, s, lr)
+            if lr is not None and lr > p.newest:
+                p.newest = lr
+        unexplained = [t for t in stale if added[t] != seen[t][0] - (p.topics[t].stat[0] if t in p.topics else 0)]
+        if unexplained:
+            for q, n, s, lr in self.conn.execute(_some_cards(), {"user_id": uid, "topic_ids": unexplained}):
+                p.cards[q] = (n, s, lr)
+                if lr is not None and lr > p.newest:
+                    p.newest = lr
 
     def _topics(self, mastery: list[TopicMastery], weakest: list[TopicMastery], due: int, progress: dict) -> str:
         p, m = self.parts, self.macros
@@ -605,7 +645,7 @@ def _shows(m: TopicMastery) -> tuple:
     return m.slug, m.title, m.level, m.answered, m.recent_right, m.recent_answers, recall, m.next_step
 
 
-def _recall(cards: array, now: float) -> tuple[float | None, float]:
+def _recall(cards: list[tuple], now: float) -> tuple[float | None, float]:
     """(mean predicted recall of the cards now, until when nothing shown from it can change).
 
     Shown are the recall as a whole percent and the levels it allows (MASTERY_THRESHOLDS). Each card's
@@ -617,8 +657,7 @@ def _recall(cards: array, now: float) -> tuple[float | None, float]:
         return None, NEVER
     total = slope = 0.0
     until = NEVER
-    for i in range(0, len(cards), 2):
-        stability, last_review = cards[i], cards[i + 1]
+    for _, stability, last_review in cards:
         elapsed = now - last_review
         if elapsed <= 0:
             total += 1.0
@@ -628,7 +667,7 @@ def _recall(cards: array, now: float) -> tuple[float | None, float]:
         value = base ** DECAY
         total += value
         slope += value / (base * stability)
-    n = len(cards) // 2
+    n = len(cards)
     recall = total / n
     speed = -DECAY * K * slope / n  # how fast the mean falls now, per second
     shown = round(100 * recall)
