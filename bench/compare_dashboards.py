@@ -40,6 +40,9 @@ def main() -> None:
     parser.add_argument("--learner", default="heavy", choices=("heavy", "heavy2k", "light"))
     parser.add_argument("--profile", help="write a pyinstrument profile of the first views to this file")
     parser.add_argument("--json", help="append the figures as one JSON line to this file")
+    parser.add_argument("--check", action="store_true",
+                        help="also render each first view from scratch (LEARNPATH_DASHBOARD_PARTS=0) at the same moment "
+                             "and stop at the first difference (this checkout only)")
     args = parser.parse_args()
 
     root = Path(args.root).resolve()
@@ -86,6 +89,12 @@ def main() -> None:
         return client
 
     web, web_off = client_for(app), client_for(off)
+    if args.check:
+        from learnpath.review import services as review
+        scratch = client_for(create_app({"DASHBOARD_CACHE": False, "DASHBOARD_PARTS": False}, instance_path=instance))
+
+        def body(html: str) -> str:
+            return html[html.index("<h1>Your dashboard</h1>"):html.index("</main>")]
     api = app.test_client()
     auth = {"Authorization": f"Bearer {learner['token']}", "Content-Type": "application/json"}
 
@@ -126,13 +135,27 @@ def main() -> None:
         from pyinstrument import Profiler
         profiler = Profiler(interval=0.0005)
     first, repeat, cold = [], [], []
-    for _ in range(args.n):
+    checked = 0
+    for i in range(args.n):
         answer()
+        if args.check:  # the same moment for both renders, and time moving on (recall decays between views)
+            from datetime import datetime, timedelta, timezone
+            moment = datetime.now(timezone.utc) + timedelta(hours=i)
+            review.now_utc = lambda moment=moment: moment
         if profiler:
             profiler.start()
-        first.append(view(web)[:3])
+        cpu, wall, count_, html = view(web)
+        first.append((cpu, wall, count_))
         if profiler:
             profiler.stop()
+        if args.check:
+            expected = scratch.get("/dashboard").text
+            if body(html) != body(expected):
+                Path(OUT / "check-parts.html").write_text(body(html))
+                Path(OUT / "check-scratch.html").write_text(body(expected))
+                raise SystemExit(f"round {i}: the dashboard from parts differs from one rendered from scratch "
+                                 f"(bench/out/check-parts.html, bench/out/check-scratch.html)")
+            checked += 1
         repeat.append(view(web)[:3])
     for _ in range(args.n):
         cold.append(view(web_off)[:3])
@@ -151,6 +174,8 @@ def main() -> None:
         return {"cpu_median": statistics.median(cpu), "cpu_mean": statistics.mean(cpu), "cpu_p95": p95,
                 "wall_median": statistics.median(wall), "statements": q}
 
+    if args.check:
+        print(f"checked: {checked} first views equal to a render from scratch")
     print(f"{args.n} rounds; load average {os.getloadavg()[0]:.2f} (2 cores, shared)")
     result = {"root": str(root), "database": args.database_url.split(":", 1)[0], "learner": args.learner,
               "first_after_answer": line("first view after an answer", first),
