@@ -56,8 +56,9 @@ NEVER = float("inf")
 # FSRS's forgetting curve, as review.retrievability computes it: R = (1 + K·Δt / S) ** DECAY, Δt in seconds.
 DECAY = -fsrs.Scheduler().parameters[FSRS_DECAY_PARAMETER]
 K = (0.9 ** (1 / DECAY) - 1) / 86400.0
-# Cards answered up to this long before the newest one seen are read again (another server's clock may be behind).
-CARD_MARGIN = 300.0
+# Cards answered from this many seconds before the newest one seen are read again: SQLite's julianday() keeps
+# milliseconds. A server whose clock is behind by more costs a fallback read (see _read_cards), never a stale figure.
+CARD_MARGIN = 0.002
 RECALL_THRESHOLDS = sorted({t[3] for t in MASTERY_THRESHOLDS}, reverse=True)
 
 
