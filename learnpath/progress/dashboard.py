@@ -184,10 +184,13 @@ def _lesson_rows(dialect: str):
                      ).where(lp.user_id == sa.bindparam("user_id"))
 
 
-@prepared
-def _topic_rows(dialect: str):
-    ts = TopicStat.__table__.c
-    return sa.select(ts.topic_id, ts.answered, ts.recent).where(ts.user_id == sa.bindparam("user_id"))
+def _learners(table: sa.Table, *names: str):
+    """Columns of the learner's rows of a table keyed by user."""
+    return sa.select(*(table.c[n] for n in names)).where(table.c.user_id == sa.bindparam("user_id"))
+
+
+_topic_rows = prepared(lambda dialect: _learners(TopicStat.__table__, "topic_id", "answered", "recent"))
+_daily_rows = prepared(lambda dialect: _learners(DailyActivity.__table__, "day", "answered", "correct"))
 
 
 @prepared
@@ -195,12 +198,6 @@ def _enrollment_rows(dialect: str):
     e = Enrollment.__table__.c
     return (sa.select(e.course_id, e.completed_at, e.certificate_code, e.unenrolled_at.is_(None))
             .where(e.user_id == sa.bindparam("user_id")).order_by(e.enrolled_at, e.id))
-
-
-@prepared
-def _daily_rows(dialect: str):
-    da = DailyActivity.__table__.c
-    return sa.select(da.day, da.answered, da.correct).where(da.user_id == sa.bindparam("user_id"))
 
 
 @prepared
