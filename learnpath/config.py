@@ -56,6 +56,10 @@ def from_environment(instance_path: str) -> dict:
         # Each learner's rendered dashboard kept per worker (progress/cache.py); 0 measures the cold path.
         "DASHBOARD_CACHE": env.get("LEARNPATH_DASHBOARD_CACHE", "1") not in ("0", "false"),
         "DASHBOARD_CACHE_BYTES": 16 * 2**20,
+        # The parts of each learner's dashboard kept between views, so the view after a write recomputes
+        # only what the write touched (progress/dashboard.py); 0 computes every part on every render.
+        "DASHBOARD_PARTS": env.get("LEARNPATH_DASHBOARD_PARTS", "1") not in ("0", "false"),
+        "DASHBOARD_PARTS_BYTES": 16 * 2**20,
         # Signed-in lesson and course pages: a shared shell per catalog version, the learner's parts
         # spliced in per request (pagecache.shell); off renders each page whole.
         "LEARNER_SHELLS": env.get("LEARNPATH_LEARNER_SHELLS", "1") not in ("0", "false"),

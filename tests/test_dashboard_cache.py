@@ -2,6 +2,7 @@
 re-rendered on the very next view after any write, import or moment that changes it."""
 from datetime import date, datetime, time, timedelta, timezone
 
+import fsrs
 import pytest
 import sqlalchemy as sa
 
@@ -11,7 +12,7 @@ from learnpath.content.pack import load_pack
 from learnpath.extensions import db
 from learnpath.models import DailyActivity, Question, ReviewCard, User
 from learnpath.pagecache import BoundedCache
-from learnpath.progress.services import bump_progress_version
+from learnpath.progress.services import bump_progress_version, record_answer_stats
 from learnpath.quiz import services as quiz
 from learnpath.review import services as review
 from tests.conftest import Auth, sql_statements
@@ -163,13 +164,28 @@ def test_midnight_rolls_the_streak_and_heat_map(app, client, learner, monkeypatc
     assert "<strong>0</strong> day streak (longest 3)" in after and "Wed 11 Mar 2026: 0 answers" in after
 
 
-def test_predicted_recall_is_at_most_ten_minutes_old(app, client, learner, monkeypatch):
+def test_predicted_recall_is_served_until_the_percent_shown_moves(app, client, learner, monkeypatch):
+    """Recall decays without any write: the kept body is served while the whole percent shown (and the
+    level) cannot have changed, and the view at the moment it has shows the new figure."""
+    with app.app_context():
+        ttl = db.session.scalar(sa.select(Question.id).filter_by(key="ttl"))
+        review.record_answers(learner, [(ttl, True, None)], T0 - timedelta(days=1), 0.9)
+        record_answer_stats(learner, [(ttl, True)], T0 - timedelta(days=1))
+        db.session.commit()
+        stability = db.session.scalar(sa.select(ReviewCard.stability))
+    decay = -fsrs.Scheduler().parameters[review.FSRS_DECAY_PARAMETER]
+
+    def shown(at: datetime) -> int:
+        return round(100 * review.retrievability(stability, (at - (T0 - timedelta(days=1))).total_seconds() / 86400, decay))
+
     _clock(monkeypatch, T0)
-    _cached(app, client)
-    _clock(monkeypatch, T0 + timedelta(minutes=9))
-    assert _view(app, client)[1] <= HIT
-    _clock(monkeypatch, T0 + timedelta(minutes=10))
-    assert _view(app, client)[1] > HIT
+    assert f"Memory now: <strong>{shown(T0)}%</strong>" in _cached(app, client)
+    later = next(T0 + timedelta(minutes=m) for m in range(1, 10 * 24 * 60) if shown(T0 + timedelta(minutes=m)) != shown(T0))
+    _clock(monkeypatch, later - timedelta(minutes=1))
+    assert _view(app, client)[1] <= HIT  # nothing shown has moved yet: from memory
+    _clock(monkeypatch, later)
+    body, statements = _view(app, client)
+    assert statements > HIT and f"Memory now: <strong>{shown(later)}%</strong>" in body
 
 
 def test_learners_never_see_each_others_body(app, client, learner):

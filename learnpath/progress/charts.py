@@ -96,6 +96,51 @@ def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int) -> Tr
                       chart_points, y_ticks, x_ticks, pass_mark, _y(pass_mark))
 
 
+def _pct(value: float) -> int:
+    return int(round(value, 0))  # Jinja's `round | int`, as the other figures on the page
+
+
+def trend_figure(chart: TrendChart, pass_marks: list[int]) -> Markup:
+    """The score trend's <figure>: the SVG and its table, built here rather than in a template loop
+    (the dashboard draws it again after every submit: ~30 points, each escaped several times)."""
+    c = chart
+    n = len(c.points)
+    right, base = c.width - c.right, c.height - c.bottom
+    first, last = c.points[0], c.points[-1]
+    passed = sum(1 for p in c.points if p.passed)
+    out = [f'<figure class="trend"><svg viewBox="0 0 {c.width} {c.height}" class="chart" role="img" '
+           f'aria-labelledby="trend-title trend-desc"><title id="trend-title">Quiz scores of your last {n} '
+           f'attempt{"s" if n != 1 else ""}, by date, with the pass mark</title><desc id="trend-desc">From '
+           f'{_pct(first.percent)}% on {escape(first.date)} to {_pct(last.percent)}% on {escape(last.date)}; '
+           f'{passed} of {n} passed. Pass mark {c.pass_mark}%.</desc>']
+    for t in c.y_ticks:
+        out.append(f'<line x1="{c.left}" x2="{right}" y1="{t.at}" y2="{t.at}" class="grid"/><text x="{c.left - 6}" '
+                   f'y="{t.at + 4}" class="axis" text-anchor="end">{escape(t.label)}</text>')
+    for t in c.x_ticks:
+        out.append(f'<line x1="{t.at}" x2="{t.at}" y1="{base}" y2="{base + 5}" class="grid"/><text x="{t.at}" '
+                   f'y="{base + 20}" class="axis" text-anchor="{t.anchor}">{escape(t.label)}</text>')
+    out.append(f'<line x1="{c.left}" x2="{right}" y1="{c.pass_y}" y2="{c.pass_y}" class="pass-mark"/>'
+               f'<text x="{right}" y="{c.pass_y - 5}" class="axis pass-label" text-anchor="end">pass mark {c.pass_mark}%</text>')
+    if n > 1:
+        out.append(f'<polyline class="line" points="{c.polyline}"/>')
+    rows = []
+    for p in c.points:
+        label = escape(p.label)
+        out.append(f'<circle cx="{p.x}" cy="{p.y}" r="5" class="dot {"dot-pass" if p.passed else "dot-fail"}"><title>'
+                   f'{label}: {_pct(p.percent)}%{" (passed)" if p.passed else " (not passed)"}</title></circle>')
+        rows.append(f'<tr><td>{escape(p.date)}</td><td>{escape(p.title)}</td><td>{_pct(p.percent)}% '
+                    f'{"✓ passed" if p.passed else "✗"}</td></tr>')
+    marks = f" (most of your courses; {'%, '.join(str(m) for m in pass_marks)}% in all)" if len(pass_marks) > 1 else ""
+    out.append('</svg><figcaption><p class="chart-key"><span class="key-dot key-pass" aria-hidden="true"></span> passed · '
+               '<span class="key-dot key-fail" aria-hidden="true"></span> not passed · <span class="key-line" '
+               f'aria-hidden="true"></span> pass mark {c.pass_mark}%{marks}</p><details><summary>Scores as a table</summary>'
+               '<div class="scroll-x" tabindex="0" role="region" aria-label="Scores"><table><thead><tr><th scope="col">Date'
+               '</th><th scope="col">Lesson</th><th scope="col">Score</th></tr></thead><tbody>')
+    out.extend(rows)
+    out.append("</tbody></table></div></details></figcaption></figure>")
+    return Markup("".join(out))
+
+
 # ---- activity heat map -------------------------------------------------------------------------
 
 CELL, GAP = 12, 2
@@ -188,18 +233,41 @@ def heatmap(counts: dict[date, int], today: date, days: int = 365) -> Heatmap:
     return Heatmap(cells, HEAT_LEFT + weeks * step + HEAT_RIGHT, HEAT_TOP + 7 * step, months, list(by_month.values()), first_day)
 
 
-def heatmap_svg(heat: Heatmap, label: str) -> Markup:
-    """The calendar as one SVG string: 371 cells are built faster here than in a template loop.
-    Drawn at its real size (12 px squares); on a phone its box scrolls sideways (see app.css)."""
+def heat_set(heat: Heatmap, day: date, count: int) -> int | None:
+    """Give one day of the calendar a new count, in place (its cell and its month's summary): the
+    dashboard's first view after an answer changes today's square only. Returns the cell's index,
+    None when the day is not on the calendar."""
+    index = (day - heat.cells[0].day).days
+    if not 0 <= index < len(heat.cells):
+        return None
+    cell = heat.cells[index]
+    if day >= heat.first_day:
+        summary = next(m for m in heat.by_month if m.label == f"{day:%B %Y}")
+        summary.answers += count - cell.count
+        summary.active_days += bool(count) - bool(cell.count)
+    cell.count, cell.level = count, heat_level(count)
+    return index
+
+
+def heat_cell_svg(c: HeatCell) -> str:
+    plural = "" if c.count == 1 else "s"
+    return (f'<rect x="{c.x}" y="{c.y}" width="{CELL}" height="{CELL}" rx="2" class="heat-{c.level}">'
+            f"<title>{c.day:%a %d %b %Y}: {c.count} answer{plural}</title></rect>")
+
+
+def heatmap_svg_frame(heat: Heatmap, label: str) -> tuple[str, str]:
+    """The calendar's SVG around its cells: (opening tag and labels, closing tag)."""
     parts = [f'<svg viewBox="0 0 {heat.width} {heat.height}" width="{heat.width}" height="{heat.height}" '
              f'class="heatmap" role="img" aria-label="{escape(label)}">']
     for tick in heat.months:
         parts.append(f'<text x="{tick.at}" y="11" class="axis">{tick.label}</text>')
     for row, name in WEEKDAY_LABELS.items():
         parts.append(f'<text x="0" y="{HEAT_TOP + row * (CELL + GAP) + 10}" class="axis">{name}</text>')
-    for c in heat.cells:
-        plural = "" if c.count == 1 else "s"
-        parts.append(f'<rect x="{c.x}" y="{c.y}" width="{CELL}" height="{CELL}" rx="2" class="heat-{c.level}">'
-                     f"<title>{c.day:%a %d %b %Y}: {c.count} answer{plural}</title></rect>")
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return "".join(parts), "</svg>"
+
+
+def heatmap_svg(heat: Heatmap, label: str) -> Markup:
+    """The calendar as one SVG string: 371 cells are built faster here than in a template loop.
+    Drawn at its real size (12 px squares); on a phone its box scrolls sideways (see app.css)."""
+    head, tail = heatmap_svg_frame(heat, label)
+    return Markup(head + "".join(heat_cell_svg(c) for c in heat.cells) + tail)

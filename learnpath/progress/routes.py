@@ -1,19 +1,15 @@
-from collections import Counter
-from datetime import datetime
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from learnpath import lane
 from learnpath.catalog import services as catalog
 from learnpath.catalog.learner import common_parts
-from learnpath.models import User
-from learnpath.models.progress import RECENT_RESULTS
 from learnpath.pagecache import shell, slot
-from learnpath.progress import cache as dashboard_cache, charts, services
+from learnpath.progress import cache as dashboard_cache, dashboard as parts, services
 from learnpath.progress.forms import TimeZoneForm
 from learnpath.review import services as review
-from learnpath.timezones import canonical_zone, local_day, next_midnight, zone
+from learnpath.timezones import canonical_zone
 
 bp = Blueprint("progress", __name__)
 
@@ -79,60 +75,27 @@ def time_zone_detected():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    now = review.now_utc()
-    body = dashboard_cache.dashboard_body(current_user, now, lambda: _dashboard_body(current_user, now))
     if not current_app.config["LEARNER_SHELLS"]:
-        return render_template("progress/dashboard.html", body=body)
+        now = review.now_utc()
+        return render_template("progress/dashboard.html", body=Markup(_body(current_user, now).decode()))
     # The page around the body is everyone's: a shell, like the signed-in catalog pages' (pagecache.shell).
     frame = shell(("dashboard",), lambda: (render_template("progress/dashboard.html", body=slot("body"), slot=slot), None))
-    return frame.fill({**common_parts(), "body": body})
+    return frame.fill({**common_parts(), "body": _body(current_user, review.now_utc())})
 
 
-@lane.page("/dashboard", "progress.dashboard", exact=True, ready=dashboard_cache.has_body)
+@lane.page("/dashboard", "progress.dashboard", exact=True)
 def _fast_dashboard(_: str) -> bytes:
-    """A repeat view while the kept body still holds (progress/cache.py), on the signed-in fast path."""
-    body = None if request.environ.get("QUERY_STRING") else dashboard_cache.kept_body(current_user, review.now_utc())
-    if body is None:
-        raise lane.NeedsFlask("dashboard to render")
+    """The dashboard on the signed-in fast path: the kept body (progress/cache.py) or, after a write, one
+    rendered from the learner's parts (progress/dashboard.py), both reads, in the shared frame."""
+    if request.environ.get("QUERY_STRING"):
+        raise lane.NeedsFlask("a query string")
     frame = shell(("dashboard",), lane.not_rendered)
-    return frame.fill({**common_parts(), "body": body})
+    return frame.fill({**common_parts(), "body": _body(current_user, review.now_utc())})
 
 
-def _dashboard_body(user: User, now: datetime) -> tuple[str, datetime]:
-    """The dashboard's content, and the first moment its time-dependent figures change: the next
-    midnight in the learner's time zone (streak, heat map) or the next review card falling due
-    (due count, what next)."""
-    uid = user.id
-    tz = zone(user.time_zone)
-    today = local_day(now, tz)
-    enrollments = services.active_enrollments(uid)
-    course_ids = [c.id for _, c in enrollments]
-    stats = {s.course_id: s for s in services.course_stats(uid, course_ids)}
-    activity = services.daily_activity(uid)
-    current_streak, longest_streak = services.streaks(list(activity), today)
-    heat = charts.heatmap(activity, today)
-    results = services.recent_results(uid)
-    # The line on the score trend: the pass mark most of the learner's courses use.
-    pass_marks = Counter(c.pass_mark for _, c in enrollments)
-    pass_mark = pass_marks.most_common(1)[0][0] if pass_marks else services.DEFAULT_PASS_MARK
-    mastery = review.topic_mastery(uid, now, user.desired_retention)
-    weakest = [m for m in mastery if m.level != "mastered"][:5]
-    due, next_due = review.due_summary(uid, now)
-    body = render_template(
-        "progress/_dashboard_body.html", user=user, enrollments=enrollments, stats=stats, recent_window=RECENT_RESULTS,
-        next_up=services.next_lessons(uid, course_ids), totals=services.totals(uid),
-        trend=charts.trend([(r.submitted_at.astimezone(tz), r.percent, r.title, r.passed) for r in reversed(results)],
-                           pass_mark),
-        pass_marks=sorted(pass_marks), heat=heat, heat_legend=charts.heat_legend(),
-        current_streak=current_streak, longest_streak=longest_streak,
-        heatmap_svg=charts.heatmap_svg(heat, f"Activity calendar, one square a day: {heat.answers} answers on "
-                                             f"{heat.active_days} days in the last 365 days"),
-        recent=results[:8], resume=services.continue_where_left_off(uid), mastery=mastery, weakest=weakest,
-        weakest_lessons=review.lessons_for_topics([m.slug for m in weakest], uid),
-        next_action=review.what_next(user, now, mastery, due), due=due,
-    )
-    midnight = next_midnight(now, tz)
-    return body, min(midnight, next_due or midnight)
+def _body(user, now) -> bytes:
+    # `user`: the User, or on the fast path its Learner (id, time zone, progress version, created_at).
+    return dashboard_cache.dashboard_body(user, now, lambda: parts.render(user, now))
 
 
 @bp.get("/certificates/<code>")
