@@ -9,9 +9,11 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Logging from alembic.ini only when nothing has set logging up yet (`flask db upgrade` on its own). In a
+# process that already logs — migrations run by the tests, a backup restore — fileConfig would replace the
+# root logger's handlers and disable every existing logger, the app's included, for the rest of the process.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 

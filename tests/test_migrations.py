@@ -1,4 +1,7 @@
 """Migrations upgrade from empty, match the models, and downgrade to empty (SQLite and PostgreSQL)."""
+import logging
+
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -30,6 +33,22 @@ def test_upgrade_check_downgrade(make_app, empty_database_url):
         assert "lesson_fts" not in _tables()
         upgrade()
         assert "lesson" in _tables()
+
+
+@pytest.mark.expect_server_error  # it logs an error on purpose
+def test_a_migration_in_process_leaves_the_apps_logging_alone(make_app, empty_database_url, caplog):
+    """alembic.ini's logging setup replaced the root handlers and disabled existing loggers: after one
+    in-process upgrade, a test session lost the app's log records (and with them conftest's check that no
+    test leaves a traceback in the server log), as would a process restoring a backup."""
+    app = make_app()
+    app.logger.info("the app's logger exists before the migration")
+    other = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with other.app_context():
+        upgrade()
+    with caplog.at_level(logging.ERROR, logger="learnpath"):
+        app.logger.error("still heard")
+    assert [r.getMessage() for r in caplog.records] == ["still heard"]
+    assert not logging.getLogger("learnpath").disabled
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(app):
