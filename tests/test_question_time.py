@@ -195,3 +195,13 @@ def test_form_time_parsing_is_pure_and_capped():
     form = {"time-1": "250", "time-2": "", "time-3": "12a", "time-4": "99999999999"}
     assert services.parse_form_times([Q(1), Q(2), Q(3), Q(4), Q(5)], form) == {1: 250, 4: CAP}
     assert services.MAX_TIME_MS == CAP
+
+
+def test_the_learners_data_export_carries_the_times(app, client, auth):
+    auth.signup()
+    attempt_id = _start(client, "tcp")
+    first, *rest = _question_ids(app, attempt_id)
+    client.post(f"/attempts/{attempt_id}", data={**_answers(app, attempt_id), f"time-{first}": "4321", "action": "submit"})
+    [attempt] = client.get("/account/export").get_json()["attempts"]
+    times = {a["question_id"]: a["time_ms"] for a in attempt["answers"]}
+    assert times == {first: 4321, **dict.fromkeys(rest)}
