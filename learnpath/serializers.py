@@ -102,4 +102,5 @@ def answer(answer: Answer, question: Question, response_text: str) -> dict[str, 
         "question_id": question.id, "question": question.key, "prompt": plain_text(question.prompt_html),
         "answer": response_text, "response": answer.response, "correct": answer.correct, "points": answer.points,
         "revision": answer.revision, "variant": answer.variant, "answered_at": iso(answer.answered_at),
+        "time_ms": answer.time_ms,  # the question's time on screen in its quiz, when measured
     }

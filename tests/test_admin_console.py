@@ -376,17 +376,27 @@ def test_course_funnel_medians_and_pass_rate_match_the_hand_computed_fixture(app
             lp(a, packets, 80, True), lp(b, packets, 60, True), lp(c, packets, 40, False), lp(d, packets, 100, True),
             lp(a, tcp, 100, True), lp(b, tcp, 50, False), lp(d, tcp, 0, True),
         ])
+        timed = {  # attempt -> its answers' measured times (ms; None: not measured)
+            _attempt(a, 60, lesson_id=packets, seed=1): (4000, 6000),
+            _attempt(a, 90, lesson_id=packets, seed=2): (99000, 99000),  # a's second attempt: not counted
+            _attempt(b, 120, lesson_id=packets, seed=3): (20000, None),
+            _attempt(c, 300, lesson_id=packets, seed=4): (None, None),  # no measured time: left out
+            _attempt(d, 10, lesson_id=packets, seed=6): (1000, 1000),  # not enrolled
+            _attempt(a, 30, lesson_id=tcp, seed=7): (None,),
+        }
+        db.session.add_all(timed)
         db.session.add_all([
-            _attempt(a, 60, lesson_id=packets, seed=1), _attempt(a, 90, lesson_id=packets, seed=2),
-            _attempt(b, 120, lesson_id=packets, seed=3), _attempt(c, 300, lesson_id=packets, seed=4),
             _attempt(b, lesson_id=packets, status="in_progress", seed=5),  # not submitted: no time
-            _attempt(d, 10, lesson_id=packets, seed=6),  # not enrolled
-            _attempt(a, 30, lesson_id=tcp, seed=7),
             _attempt(a, 600, course_id=course.id, passed=True, seed=8),
             _attempt(b, 600, course_id=course.id, passed=False, seed=9),
             _attempt(b, 600, course_id=course.id, passed=False, seed=10),
             _attempt(c, course_id=course.id, status="in_progress", seed=11),
         ])
+        db.session.flush()
+        question = db.session.scalar(sa.select(Question.id).where(Question.lesson_id == packets).limit(1))
+        db.session.add_all([Answer(attempt_id=attempt.id, user_id=attempt.user_id, question_id=question, correct=True,
+                                   points=1, revision="r", answered_at=T0, time_ms=ms)
+                            for attempt, times in timed.items() for ms in times])
         db.session.commit()
 
         report = services.course_report(course)
@@ -394,19 +404,23 @@ def test_course_funnel_medians_and_pass_rate_match_the_hand_computed_fixture(app
         assert (report.enrolled, report.active, report.completed) == (3, 2, 1)
         first, second = report.lessons
         assert first.lesson.slug == "packets" and second.lesson.slug == "tcp"  # course order
-        # packets: completed by a and b; best scores 80, 60, 40 -> median 60; times 60, 90, 120, 300 -> (90+120)/2 = 105
+        # packets: completed by a and b; best scores 80, 60, 40 -> median 60. Times over the enrolled
+        # learners' first attempts (a's is the 60 s one): start to submit 60, 120, 300 -> 120 s;
+        # measured a 4000 + 6000 = 10000, b 20000 (the unmeasured answer adds nothing), c none -> (10000 + 20000)/2
         assert (first.completed, first.scored, first.median_best) == (2, 3, 60.0)
-        assert (first.timed, first.median_seconds) == (4, 105.0)
-        # tcp: completed by a; best scores 100, 50 -> median 75; one time, 30 s
+        assert (first.times.submitted_attempts, first.times.median_seconds) == (3, 120.0)
+        assert (first.times.timed_attempts, first.times.median_time_ms) == (2, 15000.0)
+        # tcp: completed by a; best scores 100, 50 -> median 75; one time, 30 s, not measured
         assert (second.completed, second.scored, second.median_best) == (1, 2, 75.0)
-        assert (second.timed, second.median_seconds) == (1, 30.0)
+        assert (second.times.submitted_attempts, second.times.median_seconds) == (1, 30.0)
+        assert (second.times.timed_attempts, second.times.median_time_ms) == (0, None)
         # course test: a passed, b failed twice, c still in progress -> 1 of 2 learners, 3 attempts
         assert (report.test_takers, report.test_passers, report.test_attempts) == (2, 1, 3)
         assert report.pass_rate == 0.5
 
     html = admin.get("/admin/courses/net-basics").get_data(as_text=True)
     assert "50%</strong> course-test pass rate" in html
-    assert "60.0%" in html and "75.0%" in html and "1 min 45 s" in html and "30 s" in html
+    assert "60.0%" in html and "75.0%" in html and "2 min 0 s" in html and "30 s" in html and "15 s" in html
     listing = admin.get("/admin/courses").get_data(as_text=True)
     assert "Net Basics" in listing and "API Course" in listing
     assert admin.get("/admin/courses/no-such-course").status_code == 404

@@ -196,3 +196,70 @@ def test_pooled_attempts_count_only_the_questions_they_held(ctx):
     assert (stats["handshake"].attempts, stats["handshake"].facility) == (2, 0.5)
     assert (stats["reliable"].attempts, stats["reliable"].facility) == (1, 1.0)
     assert stats["reliable"].discrimination is None  # one attempt: no variance
+
+
+# ---- median time ----------------------------------------------------------------------------------
+#
+# Measured times (ms) on the first attempts of build_fixture(); None: not measured (no JavaScript).
+#   learner  handshake  reliable  port  rtt    attempt total
+#   A        4000       1000      None  2000   7000
+#   B        1000       3000      None  2000   6000
+#   C        9000       5000      500   2000   16500
+#   D        None       8000      None  None   8000
+#   E, F     None everywhere: left out of the quiz's median
+# handshake: 4000 1000 9000 -> sorted 1000 4000 9000, median 4000 (3 timed)
+# reliable: 1000 3000 5000 8000 -> even count: the mean of the two middle ones, (3000 + 5000)/2 = 4000 (4 timed)
+# port: 500 (1 timed); rtt: 2000 2000 2000 -> 2000 (3 timed)
+# quiz: 6000 7000 8000 16500 -> (7000 + 8000)/2 = 7500 (4 timed attempts)
+# A's second attempt has 100000 on every question: later attempts never count.
+TIMES = {
+    "A": {"handshake": 4000, "reliable": 1000, "rtt": 2000},
+    "B": {"handshake": 1000, "reliable": 3000, "rtt": 2000},
+    "C": {"handshake": 9000, "reliable": 5000, "port": 500, "rtt": 2000},
+    "D": {"reliable": 8000},
+}
+EXPECTED_TIMES = {"handshake": (3, 4000.0), "reliable": (4, 4000.0), "port": (1, 500.0), "rtt": (3, 2000.0)}
+
+
+def build_timed_fixture() -> dict[str, User]:
+    users = build_fixture()
+    qs = questions_of("tcp")
+    for name, user in users.items():
+        first, *later = db.session.scalars(sa.select(Attempt).where(
+            Attempt.user_id == user.id, Attempt.status == "submitted").order_by(Attempt.submitted_at)).all()
+        for key, ms in TIMES.get(name, {}).items():
+            db.session.execute(sa.update(Answer).where(Answer.attempt_id == first.id, Answer.question_id == qs[key].id)
+                               .values(time_ms=ms))
+        for attempt in later:
+            db.session.execute(sa.update(Answer).where(Answer.attempt_id == attempt.id).values(time_ms=100000))
+    db.session.commit()
+    return users
+
+
+def test_median_time_per_question_and_per_quiz_over_first_attempts(ctx):
+    build_timed_fixture()
+    stats = {item.key: item for item in items.analyse() if item.lesson_slug == "tcp"}
+    assert {key: (s.timed_answers, s.median_time_ms) for key, s in stats.items()} == EXPECTED_TIMES
+    assert all(s.attempts == 6 for s in stats.values())  # the untimed answers still count for the rest
+    [quiz] = [a for a in items.lesson_alphas() if a.slug == "tcp"]
+    assert (quiz.times.timed_attempts, quiz.times.median_time_ms) == (4, 7500.0)
+    # One question asked alone (the detail page) gives the same figure.
+    [handshake] = items.analyse([stats["handshake"].question_id])
+    assert (handshake.timed_answers, handshake.median_time_ms) == (3, 4000.0)
+
+
+def test_no_measured_time_is_no_median(ctx):
+    build_fixture()  # no answer carries a time
+    stats = [item for item in items.analyse() if item.lesson_slug == "tcp"]
+    assert {(s.timed_answers, s.median_time_ms) for s in stats} == {(0, None)}
+    [quiz] = [a for a in items.lesson_alphas() if a.slug == "tcp"]
+    assert (quiz.times.timed_attempts, quiz.times.median_time_ms) == (0, None)
+
+
+def test_the_median_helper_takes_the_mean_of_the_two_middle_values():
+    from learnpath.admin.medians import median, read_median
+
+    assert read_median("4000,1000,9000") == 4000.0  # what SQLite's group_concat hands back
+    assert read_median("1000,3000,5000,8000") == 4000.0
+    assert read_median("2.5") == 2.5 and read_median(None) is None and read_median(7500) == 7500.0  # PostgreSQL's
+    assert median([]) is None

@@ -354,7 +354,8 @@ def test_admin_pages_have_a_fixed_query_budget(app, client, auth):
             reports.file_report(user.id, qid, "typo", "")
     for path in paths:
         assert count(path) == small[path], path
-    assert small == {"/admin/questions": 9, f"/admin/questions/{qid}": 8, "/admin/reports": 3, "/api/v1/admin/questions": 8}
+    # The list and the API read the quizzes' median times too (one query).
+    assert small == {"/admin/questions": 10, f"/admin/questions/{qid}": 8, "/admin/reports": 3, "/api/v1/admin/questions": 9}
 
 
 def test_the_learners_data_export_includes_their_reports(app, client, auth):
@@ -394,3 +395,35 @@ def test_the_forms_carry_a_working_csrf_token(make_app):
     client.post(f"/admin/reports/{report_id}", data={"action": "resolve", "csrf_token": queue_token})
     with app.app_context():
         assert db.session.get(QuestionReport, report_id).status == "resolved"
+
+
+def test_admin_pages_and_api_show_the_median_times(app, client, auth):
+    """tests/test_admin_items.py's timed fixture: handshake 4000 ms over 3 timed answers, reliable 4000
+    over 4, the tcp quiz 7500 over 4 timed attempts."""
+    from tests.test_admin_items import build_timed_fixture
+
+    auth.signup(email="boss@example.com", name="Boss")
+    _promote(app, "boss@example.com")
+    with app.app_context():
+        build_timed_fixture()
+        handshake, port = _question("tcp", "handshake"), _question("tcp", "port")
+    page = client.get("/admin/questions").get_data(as_text=True)
+    assert "not recorded" not in page and "Median time (n timed)" in page
+    row = page[page.index("tcp/handshake"):]
+    row = row[:row.index("</tr>")]
+    assert '4.0 s <span class="meta">(3)</span>' in row
+    quiz = page[page.index("(tcp"):]
+    assert '7.5 s <span class="meta">(4)</span>' in quiz[:quiz.index("</tr>")]
+    detail = client.get(f"/admin/questions/{handshake}").get_data(as_text=True)
+    assert "not recorded" not in detail and "4.0 s" in detail and "over 3 timed answers of 6" in detail
+    assert "over 1 timed answer of 6" in client.get(f"/admin/questions/{port}").get_data(as_text=True)
+
+    token = api_token(app.test_client(), email="api-boss@example.com")
+    _promote(app, "api-boss@example.com")
+    body = client.get("/api/v1/admin/questions", headers={"Authorization": f"Bearer {token}"}).get_json()
+    by_key = {q["key"]: q for q in body["questions"] if q["lesson"] == "tcp"}
+    assert {k: (q["timed_answers"], q["median_time_ms"]) for k, q in by_key.items()} == {
+        "handshake": (3, 4000.0), "reliable": (4, 4000.0), "port": (1, 500.0), "rtt": (3, 2000.0)}
+    [tcp] = [q for q in body["quizzes"] if q["lesson"] == "tcp"]
+    assert (tcp["timed_attempts"], tcp["median_time_ms"]) == (4, 7500.0)
+    assert "median_seconds" not in by_key["handshake"]

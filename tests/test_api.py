@@ -60,7 +60,7 @@ def test_full_api_journey(app, client):
     # Whitelist: nothing that gives the answer away.
     for q in payload["questions"]:
         assert set(q) <= {"id", "kind", "prompt_html", "choices", "items", "unit",
-                          "page", "position", "number", "flagged", "saved_answer"}  # where it is, what was saved
+                          "page", "position", "number", "flagged", "saved_answer", "saved_time_ms"}  # where it is, what was saved
         for option in q.get("choices", []) + q.get("items", []):
             assert set(option) == {"id", "text"}
     answers = _right_answers(app, payload)

@@ -174,7 +174,8 @@ def test_api_presents_the_exercise_without_secrets(go_app):
     body = client.post("/api/v1/lessons/tcp/attempts", headers={"Authorization": f"Bearer {token}"}).get_json()
     go = next(q for q in body["questions"] if q["kind"] == "go")
     assert set(go) == {"id", "kind", "prompt_html", "starter", "example_test", "example_test_html", "hidden_names",
-                       "race", "timeout_seconds", "page", "position", "number", "flagged", "saved_answer"}
+                       "race", "timeout_seconds", "page", "position", "number", "flagged", "saved_answer",
+                       "saved_time_ms"}
     assert go["hidden_names"] == ["TestHiddenNegative", "TestHiddenLong"]
     assert_no_hidden(str(body))
 

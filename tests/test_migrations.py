@@ -108,3 +108,40 @@ def test_0010_rewrites_lesson_search_text_and_reindexes(make_app, empty_database
         db.session.remove()  # end the read transaction: PostgreSQL's DROP INDEX would wait for it
         downgrade(revision="0006")
         upgrade()
+
+
+def test_0021_adds_answer_time_and_drops_it_on_downgrade(make_app, empty_database_url):
+    """Answers from before 0021 keep a NULL time (never measured); downgrading drops the columns and
+    keeps the rows."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade(revision="0019")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO \"user\" (id, email, name, password_hash, created_at, desired_retention, progress_version,"
+                " session_version, role) VALUES (4343, 'time@example.com', 'Time', 'x', '2026-01-01 00:00:00', 0.9, 0, 0,"
+                " 'learner')")
+            connection.exec_driver_sql(
+                "INSERT INTO lesson (id, slug, title, summary, body_md, body_html, toc_html, body_text, read_minutes, "
+                "word_count, question_count, source_hash, source_path, retired) VALUES (7, 'l', 'L', '', '', '', '', '',"
+                " 1, 0, 1, '', '', false)")
+            connection.exec_driver_sql(
+                "INSERT INTO question (id, lesson_id, key, kind, position, prompt_html, spec, explanation_html, difficulty,"
+                " revision, retired) VALUES (9, 7, 'q', 'single', 1, '', '{}', '', 1, 'r1', false)")
+            connection.exec_driver_sql(
+                "INSERT INTO answer (id, user_id, question_id, response, correct, points, revision, answered_at)"
+                " VALUES (11, 4343, 9, '\"a\"', true, 1.0, 'r1', '2026-01-01 00:00:00')")
+        upgrade(revision="0021")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("answer")}
+        assert "time_ms" in columns and "times_ms" in {c["name"] for c in sa.inspect(db.engine).get_columns("attempt")}
+        with db.engine.begin() as connection:
+            assert connection.exec_driver_sql("SELECT time_ms FROM answer WHERE id = 11").scalar() is None
+            connection.exec_driver_sql("UPDATE answer SET time_ms = 4000 WHERE id = 11")
+        downgrade(revision="0019")
+        assert "time_ms" not in {c["name"] for c in sa.inspect(db.engine).get_columns("answer")}
+        assert "times_ms" not in {c["name"] for c in sa.inspect(db.engine).get_columns("attempt")}
+        with db.engine.begin() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM answer WHERE id = 11").scalar() == 1
+        upgrade()
+        with db.engine.begin() as connection:
+            assert connection.exec_driver_sql("SELECT time_ms FROM answer WHERE id = 11").scalar() is None

@@ -15,7 +15,12 @@ The definitions are Moodle's quiz statistics (question/classes/statistics/questi
 - variances and covariances divide by n − 1, as Moodle's do (the ratios above do not depend on it);
 - Cronbach's α per lesson quiz = k/(k−1)·(1 − Σvar(x_i)/var(X)) over **all** first attempts of the
   lesson, a question the attempt did not hold counting 0 (so with a pool α understates consistency,
-  and the page says so).
+  and the page says so);
+- median time per question: over the same first attempts' answers that carry a measured time
+  (Answer.time_ms, the quiz page's time on screen, capped at 30 minutes); per lesson quiz, the median
+  over first attempts of the sum of their answers' measured times (a question never shown counts 0;
+  an attempt with no measured time is left out). An even count's median is the mean of the two
+  middle values (learnpath.admin.medians, shared with the course report).
 
 The sums are SQL aggregates (one GROUP BY per figure family, window functions for first attempts,
 attempt totals and the sorted pairing); Python only finishes the arithmetic and reads the
@@ -33,6 +38,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from markupsafe import Markup
 
+from learnpath.admin.medians import median_of, read_median, seconds_between
 from learnpath.extensions import db
 from learnpath.models import Answer, Attempt, Lesson, Question
 
@@ -76,6 +82,8 @@ class ItemStats:
     discrimination: float | None
     efficiency: float | None
     sd: float | None
+    timed_answers: int = 0  # ... whose answer carries a measured time
+    median_time_ms: float | None = None
     options: list[OptionShare] | None = None  # choice kinds only
     unanswered_share: float | None = None
     flags: list[str] = field(default_factory=list)
@@ -91,7 +99,7 @@ class ItemStats:
             "location": {"file": self.file, "line": self.line},
             "attempts": self.attempts, "answered": self.answered, "facility": self.facility,
             "discrimination_index": self.discrimination, "discriminative_efficiency": self.efficiency,
-            "median_seconds": None,  # answers carry no per-question time (see the page)
+            "timed_answers": self.timed_answers, "median_time_ms": self.median_time_ms,
             "options": None if self.options is None else [
                 {"id": o.id, "correct": o.correct, "chosen": o.chosen, "share": o.share} for o in self.options],
             "flags": self.flags,
@@ -107,18 +115,36 @@ class LessonAlpha:
     questions: int  # k
     alpha: float | None
     pooled: bool  # the lesson draws from a pool: α counts questions not drawn as 0
+    times: QuizTimes = field(default_factory=lambda: QuizTimes())
+
+
+@dataclass
+class QuizTimes:
+    """A lesson quiz's durations over first attempts (the course report shows both)."""
+    timed_attempts: int = 0  # first attempts with a measured time on their questions
+    median_time_ms: float | None = None  # median of the attempt's summed measured times
+    submitted_attempts: int = 0
+    median_seconds: float | None = None  # median of submitted − started (includes any time away)
 
 
 # ---- SQL -----------------------------------------------------------------------------------------
 
-def _first_attempts():
-    """Each learner's first submitted attempt at each lesson quiz."""
+def first_attempts(lesson_ids: Iterable[int] | None = None, user_ids=None):
+    """Each learner's first submitted attempt at each lesson quiz (of these lessons, by these learners:
+    a list or a subquery of ids; filtering before the ranking keeps it right, as it ranks per learner
+    and lesson)."""
+    where = [Attempt.scope == "lesson", Attempt.status == "submitted"]
+    if lesson_ids is not None:
+        where.append(Attempt.lesson_id.in_(lesson_ids if isinstance(lesson_ids, sa.Select) else list(lesson_ids)))
+    if user_ids is not None:
+        where.append(Attempt.user_id.in_(user_ids if isinstance(user_ids, sa.Select) else list(user_ids)))
     ranked = sa.select(
-        Attempt.id, Attempt.lesson_id,
+        Attempt.id, Attempt.lesson_id, Attempt.started_at, Attempt.submitted_at,
         sa.func.row_number().over(partition_by=(Attempt.user_id, Attempt.lesson_id),
                                   order_by=(Attempt.submitted_at, Attempt.id)).label("rn"),
-    ).where(Attempt.scope == "lesson", Attempt.status == "submitted").subquery("ranked")
-    return sa.select(ranked.c.id, ranked.c.lesson_id).where(ranked.c.rn == 1).cte("first_attempt")
+    ).where(*where).subquery("ranked")
+    return sa.select(ranked.c.id, ranked.c.lesson_id, ranked.c.started_at, ranked.c.submitted_at).where(
+        ranked.c.rn == 1).cte("first_attempt")
 
 
 def _marks(question_ids: Iterable[int] | None = None, lesson_ids: Iterable[int] | None = None,
@@ -128,14 +154,15 @@ def _marks(question_ids: Iterable[int] | None = None, lesson_ids: Iterable[int] 
     Filtering to some lessons keeps the totals right (a total spans the whole attempt, all one lesson);
     question_ids filters after the totals are taken.
     """
-    first = _first_attempts()
+    first = first_attempts()
     x = sa.cast(Answer.points, sa.Float) / MAX_POINTS
     total = sa.func.sum(x).over(partition_by=Answer.attempt_id)
     # A blank answer is stored as JSON null (or SQL NULL); both mean "not answered".
     answered = sa.case((sa.and_(Answer.response.is_not(None), sa.cast(Answer.response, sa.Text) != "null"), 1), else_=0)
     inner = sa.select(
         Answer.attempt_id, Answer.question_id, first.c.lesson_id, x.label("x"), (total - x).label("rest"),
-        total.label("total"), answered.label("answered"), *([Answer.response] if with_response else []),
+        total.label("total"), answered.label("answered"), Answer.time_ms.label("ms"),
+        *([Answer.response] if with_response else []),
     ).join(first, first.c.id == Answer.attempt_id)
     if lesson_ids is not None:
         inner = inner.where(first.c.lesson_id.in_(list(lesson_ids)))
@@ -156,6 +183,8 @@ class _Sums:
     soo: float
     sxo: float
     sxo_sorted: float
+    timed: int = 0
+    median_ms: float | None = None
 
 
 def _question_sums(marks) -> dict[int, _Sums]:
@@ -164,6 +193,7 @@ def _question_sums(marks) -> dict[int, _Sums]:
         sa.func.sum(marks.c.x).label("sx"), sa.func.sum(marks.c.x * marks.c.x).label("sxx"),
         sa.func.sum(marks.c.rest).label("so"), sa.func.sum(marks.c.rest * marks.c.rest).label("soo"),
         sa.func.sum(marks.c.x * marks.c.rest).label("sxo"),
+        sa.func.count(marks.c.ms).label("timed"), median_of(marks.c.ms).label("median_ms"),
     ).group_by(marks.c.question_id)
     # cov_max pairs the k-th smallest x with the k-th smallest rest. Both ranked lists go into one
     # stream ordered by (question, k, list): each rest row's predecessor is the x of the same rank,
@@ -180,7 +210,8 @@ def _question_sums(marks) -> dict[int, _Sums]:
         stream.c.side == 1).group_by(stream.c.question_id)
     paired = {qid: value for qid, value in db.session.execute(sorted_sums)}
     return {row.question_id: _Sums(row.n, int(row.answered or 0), row.sx or 0.0, row.sxx or 0.0, row.so or 0.0,
-                                   row.soo or 0.0, row.sxo or 0.0, paired.get(row.question_id, 0.0) or 0.0)
+                                   row.soo or 0.0, row.sxo or 0.0, paired.get(row.question_id, 0.0) or 0.0,
+                                   row.timed or 0, read_median(row.median_ms))
             for row in db.session.execute(sums)}
 
 
@@ -273,7 +304,8 @@ def analyse(question_ids: Iterable[int] | None = None, min_attempts: int | None 
         q = questions[qid]
         facility, discrimination, efficiency, sd = _figures(s)
         item = ItemStats(qid, q.key, q.kind, q.lesson.slug, _excerpt(q.prompt_html), q.lesson.source_path,
-                         q.source_line, q.retired, s.n, s.answered, facility, discrimination, efficiency, sd)
+                         q.source_line, q.retired, s.n, s.answered, facility, discrimination, efficiency, sd,
+                         s.timed, s.median_ms)
         preferred = False
         if q.kind in CHOICE_KINDS:
             item.options, item.unanswered_share, preferred = _option_shares(q, responses[qid])
@@ -299,6 +331,7 @@ def flag_threshold() -> int:
 def lesson_alphas(lesson_ids: Iterable[int] | None = None) -> list[LessonAlpha]:
     """Cronbach's α per lesson quiz over all its first attempts (questions not held count 0)."""
     marks = _marks(lesson_ids=lesson_ids)
+    times = quiz_times(lesson_ids)
     per_question = sa.select(
         marks.c.lesson_id, marks.c.question_id, sa.func.sum(marks.c.x).label("sx"),
         sa.func.sum(marks.c.x * marks.c.x).label("sxx")).group_by(marks.c.lesson_id, marks.c.question_id)
@@ -321,6 +354,20 @@ def lesson_alphas(lesson_ids: Iterable[int] | None = None) -> list[LessonAlpha]:
             if var_total > EPSILON:
                 alpha = k / (k - 1) * (1 - item_variance / var_total)
         lesson = lessons[row.lesson_id]
-        result.append(LessonAlpha(lesson.id, lesson.slug, lesson.title, n, k, alpha, lesson.draw is not None))
+        result.append(LessonAlpha(lesson.id, lesson.slug, lesson.title, n, k, alpha, lesson.draw is not None,
+                                  times.get(lesson.id, QuizTimes())))
     result.sort(key=lambda a: a.slug)
     return result
+
+
+def quiz_times(lesson_ids: Iterable[int] | None = None, user_ids=None) -> dict[int, QuizTimes]:
+    """Per lesson quiz, over first attempts (of these lessons, by these learners): the median of each
+    attempt's summed measured time on its questions, and of its submitted − started. One query."""
+    first = first_attempts(lesson_ids, user_ids)
+    measured = sa.select(sa.func.sum(Answer.time_ms)).where(Answer.attempt_id == first.c.id).scalar_subquery()
+    rows = sa.select(first.c.lesson_id, measured.label("ms"),
+                     seconds_between(first.c.started_at, first.c.submitted_at).label("seconds")).subquery("attempt_times")
+    grouped = sa.select(rows.c.lesson_id, sa.func.count(rows.c.ms), median_of(rows.c.ms), sa.func.count(rows.c.seconds),
+                        median_of(rows.c.seconds)).group_by(rows.c.lesson_id)
+    return {lesson_id: QuizTimes(timed, read_median(ms), submitted, read_median(seconds))
+            for lesson_id, timed, ms, submitted, seconds in db.session.execute(grouped)}

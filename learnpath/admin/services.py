@@ -2,14 +2,11 @@
 link, delete), per-course figures (funnel, medians, course-test pass rate), the content's state.
 
 Every write takes the acting admin and records itself with `audit(...)` in the same transaction.
-Reads are a fixed number of queries per page, aggregates in SQL (GROUP BY); medians use
-percentile_cont where the database has it (PostgreSQL) and Python over the grouped rows where it
-does not (SQLite).
+Reads are a fixed number of queries per page, aggregates in SQL (GROUP BY); medians through
+learnpath.admin.medians (percentile_cont on PostgreSQL, Python over the grouped values on SQLite).
 """
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -17,7 +14,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from learnpath.accounts import services as accounts
-from learnpath.admin import audit
+from learnpath.admin import audit, items
+from learnpath.admin.medians import median_of, read_median
 from learnpath.extensions import db
 from learnpath.models import (
     Answer, ApiToken, Attempt, AuditEntry, CatalogState, ContentImport, Course, CourseLesson, DailyActivity, Enrollment,
@@ -308,8 +306,7 @@ class LessonFigures:
     completed: int  # enrolled learners who completed the lesson
     scored: int  # enrolled learners with a best score
     median_best: float | None  # percent
-    timed: int  # submitted attempts by enrolled learners
-    median_seconds: float | None
+    times: items.QuizTimes  # over enrolled learners' first attempts, as the item analysis counts them
 
 
 @dataclass
@@ -328,18 +325,9 @@ class CourseReport:
         return self.test_passers / self.test_takers if self.test_takers else None
 
 
-def _median(values: list[float]) -> float | None:
-    return float(statistics.median(values)) if values else None
-
-
-def _seconds(started, submitted) -> float:
-    return (_time(submitted) - _time(started)).total_seconds()
-
-
 def course_report(course: Course) -> CourseReport:
     """Funnel, medians and course-test figures for one course, over the learners enrolled in it
     (active or left): five queries whatever the course's size."""
-    dialect = db.session.get_bind().dialect.name
     enrolled_users = sa.select(Enrollment.user_id).where(Enrollment.course_id == course.id)
     counts = db.session.execute(
         sa.select(sa.func.count(Enrollment.id), sa.func.count(Enrollment.id).filter(Enrollment.unenrolled_at.is_(None)),
@@ -351,45 +339,21 @@ def course_report(course: Course) -> CourseReport:
 
     # Completions and best scores: one GROUP BY over lesson_progress.
     progress_of = LessonProgress.lesson_id.in_(lesson_ids), LessonProgress.user_id.in_(enrolled_users)
-    best_median = {}
-    if dialect == "postgresql":
-        median_best = sa.func.percentile_cont(0.5).within_group(LessonProgress.best_percent)
-        rows = db.session.execute(
-            sa.select(LessonProgress.lesson_id, sa.func.count(LessonProgress.completed_at),
-                      sa.func.count(LessonProgress.best_percent), median_best)
-            .where(*progress_of).group_by(LessonProgress.lesson_id)).all()
-        best_median = {r[0]: (float(r[3]) if r[3] is not None else None) for r in rows}
-    else:
-        rows = db.session.execute(
-            sa.select(LessonProgress.lesson_id, sa.func.count(LessonProgress.completed_at),
-                      sa.func.count(LessonProgress.best_percent),
-                      sa.func.group_concat(LessonProgress.best_percent))  # the values, for the median below
-            .where(*progress_of).group_by(LessonProgress.lesson_id)).all()
-        best_median = {r[0]: _median([float(v) for v in r[3].split(",")]) if r[3] else None for r in rows}
-    completed = {r[0]: (r[1], r[2]) for r in rows}
+    rows = db.session.execute(
+        sa.select(LessonProgress.lesson_id, sa.func.count(LessonProgress.completed_at),
+                  sa.func.count(LessonProgress.best_percent), median_of(LessonProgress.best_percent))
+        .where(*progress_of).group_by(LessonProgress.lesson_id)).all()
+    completed = {r[0]: (r[1], r[2], read_median(r[3])) for r in rows}
 
-    # Time per lesson: submitted - started of submitted lesson attempts by enrolled learners.
-    attempt_of = (Attempt.scope == "lesson", Attempt.status == "submitted", Attempt.submitted_at.is_not(None),
-                  Attempt.lesson_id.in_(lesson_ids), Attempt.user_id.in_(enrolled_users))
-    times: dict[int, tuple[int, float | None]] = {}
-    if dialect == "postgresql":
-        seconds = sa.func.extract("epoch", Attempt.submitted_at - Attempt.started_at)
-        for lesson_id, n, median in db.session.execute(
-                sa.select(Attempt.lesson_id, sa.func.count(Attempt.id), sa.func.percentile_cont(0.5).within_group(seconds))
-                .where(*attempt_of).group_by(Attempt.lesson_id)):
-            times[lesson_id] = (n, float(median) if median is not None else None)
-    else:
-        grouped: dict[int, list[float]] = defaultdict(list)
-        for lesson_id, started, submitted in db.session.execute(
-                sa.select(Attempt.lesson_id, Attempt.started_at, Attempt.submitted_at).where(*attempt_of)):
-            grouped[lesson_id].append(_seconds(started, submitted))
-        times = {lesson_id: (len(values), _median(values)) for lesson_id, values in grouped.items()}
+    # Time per lesson: over enrolled learners' first attempts, the attempts the item analysis reads, so
+    # a quiz's median here and its questions' medians there describe the same attempts.
+    times = items.quiz_times(lesson_ids, enrolled_users)
 
     report = CourseReport(course, counts[0], counts[1], counts[2])
     for position, lesson in entries:
-        done, scored = completed.get(lesson.id, (0, 0))
-        timed, median_seconds = times.get(lesson.id, (0, None))
-        report.lessons.append(LessonFigures(lesson, position, done, scored, best_median.get(lesson.id), timed, median_seconds))
+        done, scored, median_best = completed.get(lesson.id, (0, 0, None))
+        report.lessons.append(LessonFigures(lesson, position, done, scored, median_best,
+                                            times.get(lesson.id, items.QuizTimes())))
 
     # The course test: learners who took it (submitted), who passed at least once, attempts.
     test = db.session.execute(

@@ -46,7 +46,8 @@ def questions():
         min_attempts_for_flags=items.flag_threshold(),
         questions=[s.to_dict() for s in stats],
         quizzes=[{"lesson": a.slug, "attempts": a.attempts, "questions": a.questions, "alpha": a.alpha,
-                  "pooled": a.pooled} for a in items.lesson_alphas()],
+                  "pooled": a.pooled, "timed_attempts": a.times.timed_attempts,
+                  "median_time_ms": a.times.median_time_ms} for a in items.lesson_alphas()],
     )
 
 

@@ -57,12 +57,13 @@ def attempt_payload(attempt: Attempt) -> dict[str, Any]:
     places = paging.places([q.id for q in questions], size)
     open_ = attempt.status == "in_progress"
     draft, notes = (attempt.draft or {}) if open_ else {}, attempt.notes or {}
+    times = quiz.saved_times(attempt) if open_ else {}
     payload = serializers.attempt(attempt)
     payload["page_size"], payload["page_count"] = size, paging.page_count(len(questions), size)
     payload["questions"] = [
         {**quiz.present(q, attempt.seed), "page": places[q.id].page, "position": places[q.id].position,
          "number": places[q.id].number, "flagged": bool((notes.get(str(q.id)) or {}).get("flagged")),
-         "saved_answer": quiz.public_response(q, draft.get(str(q.id)))}
+         "saved_answer": quiz.public_response(q, draft.get(str(q.id))), "saved_time_ms": times.get(q.id)}
         for q in questions]
     if attempt.status == "submitted":
         payload["result"] = quiz.result_payload(quiz.stored_result(attempt), result_visibility(attempt))
@@ -137,12 +138,13 @@ def submit(attempt_id: int):
     # What the body leaves out is graded as saved (a draft saved page by page), like the quiz page.
     responses = {**quiz.saved_responses(attempt, asked), **_answers(body, questions, required=True)}
     confidences = {**quiz.saved_confidences(attempt), **_confidences(body, questions)}
+    times = quiz.times_to_record(attempt, _times(body, questions))
     if quiz.runs_sql(asked) and (refusal := quiz.take_sql_run(learner_key())):
         return too_many(quiz.SQL_RUNS_REFUSED, refusal.retry_after)
     if go_refused := quiz.go_refusal(asked, responses, learner_key()):
         return refused(go_refused)
     try:
-        result, first = quiz.submit(attempt, responses, confidences, asked)
+        result, first = quiz.submit(attempt, responses, confidences, asked, times)
     except golab.GoLabUnavailable as exc:  # raised while grading, before anything was written
         db.session.rollback()
         return error_response(503, str(exc))
@@ -174,7 +176,7 @@ def save(attempt_id: int):
         before = saved.get(str(qid)) or {}
         flagged = flags.get(str(qid), before.get("flagged", False))
         notes[qid] = drafts.note(bool(flagged), confidences.get(qid, before.get("confidence")))
-    quiz.save_draft(attempt, responses, notes)
+    quiz.save_draft(attempt, responses, notes, _times(body, questions))
     return jsonify(attempt_payload(quiz.get_own_attempt(current_user.id, attempt_id)))
 
 
@@ -199,6 +201,15 @@ def _confidences(body: dict[str, Any], questions: dict[str, Question]) -> dict[i
     if not isinstance(confidences, dict) or not all(v in ("sure", "unsure") for v in confidences.values()):
         raise BadRequest("'confidence' must map question ids to \"sure\" or \"unsure\".")
     return {q.id: confidences[key] for key, q in questions.items() if key in confidences}
+
+
+def _times(body: dict[str, Any], questions: dict[str, Question]) -> dict[int, int]:
+    """`time_ms`: each question's time on screen so far (a total, not an increment), whole milliseconds;
+    over 30 minutes is stored as 30 minutes (an idle client); a fraction, a negative or a string is a 400."""
+    try:
+        return quiz.parse_api_times(body.get("time_ms"), {key: q.id for key, q in questions.items()})
+    except quiz.AnswerError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def learner_key() -> str:

@@ -112,6 +112,9 @@ class Attempt(db.Model):
     # Per question id, what the learner marked besides the answer while paging through:
     # {"flagged": true, "confidence": "sure"}. Saved with the draft, page by page.
     notes: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON, default=dict)
+    # Per question id, the milliseconds it has been on screen so far (measured by the quiz page's
+    # script, saved with every page); copied to Answer.time_ms at submit. NULL/absent: not measured.
+    times_ms: so.Mapped[dict[str, int] | None] = so.mapped_column(sa.JSON, default=dict)
     started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     score: so.Mapped[float | None]
@@ -145,6 +148,9 @@ class Answer(db.Model):
     confidence: so.Mapped[str | None] = so.mapped_column(sa.String(8))  # 'sure' / 'unsure' when the learner said
     # The values a calculated question was asked with (learnpath.quiz.variants); NULL for other kinds.
     variant: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+    # Milliseconds the question was on screen in its quiz (item analysis' median time); NULL when not
+    # measured: no JavaScript, an API client that sent none, a review, or an answer from before 0021.
+    time_ms: so.Mapped[int | None]
     answered_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     attempt: so.Mapped[Attempt | None] = so.relationship(back_populates="answers")

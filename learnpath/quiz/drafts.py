@@ -1,4 +1,4 @@
-"""Saving part of an attempt's draft: the answers and notes of some questions, merged in the database.
+"""Saving part of an attempt's draft: the answers, notes and times of some questions, merged in the database.
 
 A page of a paged quiz posts only its own questions, and two tabs may save different pages of
 the same attempt at once. Reading the draft, changing it in Python and writing it back would
@@ -28,8 +28,21 @@ def _merge_update(dialect: str):
         # replaces each value whole (a merge-patch alone would merge nested objects).
         def merged(column: str) -> str:
             return f"json_patch(json_patch(coalesce({column}, '{{}}'), :{column}_keys), :{column}_values)"
-    return sa.text(f"UPDATE attempt SET draft = {merged('draft')}, notes = {merged('notes')} "
-                   "WHERE id = :attempt_id AND status = 'in_progress'")
+    return sa.text(f"UPDATE attempt SET draft = {merged('draft')}, notes = {merged('notes')}, "
+                   f"times_ms = {_larger_times(dialect)} WHERE id = :attempt_id AND status = 'in_progress'")
+
+
+def _larger_times(dialect: str) -> str:
+    """attempt.times_ms merged with :times_values, keeping the larger total of each question (a page
+    posts a question's total so far: a stale page must not lower it)."""
+    if dialect == "postgresql":
+        return ("(SELECT coalesce(json_object_agg(key, ms), '{}'::json) FROM (SELECT key, max(value::bigint) AS ms FROM ("
+                "SELECT key, value FROM json_each_text(CASE WHEN json_typeof(attempt.times_ms) = 'object' "
+                "THEN attempt.times_ms ELSE '{}'::json END) "
+                "UNION ALL SELECT key, value FROM json_each_text(CAST(:times_values AS json))) AS sent GROUP BY key) AS merged)")
+    return ("(SELECT json_group_object(key, ms) FROM (SELECT key, max(value) AS ms FROM ("
+            "SELECT key, value FROM json_each(CASE WHEN json_type(attempt.times_ms) = 'object' THEN attempt.times_ms "
+            "ELSE '{}' END) UNION ALL SELECT key, value FROM json_each(:times_values)) GROUP BY key))")
 
 
 def _params(column: str, dialect: str, values: dict[int, Any]) -> dict[str, Any]:
@@ -39,11 +52,14 @@ def _params(column: str, dialect: str, values: dict[int, Any]) -> dict[str, Any]
     return {f"{column}_keys": removed, f"{column}_values": json.dumps(kept)}
 
 
-def merge(attempt_id: int, responses: dict[int, Any], notes: dict[int, dict[str, Any]] | None = None) -> bool:
-    """Set these questions' saved responses (None: unanswered) and notes; leave every other
-    question's as stored. False when the attempt is no longer in progress. Does not commit."""
+def merge(attempt_id: int, responses: dict[int, Any], notes: dict[int, dict[str, Any]] | None = None,
+          times: dict[int, int] | None = None) -> bool:
+    """Set these questions' saved responses (None: unanswered) and notes, and raise their times to
+    `times` (ms so far) where larger; leave every other question's as stored. False when the attempt
+    is no longer in progress. Does not commit."""
     dialect = db.session.get_bind().dialect.name
-    params = {"attempt_id": attempt_id, **_params("draft", dialect, responses), **_params("notes", dialect, notes or {})}
+    params = {"attempt_id": attempt_id, **_params("draft", dialect, responses), **_params("notes", dialect, notes or {}),
+              "times_values": json.dumps({str(qid): ms for qid, ms in (times or {}).items()})}
     return db.session.execute(_merge_update(), params).rowcount == 1
 
 

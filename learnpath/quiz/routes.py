@@ -80,9 +80,11 @@ class QuizPage:
         return next((s.page for s in self.statuses if s.question_id == question_id), None)
 
 
-def _page_values(questions, responses, notes) -> MultiDict:
-    """The form fields that show a saved draft: answers, flags and confidences."""
+def _page_values(questions, responses, notes, times=None) -> MultiDict:
+    """The form fields that show a saved draft: answers, flags, confidences and the time so far."""
     values = services.form_values(questions, responses)
+    for qid, ms in (times or {}).items():
+        values.add(f"time-{qid}", str(ms))
     for question in questions:
         note = (notes or {}).get(str(question.id)) or {}
         if note.get("flagged"):
@@ -98,11 +100,11 @@ def _refuse_malformed(lesson, questions, errors, *, attempt, seed, course, page=
                         errors=errors, page=page), 400
 
 
-def _refuse_go(lesson, questions, refused, *, attempt, course, responses):
+def _refuse_go(lesson, questions, refused, *, attempt, course, responses, times=None):
     """A submit whose Go code cannot run now: nothing graded; the learner's answers kept (and saved as a draft)."""
     message, status = refused.message, refused.status
     if attempt is not None:
-        services.save_draft(attempt, responses)
+        services.save_draft(attempt, responses, times=times)
         message += " Your answers are saved; submit again later."
     flash(message, "error")
     return _render_take(lesson, questions, attempt=attempt, seed=attempt.seed if attempt else _form_seed(),
@@ -202,7 +204,8 @@ def attempt(attempt_id: int):
     questions = services.attempt_questions(attempt)
     page = QuizPage.of_attempt(attempt, request.args.get("page"))
     return _render_take(lesson, questions, attempt=attempt, seed=attempt.seed, page=page, course=course,
-                        values=_page_values(questions, services.saved_responses(attempt, questions), attempt.notes))
+                        values=_page_values(questions, services.saved_responses(attempt, questions), attempt.notes,
+                                            services.saved_times(attempt)))
 
 
 GOTO_RE = re.compile(r"(page|goto)-([0-9]{1,10})")  # "page-3": a page; "goto-123": the page of question 123
@@ -236,14 +239,15 @@ def answer(attempt_id: int):
         return _refuse_malformed(attempt.lesson, questions, errors, attempt=attempt, seed=attempt.seed, course=course,
                                  page=page)
     notes = services.parse_notes(posted, request.form)
+    times = services.parse_form_times(posted, request.form)
     action = request.form.get("action", "save")
     runs = _run_requested(posted, responses)
     if runs is not None:
-        services.save_draft(attempt, responses, notes)
+        services.save_draft(attempt, responses, notes, times)
         return _render_take(attempt.lesson, questions, attempt=attempt, seed=attempt.seed, values=request.form,
                             course=course, runs=runs, page=page and QuizPage.of_attempt(attempt, page.number))
     if action != "submit":
-        services.save_draft(attempt, responses, notes)
+        services.save_draft(attempt, responses, notes, times)
         if action == "later":
             flash("Answers saved. Come back to this quiz any time to finish it.", "success")
             return redirect(_back_url(attempt, course))
@@ -261,7 +265,7 @@ def answer(attempt_id: int):
             return redirect(_page_url(attempt_id, course, target))
         flash("Answers saved.", "success")
         return redirect(_page_url(attempt_id, course, current))
-    return _submit(attempt, questions, *services.to_grade(attempt, questions, responses, notes), course, page)
+    return _submit(attempt, questions, *services.to_grade(attempt, questions, responses, notes, times), course, page)
 
 
 def _already_submitted(attempt, course):
@@ -269,21 +273,22 @@ def _already_submitted(attempt, course):
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))
 
 
-def _submit(attempt, questions, responses, confidences, course, page):
+def _submit(attempt, questions, responses, confidences, times, course, page):
     if services.runs_sql(questions) and (refusal := services.take_sql_run(learner_key())):
-        services.save_draft(attempt, responses)
+        services.save_draft(attempt, responses, times=times)
         flash(f"{services.SQL_RUNS_REFUSED} Your answers are saved; submit again in about {refusal.retry_after} s.", "error")
         return _render_take(attempt.lesson, questions, attempt=attempt, seed=attempt.seed, course=course,
-                            values=_page_values(questions, responses, attempt.notes),
+                            values=_page_values(questions, responses, attempt.notes, times),
                             page=QuizPage.of_attempt(attempt, page.number if page else 1)), 429
     if refused := services.go_refusal(questions, responses, learner_key()):
-        return _refuse_go(attempt.lesson, questions, refused, attempt=attempt, course=course, responses=responses)
+        return _refuse_go(attempt.lesson, questions, refused, attempt=attempt, course=course, responses=responses,
+                          times=times)
     try:
-        _, first = services.submit(attempt, responses, confidences, questions)
+        _, first = services.submit(attempt, responses, confidences, questions, times)
     except golab.GoLabUnavailable as exc:  # raised while grading, before anything was written
         db.session.rollback()
         return _refuse_go(attempt.lesson, questions, services.RunRefused(str(exc), 503), attempt=attempt, course=course,
-                          responses=responses)
+                          responses=responses, times=times)
     if not first:
         return _already_submitted(attempt, course)
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id, course=course))

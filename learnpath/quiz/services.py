@@ -95,6 +95,66 @@ def parse_confidences(questions: list[Question], form) -> dict[int, str]:
     return {q.id: form[f"confidence-{q.id}"] for q in questions if form.get(f"confidence-{q.id}") in ("sure", "unsure")}
 
 
+# ---- time on each question (item analysis' median time) ---------------------------------------
+#
+# The quiz page's script measures how long each question is on screen and posts the question's total
+# so far (not an increment: a repeated post counts once) in a hidden field time-<id>; the API takes
+# the same totals as `time_ms`. The attempt keeps the largest total it was sent per question, so a
+# stale page (the back button, a second tab) never lowers it.
+
+MAX_TIME_MS = 30 * 60 * 1000
+"""A question's time is capped at 30 minutes: more is an idle tab left open. The cap is stored rather
+than dropped, so the slowest answers still rank as the slowest in a median (dropping them would pull
+it down)."""
+
+
+def capped_time(ms: int) -> int:
+    return min(ms, MAX_TIME_MS)
+
+
+def parse_form_times(questions: list[Question], form: FormData) -> dict[int, int]:
+    """The posted questions' times (ms so far). A blank or malformed field (not ASCII digits) is left
+    out, as not measured: the field is filled in by a script, and a page must never fail on it."""
+    times = {}
+    for question in questions:
+        raw = form.get(f"time-{question.id}") or ""
+        if raw.isascii() and raw.isdigit():
+            # Past 10 digits it is over the cap anyway; int() of a huge string is slow, so skip it.
+            times[question.id] = MAX_TIME_MS if len(raw) > 10 else capped_time(int(raw))
+    return times
+
+
+def parse_api_times(value: Any, question_ids: dict[str, int]) -> dict[int, int]:
+    """The API's `time_ms`: {question id: whole milliseconds so far, or null (not measured)}.
+    AnswerError names a bad entry; values over the cap are capped."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise AnswerError("time_ms", "must be an object mapping question ids to milliseconds.")
+    times = {}
+    for key, ms in value.items():
+        if str(key) not in question_ids:
+            raise AnswerError(f"time_ms.{str(key)[:40]}", "not a question of this attempt.")
+        if ms is None:
+            continue
+        if isinstance(ms, bool) or not isinstance(ms, int) or ms < 0:
+            raise AnswerError(f"time_ms.{key}", "a whole number of milliseconds, 0 or more (round it).")
+        times[question_ids[str(key)]] = capped_time(ms)
+    return times
+
+
+def saved_times(attempt: Attempt) -> dict[int, int]:
+    return {int(qid): ms for qid, ms in (attempt.times_ms or {}).items() if isinstance(ms, int)}
+
+
+def times_to_record(attempt: Attempt, posted: dict[int, int] | None = None) -> dict[int, int]:
+    """What a submit records per question: the larger of the saved and the just-posted total."""
+    times = saved_times(attempt)
+    for qid, ms in (posted or {}).items():
+        times[qid] = max(ms, times.get(qid, 0))
+    return times
+
+
 def form_values(questions: list[Question], responses: dict[int, Any]) -> MultiDict:
     """The form fields that show saved responses (a draft) in the quiz form."""
     values = MultiDict()
@@ -302,11 +362,12 @@ def attempt_questions(attempt: Attempt) -> list[Question]:
     return [variants.bind(by_id[qid], attempt.seed) for qid in attempt.question_ids if qid in by_id]
 
 
-def save_draft(attempt: Attempt, responses: dict[int, Any], notes: dict[int, dict[str, Any] | None] | None = None) -> None:
-    """Save the responses (None: unanswered) and notes of the questions given; the others keep theirs."""
+def save_draft(attempt: Attempt, responses: dict[int, Any], notes: dict[int, dict[str, Any] | None] | None = None,
+               times: dict[int, int] | None = None) -> None:
+    """Save the responses (None: unanswered), notes and times of the questions given; the others keep theirs."""
     if attempt.status != "in_progress" or scopes.overdue(attempt):  # after a deadline nothing new is kept
         return
-    drafts.merge(attempt.id, responses, notes)
+    drafts.merge(attempt.id, responses, notes, times)
     db.session.commit()
 
 
@@ -321,14 +382,15 @@ def saved_confidences(attempt: Attempt) -> dict[int, str]:
 
 
 def to_grade(attempt: Attempt, questions: list[Question], posted: dict[int, Any] | None = None,
-             notes: dict[int, dict[str, Any] | None] | None = None) -> tuple[dict[int, Any], dict[int, str]]:
-    """The responses and confidences a submit grades: the saved draft, with what a page has just
-    posted (its questions' answers and notes) in place of what was saved for them."""
+             notes: dict[int, dict[str, Any] | None] | None = None, times: dict[int, int] | None = None,
+             ) -> tuple[dict[int, Any], dict[int, str], dict[int, int]]:
+    """The responses, confidences and times a submit records: the saved draft, with what a page has
+    just posted (its questions' answers and notes) in place of what was saved for them."""
     responses = {**saved_responses(attempt, questions), **(posted or {})}
     notes = notes or {}
     confidences = {qid: c for qid, c in saved_confidences(attempt).items() if qid not in notes}
     confidences.update({qid: n["confidence"] for qid, n in notes.items() if n and n.get("confidence")})
-    return responses, confidences
+    return responses, confidences, times_to_record(attempt, times)
 
 
 def parse_notes(questions: list[Question], form) -> dict[int, dict[str, Any] | None]:
@@ -386,7 +448,7 @@ def _answer_insert(dialect: str):
 
 
 def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, str] | None = None,
-           questions: list[Question] | None = None) -> tuple[Result, bool]:
+           questions: list[Question] | None = None, times: dict[int, int] | None = None) -> tuple[Result, bool]:
     """Grade and record once. Returns (result, first): `first` is False for a repeated submit.
 
     The status flip is one conditional UPDATE: of two concurrent submits exactly one matches
@@ -401,6 +463,7 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
     lesson = db.session.get(Lesson, attempt.lesson_id, options=_LESSON_FOR_PROGRESS) if attempt.lesson_id else None
     result = grade_responses(questions, responses, attempt.carried or {}, scopes.pass_mark(attempt))
     user_id, confidences = attempt.user_id, confidences or {}
+    times = times_to_record(attempt) if times is None else times  # e.g. a timed test closed at its deadline
     topics = progress.topics_of([q.id for q in questions])
     retention = db.session.get(User, user_id).desired_retention  # the signed-in user: no query
     won = db.session.execute(_submit_update(), {
@@ -415,7 +478,7 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
         {"attempt_id": attempt.id, "user_id": user_id, "question_id": item.question.id, "response": item.response,
          "correct": item.correct, "points": item.points, "revision": item.question.revision,
          "feedback": item.feedback or None, "confidence": confidences.get(item.question.id), "answered_at": now,
-         "variant": variants.values_of(item.question)}
+         "variant": variants.values_of(item.question), "time_ms": times.get(item.question.id)}
         for item in result.items
     ])
     scopes.record_submit(attempt, lesson, result.percent, result.passed, now)
