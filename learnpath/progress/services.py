@@ -53,7 +53,7 @@ def bump_progress_version(user_id: int) -> str | None:
     One UPDATE on the table, not the ORM object: a `User` already in the session keeps its
     loaded version, which is only ever compared with the next request's.
     """
-    return db.session.execute(_bump_version(), {"user_id": user_id}).scalar()
+    return db.session.connection().execute(_bump_version(), {"user_id": user_id}).scalar()
 
 
 @prepared
@@ -209,7 +209,7 @@ def _attempt_upsert(dialect: str):
 
 def record_attempt(user_id: int, lesson: Lesson, percent: float, passed: bool, now: datetime) -> None:
     """Called inside the submit transaction: one upsert, and the lesson's completion when it is due."""
-    state = db.session.execute(_attempt_upsert(), {
+    state = db.session.connection().execute(_attempt_upsert(), {
         "user_id": user_id, "lesson_id": lesson.id, "attempts_count": 1, "last_percent": percent,
         "best_percent": percent, "passed_at": now if passed else None, "updated_at": now,
     }).one()
@@ -484,8 +484,8 @@ def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: da
         return
     day = local_day(when, zone(zone_name))
     correct = sum(1 for _, ok in outcomes if ok)
-    db.session.execute(_daily_upsert(), {"user_id": user_id, "day": day, "answered": len(outcomes),
-                                         "correct": correct})
+    conn = db.session.connection()  # Core statements: the ORM's execution layer costs more than they do
+    conn.execute(_daily_upsert(), {"user_id": user_id, "day": day, "answered": len(outcomes), "correct": correct})
     if topics is None:
         topics = topics_of([q for q, _ in outcomes])
     per_topic: dict[int, list[bool]] = {}
@@ -493,7 +493,7 @@ def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: da
         for topic_id in topics.get(question_id, []):
             per_topic.setdefault(topic_id, []).append(ok)
     if per_topic:
-        db.session.execute(_topic_upsert(), [
+        conn.execute(_topic_upsert(), [
             {"user_id": user_id, "topic_id": t, "answered": len(r), "correct": sum(r),
              "recent": "".join("1" if ok else "0" for ok in r)[-RECENT_RESULTS:]} for t, r in per_topic.items()])
 
