@@ -90,6 +90,31 @@ def ensure_database(url: str, rebuild: bool) -> None:
                      start_phases={}, out_dir=OUT, log=print)
 
 
+def _cprofile_report(profile, path: Path, n: int) -> None:
+    """CPU (process time) per submit by package (self time) and the costliest functions."""
+    import pstats
+    from collections import defaultdict
+
+    stats = pstats.Stats(profile)
+    by_package: dict[str, float] = defaultdict(float)
+    rows = []
+    for (filename, line, name), (_cc, _nc, tottime, cumtime, _callers) in stats.stats.items():
+        parts = filename.replace("\\", "/").split("/")
+        package = next((p for p in ("learnpath", "sqlalchemy", "flask_login", "flask", "werkzeug", "fsrs", "json",
+                                    "jinja2", "itsdangerous", "psycopg", "sqlite3") if p in parts), None)
+        by_package[package or ("builtins" if filename == "~" else "other")] += tottime
+        rows.append((tottime, cumtime, f"{'/'.join(parts[-2:])}:{line}({name})"))
+    total = sum(by_package.values())
+    lines = [f"cProfile, process time, {n} submits: {total / n * 1000:.2f} ms per submit (with cProfile's overhead)",
+             "", "self time by package:"]
+    lines += [f"  {t / total:6.1%}  {name}" for name, t in sorted(by_package.items(), key=lambda kv: -kv[1])]
+    lines += ["", "costliest functions (self ms per submit, cumulative ms per submit):"]
+    lines += [f"  {t / n * 1000:7.3f} {c / n * 1000:7.3f}  {where}" for t, c, where in sorted(rows, reverse=True)[:40]]
+    lines += ["", "cumulative (ms per submit):"]
+    lines += [f"  {c / n * 1000:7.3f}  {where}" for t, c, where in sorted(rows, key=lambda r: -r[1])[:60]]
+    path.write_text("\n".join(lines) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=f"sqlite:///{OUT / 'submit-cpu.sqlite3'}")
@@ -98,6 +123,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--profile", help="also profile the measured submits with pyinstrument, text to this file")
+    parser.add_argument("--cprofile", help="also run cProfile over the measured submits; top functions to this file")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
 
@@ -163,6 +189,15 @@ def main() -> None:
         response = client.post(path, data=body, headers={**headers, "Content-Type": "application/json"})
         assert response.status_code == 200, (response.status_code, response.get_data(as_text=True)[:300])
 
+    try:  # a worker that has served a while holds every lesson's catalog rows (where the app caches them)
+        from learnpath.quiz import catalog_cache
+    except ImportError:
+        catalog_cache = None
+    if catalog_cache is not None:
+        with app.test_request_context():
+            for lesson in plain:
+                catalog_cache.lesson(lesson.id)
+                catalog_cache.questions(lesson.qids)
     event.listen(engine, "after_cursor_execute", count)
     for path, headers, body in requests[: args.warm]:
         statements.append(0)
@@ -178,12 +213,21 @@ def main() -> None:
 
         profiler = Profiler(interval=0.0005)
         profiler.start()
+    cprofile = None
+    if args.cprofile:
+        import cProfile
+
+        cprofile = cProfile.Profile(time.process_time)
+        cprofile.enable()
     cpu, wall = [], []
     for path, headers, body in measured:
         c, t = time.process_time(), time.perf_counter()
         submit(path, headers, body)
         cpu.append(time.process_time() - c)
         wall.append(time.perf_counter() - t)
+    if cprofile is not None:
+        cprofile.disable()
+        _cprofile_report(cprofile, Path(args.cprofile), len(measured))
     if profiler is not None:
         profiler.stop()
         Path(args.profile).write_text(profiler.output_text(unicode=True, color=False, show_all=False))

@@ -22,6 +22,7 @@ from learnpath.models import (
 from learnpath.models.progress import RECENT_RESULTS
 from learnpath.defaults import DEFAULT_PASS_MARK
 from learnpath.models._types import utcnow
+from learnpath.quiz import statements
 from learnpath.timezones import canonical_zone, local_day, zone
 
 
@@ -446,8 +447,7 @@ def topics_of(question_ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-@prepared
-def _daily_upsert(dialect: str):
+def _build_daily_upsert(dialect: str):
     stmt = dialect_insert(DailyActivity.__table__, dialect)
     daily = DailyActivity.__table__.c
     return stmt.on_conflict_do_update(
@@ -456,8 +456,7 @@ def _daily_upsert(dialect: str):
     )
 
 
-@prepared
-def _topic_upsert(dialect: str):
+def _build_topic_upsert(dialect: str):
     stmt = dialect_insert(TopicStat.__table__, dialect)
     stat = TopicStat.__table__.c
     keep_last = sa.func.right if dialect == "postgresql" else (lambda text, n: sa.func.substr(text, -n))
@@ -467,6 +466,10 @@ def _topic_upsert(dialect: str):
               "correct": stat.correct + stmt.excluded.correct,
               "recent": keep_last(stat.recent + stmt.excluded.recent, RECENT_RESULTS)},
     )
+
+
+_daily_upsert = statements.Statement(_build_daily_upsert, ("user_id", "day", "answered", "correct"))
+_topic_upsert = statements.Statement(_build_topic_upsert, ("user_id", "topic_id", "answered", "correct", "recent"))
 
 
 def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: datetime,
@@ -484,8 +487,7 @@ def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: da
         return
     day = local_day(when, zone(zone_name))
     correct = sum(1 for _, ok in outcomes if ok)
-    conn = db.session.connection()  # Core statements: the ORM's execution layer costs more than they do
-    conn.execute(_daily_upsert(), {"user_id": user_id, "day": day, "answered": len(outcomes), "correct": correct})
+    _daily_upsert.execute({"user_id": user_id, "day": day, "answered": len(outcomes), "correct": correct})
     if topics is None:
         topics = topics_of([q for q, _ in outcomes])
     per_topic: dict[int, list[bool]] = {}
@@ -493,7 +495,7 @@ def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: da
         for topic_id in topics.get(question_id, []):
             per_topic.setdefault(topic_id, []).append(ok)
     if per_topic:
-        conn.execute(_topic_upsert(), [
+        _topic_upsert.execute([
             {"user_id": user_id, "topic_id": t, "answered": len(r), "correct": sum(r),
              "recent": "".join("1" if ok else "0" for ok in r)[-RECENT_RESULTS:]} for t, r in per_topic.items()])
 

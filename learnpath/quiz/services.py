@@ -30,7 +30,7 @@ from learnpath.extensions import db, prepared
 from learnpath.golab import lab as golab
 from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.progress import services as progress
-from learnpath.quiz import catalog_cache, drafts, grading, kinds, pools, review_policy, scopes, variants
+from learnpath.quiz import catalog_cache, drafts, grading, kinds, pools, review_policy, scopes, statements, variants
 from learnpath.review import services as review
 from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
 from learnpath.quiz.variants import bind, bind_stored, reference, review_seed  # noqa: F401  (for the views)
@@ -415,8 +415,7 @@ def grade_responses(questions: list[Question], responses: dict[int, Any], carrie
     return Result(round(score, 4), max_score, percent, percent >= pass_mark, items)
 
 
-@prepared
-def _submit_update(dialect: str):
+def _build_submit_update(dialect: str):
     attempt = Attempt.__table__.c
     return sa.update(Attempt.__table__).where(
         attempt.id == sa.bindparam("attempt_id"), attempt.status == "in_progress",
@@ -424,9 +423,10 @@ def _submit_update(dialect: str):
                                              ("submitted_at", "score", "max_score", "percent", "passed")})
 
 
-@prepared
-def _answer_insert(dialect: str):
-    return sa.insert(Answer.__table__)
+_submit_update = statements.Statement(_build_submit_update)
+_answer_insert = statements.Statement(lambda dialect: sa.insert(Answer.__table__), columns=(
+    "attempt_id", "user_id", "question_id", "response", "correct", "points", "revision", "feedback", "confidence",
+    "answered_at", "variant"))
 
 
 def submit(attempt: Attempt | AttemptRow, responses: dict[int, Any], confidences: dict[int, str] | None = None,
@@ -450,11 +450,10 @@ def submit(attempt: Attempt | AttemptRow, responses: dict[int, Any], confidences
     cached = catalog_cache.questions([q.id for q in questions])
     topics = {qid: q.topic_ids for qid, q in cached.items()}
     retention = db.session.get(User, user_id).desired_retention  # the signed-in user: no query
-    conn = db.session.connection()
-    won = conn.execute(_submit_update(), {
+    won = _submit_update.execute({
         "attempt_id": attempt.id, "submitted_at": now, "score": result.score, "max_score": result.max_score,
         "percent": result.percent, "passed": result.passed,
-    }).rowcount == 1
+    }) == 1
     if not won:
         db.session.rollback()
         if isinstance(attempt, Attempt):
@@ -462,7 +461,7 @@ def submit(attempt: Attempt | AttemptRow, responses: dict[int, Any], confidences
         else:
             attempt = own_attempt_row(attempt.user_id, attempt.id)
         return stored_result(attempt), False
-    conn.execute(_answer_insert(), [
+    _answer_insert.execute([
         {"attempt_id": attempt.id, "user_id": user_id, "question_id": item.question.id, "response": item.response,
          "correct": item.correct, "points": item.points, "revision": item.question.revision,
          "feedback": item.feedback or None, "confidence": confidences.get(item.question.id), "answered_at": now,

@@ -1,0 +1,90 @@
+"""Hot write statements compiled once per dialect and run on the DBAPI cursor of the session's connection.
+
+A quiz submit writes a dozen rows of answers, review cards and topic aggregates. Through
+`Connection.execute`, SQLAlchemy builds an execution context per statement (its parameters
+re-derived from the compiled form, every value passed through its type, result metadata set up):
+it cost more CPU than SQLite spends running the statement. Here a statement is compiled once per
+dialect into its SQL text, the order of its parameters and the dialect's bind processors (JSON,
+UTC datetimes, PostgreSQL's casts), and each call only converts the values and hands them to the
+driver: one `execute`, or one `executemany` for a list of rows. The statements are the same Core
+constructs (upserts keep their `ON CONFLICT`, so uniqueness stays the database's job), in the
+session's transaction; cursor events still fire, so statement counts (tests/test_query_budget.py)
+see them. Statements that return rows are not for this: they go through `Connection.execute`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from learnpath.extensions import db
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # every parameter, in the order a positional driver takes them
+    positional: bool
+    processors: tuple[Callable[[Any], Any] | None, ...]  # per name: the dialect's bind processor, if any
+    constants: dict[str, Any]  # parameters whose value the statement carries (e.g. a literal in a WHERE)
+
+
+class Statement:
+    """`build(dialect_name)` -> a Core statement without RETURNING; `columns`: for an INSERT, the columns
+    given (as for `Connection.execute(insert, rows)`); every other parameter is a named `bindparam`."""
+
+    def __init__(self, build: Callable[[str], sa.Executable], columns: Sequence[str] | None = None):
+        self.build, self.columns = build, list(columns) if columns is not None else None
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.build(dialect.name).compile(dialect=dialect, column_keys=self.columns, for_executemany=True)
+        positional = bool(compiled.positional)
+        names = tuple(compiled.positiontup) if positional else tuple(compiled.binds)
+        # SQLAlchemy's own per-dialect processors for this compiled statement (what an execution context applies)
+        processors = compiled._bind_processors
+        constants = {name: bind.value for name, bind in compiled.binds.items()
+                     if not bind.required and bind.callable is None}
+        return _Compiled(compiled.string, names, positional, tuple(processors.get(n) for n in names), constants)
+
+    def execute(self, params: dict[str, Any] | list[dict[str, Any]]) -> int:
+        """Run with one row of values (execute) or a list of them (executemany); returns the rowcount."""
+        conn = db.session.connection()
+        dialect = conn.dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = self._compile(dialect)
+        many = isinstance(params, list)
+        rows = [self._bind(compiled, row) for row in (params if many else [params])]
+        if not rows:
+            return 0
+        driver = conn.connection.dbapi_connection
+        cursor = driver.cursor()
+        parameters = rows if many else rows[0]
+        events = conn._has_events or conn.engine._has_events
+        if events:
+            conn.dispatch.before_cursor_execute(conn, cursor, compiled.sql, parameters, None, many)
+        try:
+            if many:
+                cursor.executemany(compiled.sql, parameters)
+            else:
+                cursor.execute(compiled.sql, parameters)
+        except dialect.loaded_dbapi.Error as exc:  # raised as SQLAlchemy raises it (IntegrityError, …)
+            cursor.close()
+            raise sa.exc.DBAPIError.instance(compiled.sql, parameters, exc, dialect.loaded_dbapi.Error,
+                                             dialect=dialect) from exc
+        if events:
+            conn.dispatch.after_cursor_execute(conn, cursor, compiled.sql, parameters, None, many)
+        count = cursor.rowcount
+        cursor.close()
+        return count
+
+    @staticmethod
+    def _bind(compiled: _Compiled, row: dict[str, Any]) -> tuple | dict:
+        values = []
+        for name, process in zip(compiled.names, compiled.processors):
+            value = row[name] if name in row else compiled.constants[name]  # KeyError: a value is missing
+            values.append(process(value) if process is not None else value)  # None too: JSON stores it as null
+        return tuple(values) if compiled.positional else dict(zip(compiled.names, values))
