@@ -13,6 +13,7 @@ see them. Statements that return rows are not for this: they go through `Connect
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Callable, Sequence
@@ -21,6 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from learnpath.extensions import db
+
+_PARAM = re.compile(r"%\((\w+)\)s")  # a named (pyformat) parameter, as psycopg takes them
+MAX_ROWS = 200  # rows per multi-row INSERT (a quiz asks far fewer); more go through executemany
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class _Compiled:
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, the dialect's bind processor)
     constants: dict[str, Any]  # parameters whose value the statement carries (e.g. a literal in a WHERE)
     values: Callable[[dict], tuple]  # a row's values in `names` order (C speed)
+    row_group: tuple[int, int] | None  # where an INSERT's "(…)" of values is in `sql`, for named parameters
+    group_names: frozenset[str]  # the parameters inside that group (one per row)
+    many_sql: dict[int, str]  # named parameters: the INSERT with that many rows of values, made on first use
 
 
 class Statement:
@@ -49,9 +56,35 @@ class Statement:
         processors = compiled._bind_processors
         constants = {name: bind.value for name, bind in compiled.binds.items()
                      if not bind.required and bind.callable is None}
-        return _Compiled(compiled.string, names, positional,
+        sql = compiled.string
+        group = None
+        if not positional and compiled.isinsert:
+            start = sql.index(" VALUES (") + len(" VALUES ")
+            end = sql.index(")", start)
+            while sql.count("(", start, end + 1) != sql.count(")", start, end + 1):
+                end = sql.index(")", end + 1)
+            group = (start, end + 1)
+        return _Compiled(sql, names, positional,
                          tuple((i, processors[n]) for i, n in enumerate(names) if n in processors), constants,
-                         itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],))
+                         itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],), group,
+                         frozenset(_PARAM.findall(sql[group[0]:group[1]])) if group else frozenset(), {})
+
+    @staticmethod
+    def _multirow(compiled: _Compiled, rows: list[dict]) -> tuple[str, dict]:
+        """An INSERT of many rows as one statement of many VALUES groups (as SQLAlchemy's "insertmanyvalues"
+        does): psycopg's executemany costs far more CPU per row. Each row's parameters get a suffix."""
+        start, end = compiled.row_group
+        sql = compiled.many_sql.get(len(rows))
+        if sql is None:
+            group = compiled.sql[start:end]
+            groups = ", ".join(_PARAM.sub(lambda m, i=i: f"%({m.group(1)}__{i})s", group) for i in range(len(rows)))
+            sql = compiled.many_sql.setdefault(len(rows), compiled.sql[:start] + groups + compiled.sql[end:])
+        group_names = compiled.group_names
+        params = {}
+        for i, row in enumerate(rows):
+            for name, value in row.items():
+                params[f"{name}__{i}" if name in group_names else name] = value
+        return sql, params
 
     def execute(self, params: dict[str, Any] | list[dict[str, Any]]) -> int:
         """Run with one row of values (execute) or a list of them (executemany); returns the rowcount."""
@@ -66,21 +99,23 @@ class Statement:
             return 0
         driver = conn.connection.dbapi_connection
         cursor = driver.cursor()
-        parameters = rows if many else rows[0]
+        sql, parameters = compiled.sql, rows if many else rows[0]
+        if many and compiled.row_group is not None and 1 < len(rows) <= MAX_ROWS:
+            (sql, parameters), many = self._multirow(compiled, rows), False
         events = conn._has_events or conn.engine._has_events
         if events:
-            conn.dispatch.before_cursor_execute(conn, cursor, compiled.sql, parameters, None, many)
+            conn.dispatch.before_cursor_execute(conn, cursor, sql, parameters, None, many)
         try:
             if many:
-                cursor.executemany(compiled.sql, parameters)
+                cursor.executemany(sql, parameters)
             else:
-                cursor.execute(compiled.sql, parameters)
+                cursor.execute(sql, parameters)
         except dialect.loaded_dbapi.Error as exc:  # raised as SQLAlchemy raises it (IntegrityError, …)
             cursor.close()
-            raise sa.exc.DBAPIError.instance(compiled.sql, parameters, exc, dialect.loaded_dbapi.Error,
+            raise sa.exc.DBAPIError.instance(sql, parameters, exc, dialect.loaded_dbapi.Error,
                                              dialect=dialect) from exc
         if events:
-            conn.dispatch.after_cursor_execute(conn, cursor, compiled.sql, parameters, None, many)
+            conn.dispatch.after_cursor_execute(conn, cursor, sql, parameters, None, many)
         count = cursor.rowcount
         cursor.close()
         return count
