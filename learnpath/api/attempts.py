@@ -1,6 +1,7 @@
 """The learner's journey: enroll, read, quiz attempts and their drafts, SQL and Go runs."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import jsonify, request, url_for
@@ -70,7 +71,7 @@ def attempt_payload(attempt: Attempt) -> dict[str, Any]:
     return payload
 
 
-def result_visibility(attempt: Attempt) -> review_policy.Visibility:
+def result_visibility(attempt: Attempt | quiz.AttemptRow) -> review_policy.Visibility:
     return scopes.visibility(attempt, utcnow())
 
 
@@ -128,12 +129,18 @@ def get_attempt(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
-    attempt = own_attempt_or_404(attempt_id)
-    course_test.close_if_overdue(attempt)  # past the deadline: closed with what was saved; this is a repeat
+    # The attempt as a plain row and the questions from the worker's catalog cache: no ORM objects here.
+    attempt = quiz.own_attempt_row(current_user.id, attempt_id)
+    if attempt is None:
+        raise BadRequest(f"No attempt {attempt_id}.", 404)
+    if attempt.status == "in_progress" and scopes.overdue(attempt):
+        # past the deadline: closed with what was saved; this is a repeat
+        course_test.close_if_overdue(own_attempt_or_404(attempt_id))
+        attempt = quiz.own_attempt_row(current_user.id, attempt_id)
     if attempt.status == "submitted":
         return jsonify(quiz.result_payload(quiz.stored_result(attempt), result_visibility(attempt))), 409
     body = json_body()
-    asked = quiz.attempt_questions(attempt)
+    asked = quiz.cached_questions(attempt)
     questions = {str(q.id): q for q in asked}
     # What the body leaves out is graded as saved (a draft saved page by page), like the quiz page.
     responses = {**quiz.saved_responses(attempt, asked), **_answers(body, questions, required=True)}
@@ -148,7 +155,8 @@ def submit(attempt_id: int):
     except golab.GoLabUnavailable as exc:  # raised while grading, before anything was written
         db.session.rollback()
         return error_response(503, str(exc))
-    return jsonify(quiz.result_payload(result, result_visibility(attempt))), 200 if first else 409
+    submitted = dataclasses.replace(attempt, status="submitted", submitted_at=result.submitted_at)
+    return jsonify(quiz.result_payload(result, result_visibility(submitted))), 200 if first else 409
 
 
 @bp.post("/attempts/<int:attempt_id>")

@@ -22,6 +22,7 @@ from learnpath.models import (
 from learnpath.models.progress import RECENT_RESULTS
 from learnpath.defaults import DEFAULT_PASS_MARK
 from learnpath.models._types import utcnow
+from learnpath.quiz import statements
 from learnpath.timezones import canonical_zone, local_day, zone
 
 
@@ -53,7 +54,7 @@ def bump_progress_version(user_id: int) -> str | None:
     One UPDATE on the table, not the ORM object: a `User` already in the session keeps its
     loaded version, which is only ever compared with the next request's.
     """
-    return db.session.execute(_bump_version(), {"user_id": user_id}).scalar()
+    return db.session.connection().execute(_bump_version(), {"user_id": user_id}).scalar()
 
 
 @prepared
@@ -209,7 +210,7 @@ def _attempt_upsert(dialect: str):
 
 def record_attempt(user_id: int, lesson: Lesson, percent: float, passed: bool, now: datetime) -> None:
     """Called inside the submit transaction: one upsert, and the lesson's completion when it is due."""
-    state = db.session.execute(_attempt_upsert(), {
+    state = db.session.connection().execute(_attempt_upsert(), {
         "user_id": user_id, "lesson_id": lesson.id, "attempts_count": 1, "last_percent": percent,
         "best_percent": percent, "passed_at": now if passed else None, "updated_at": now,
     }).one()
@@ -466,8 +467,7 @@ def topics_of(question_ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-@prepared
-def _daily_upsert(dialect: str):
+def _build_daily_upsert(dialect: str):
     stmt = dialect_insert(DailyActivity.__table__, dialect)
     daily = DailyActivity.__table__.c
     return stmt.on_conflict_do_update(
@@ -476,8 +476,7 @@ def _daily_upsert(dialect: str):
     )
 
 
-@prepared
-def _topic_upsert(dialect: str):
+def _build_topic_upsert(dialect: str):
     stmt = dialect_insert(TopicStat.__table__, dialect)
     stat = TopicStat.__table__.c
     keep_last = sa.func.right if dialect == "postgresql" else (lambda text, n: sa.func.substr(text, -n))
@@ -487,6 +486,10 @@ def _topic_upsert(dialect: str):
               "correct": stat.correct + stmt.excluded.correct,
               "recent": keep_last(stat.recent + stmt.excluded.recent, RECENT_RESULTS)},
     )
+
+
+_daily_upsert = statements.Statement(_build_daily_upsert, ("user_id", "day", "answered", "correct"))
+_topic_upsert = statements.Statement(_build_topic_upsert, ("user_id", "topic_id", "answered", "correct", "recent"))
 
 
 def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: datetime,
@@ -504,8 +507,7 @@ def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: da
         return
     day = local_day(when, zone(zone_name))
     correct = sum(1 for _, ok in outcomes if ok)
-    db.session.execute(_daily_upsert(), {"user_id": user_id, "day": day, "answered": len(outcomes),
-                                         "correct": correct})
+    _daily_upsert.execute({"user_id": user_id, "day": day, "answered": len(outcomes), "correct": correct})
     if topics is None:
         topics = topics_of([q for q, _ in outcomes])
     per_topic: dict[int, list[bool]] = {}
@@ -513,7 +515,7 @@ def record_answer_stats(user_id: int, outcomes: list[tuple[int, bool]], when: da
         for topic_id in topics.get(question_id, []):
             per_topic.setdefault(topic_id, []).append(ok)
     if per_topic:
-        db.session.execute(_topic_upsert(), [
+        _topic_upsert.execute([
             {"user_id": user_id, "topic_id": t, "answered": len(r), "correct": sum(r),
              "recent": "".join("1" if ok else "0" for ok in r)[-RECENT_RESULTS:]} for t, r in per_topic.items()])
 

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from learnpath.extensions import db, prepared
-from learnpath.models import Course, CourseLesson, LessonProgress
+from learnpath.extensions import db
+from learnpath.models import LessonProgress
+from learnpath.quiz import catalog_cache
 
 PARTS = ("correctness", "marks", "explanation", "right_answer")
 
@@ -35,14 +36,10 @@ class Visibility:
 EVERYTHING = Visibility()
 
 
-@prepared
-def _policies_query(dialect: str):
-    return (sa.select(Course.review_policy).join(CourseLesson, CourseLesson.course_id == Course.id)
-            .where(CourseLesson.lesson_id == sa.bindparam("lesson_id"), ~Course.retired))
-
-
 def policies(lesson_id: int) -> list[dict]:
-    return [p for p in db.session.scalars(_policies_query(), {"lesson_id": lesson_id}) if p]
+    """The review policies of the lesson's active courses (catalog data: cached per catalog version)."""
+    lesson = catalog_cache.lesson(lesson_id)
+    return list(lesson.policies) if lesson is not None else []
 
 
 def release(policy: dict, part: str) -> str:

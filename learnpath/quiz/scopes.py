@@ -19,7 +19,7 @@ from learnpath.extensions import db
 from learnpath.models import Attempt, Course, Lesson, Question
 from learnpath.models._types import utcnow
 from learnpath.progress import services as progress
-from learnpath.quiz import review_policy
+from learnpath.quiz import catalog_cache, review_policy
 from learnpath.quiz.review_policy import PARTS, Visibility
 
 # A timed test's answers count when they arrive by the deadline plus this: the page submits at the
@@ -70,7 +70,8 @@ def pass_mark(attempt: Attempt) -> int:
         return test_settings(db.session.get(Course, attempt.course_id)).pass_mark
     if attempt.scope == "topic":
         return DEFAULT_PASS_MARK
-    return progress.pass_mark(attempt.lesson_id)
+    lesson = catalog_cache.lesson(attempt.lesson_id)  # the same rule as progress.pass_mark, cached per catalog version
+    return lesson.pass_mark if lesson is not None else DEFAULT_PASS_MARK
 
 
 def record_submit(attempt: Attempt, lesson: Lesson | None, percent: float, passed: bool, at: datetime) -> None:

@@ -14,13 +14,13 @@ import math
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
 import limits
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
@@ -30,7 +30,7 @@ from learnpath.extensions import db, prepared
 from learnpath.golab import lab as golab
 from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.progress import services as progress
-from learnpath.quiz import drafts, grading, kinds, pools, review_policy, scopes, variants
+from learnpath.quiz import catalog_cache, drafts, grading, kinds, pools, review_policy, scopes, statements, variants
 from learnpath.review import services as review
 from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
 from learnpath.quiz.variants import bind, bind_stored, reference, review_seed  # noqa: F401  (for the views)
@@ -201,6 +201,47 @@ def active_questions(lesson: Lesson) -> list[Question]:
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; anything larger cannot exist (and must not reach the driver)
 
 
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    """An attempt as a plain row (the API's submit: no ORM object), with the attributes of `Attempt`
+    that submitting, scopes and results read."""
+
+    id: int
+    user_id: int
+    scope: str
+    lesson_id: int | None
+    course_id: int | None
+    topic_id: int | None
+    deadline_at: datetime | None
+    status: str
+    seed: int
+    question_ids: list[int]
+    carried: dict[str, Any] | None
+    draft: dict[str, Any] | None
+    notes: dict[str, Any] | None
+    times_ms: dict[str, Any] | None
+    submitted_at: datetime | None
+    score: float | None
+    max_score: float | None
+    percent: float | None
+    passed: bool | None
+
+
+@prepared
+def _attempt_row_query(dialect: str):
+    columns = Attempt.__table__.c
+    return sa.select(*(columns[name] for name in AttemptRow.__dataclass_fields__)).where(
+        columns.id == sa.bindparam("attempt_id"), columns.user_id == sa.bindparam("user_id"))
+
+
+def own_attempt_row(user_id: int, attempt_id: int) -> AttemptRow | None:
+    """`get_own_attempt` as a plain row: one prepared statement."""
+    if not 0 < attempt_id <= MAX_ID:
+        return None
+    row = db.session.connection().execute(_attempt_row_query(), {"attempt_id": attempt_id, "user_id": user_id}).first()
+    return AttemptRow(*row) if row is not None else None
+
+
 def get_own_attempt(user_id: int, attempt_id: int) -> Attempt | None:
     """Another learner's attempt is indistinguishable from a missing one."""
     if not 0 < attempt_id <= MAX_ID:
@@ -362,6 +403,12 @@ def attempt_questions(attempt: Attempt) -> list[Question]:
     return [variants.bind(by_id[qid], attempt.seed) for qid in attempt.question_ids if qid in by_id]
 
 
+def cached_questions(attempt: Attempt | AttemptRow) -> list[Any]:
+    """`attempt_questions` from the worker's catalog cache (catalog_cache): plain rows, no statement once cached."""
+    by_id = catalog_cache.questions(attempt.question_ids)
+    return [variants.bind(by_id[qid], attempt.seed) for qid in attempt.question_ids if qid in by_id]
+
+
 def save_draft(attempt: Attempt, responses: dict[int, Any], notes: dict[int, dict[str, Any] | None] | None = None,
                times: dict[int, int] | None = None) -> None:
     """Save the responses (None: unanswered), notes and times of the questions given; the others keep theirs."""
@@ -415,6 +462,7 @@ class Result:
     percent: float
     passed: bool
     items: list[QuestionResult] = field(default_factory=list)
+    submitted_at: datetime | None = None  # set by the submit that recorded it
 
 
 def grade_responses(questions: list[Question], responses: dict[int, Any], carried: dict[str, float],
@@ -430,11 +478,7 @@ def grade_responses(questions: list[Question], responses: dict[int, Any], carrie
     return Result(round(score, 4), max_score, percent, percent >= pass_mark, items)
 
 
-_LESSON_FOR_PROGRESS = [load_only(Lesson.id, Lesson.question_count)]  # what recording progress reads
-
-
-@prepared
-def _submit_update(dialect: str):
+def _build_submit_update(dialect: str):
     attempt = Attempt.__table__.c
     return sa.update(Attempt.__table__).where(
         attempt.id == sa.bindparam("attempt_id"), attempt.status == "in_progress",
@@ -442,39 +486,46 @@ def _submit_update(dialect: str):
                                              ("submitted_at", "score", "max_score", "percent", "passed")})
 
 
-@prepared
-def _answer_insert(dialect: str):
-    return sa.insert(Answer.__table__)
+_submit_update = statements.Statement(_build_submit_update)
+_answer_insert = statements.Statement(lambda dialect: sa.insert(Answer.__table__), columns=(
+    "attempt_id", "user_id", "question_id", "response", "correct", "points", "revision", "feedback", "confidence",
+    "answered_at", "variant", "time_ms"))
 
 
-def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, str] | None = None,
-           questions: list[Question] | None = None, times: dict[int, int] | None = None) -> tuple[Result, bool]:
+def submit(attempt: Attempt | AttemptRow, responses: dict[int, Any], confidences: dict[int, str] | None = None,
+           questions: list[Any] | None = None, times: dict[int, int] | None = None) -> tuple[Result, bool]:
     """Grade and record once. Returns (result, first): `first` is False for a repeated submit.
 
     The status flip is one conditional UPDATE: of two concurrent submits exactly one matches
     `status='in_progress'`; the other rolls back and reads the stored result. Grading and every
     read that can happen first happen before it: on SQLite that UPDATE takes the database's
     write lock, and a short write section is what keeps concurrent submits from queueing.
+    The catalog rows it reads (questions, their topics, the lesson) come from the worker's
+    catalog cache; every write is a prepared Core statement, the per-answer ones one executemany each.
     """
-    questions = questions if questions is not None else attempt_questions(attempt)
+    questions = questions if questions is not None else cached_questions(attempt)
     now = scopes.now()
     if scopes.overdue(attempt, now):  # past a timed test's deadline: only what was saved before it counts
         responses, confidences = scopes.counted_responses(attempt, responses, now), {}
-    lesson = db.session.get(Lesson, attempt.lesson_id, options=_LESSON_FOR_PROGRESS) if attempt.lesson_id else None
+    lesson = catalog_cache.lesson(attempt.lesson_id) if attempt.lesson_id else None
     result = grade_responses(questions, responses, attempt.carried or {}, scopes.pass_mark(attempt))
     user_id, confidences = attempt.user_id, confidences or {}
     times = times_to_record(attempt) if times is None else times  # e.g. a timed test closed at its deadline
-    topics = progress.topics_of([q.id for q in questions])
+    cached = catalog_cache.questions([q.id for q in questions])
+    topics = {qid: q.topic_ids for qid, q in cached.items()}
     retention = db.session.get(User, user_id).desired_retention  # the signed-in user: no query
-    won = db.session.execute(_submit_update(), {
+    won = _submit_update.execute({
         "attempt_id": attempt.id, "submitted_at": now, "score": result.score, "max_score": result.max_score,
         "percent": result.percent, "passed": result.passed,
-    }).rowcount == 1
+    }) == 1
     if not won:
         db.session.rollback()
-        db.session.refresh(attempt)
+        if isinstance(attempt, Attempt):
+            db.session.refresh(attempt)
+        else:
+            attempt = own_attempt_row(attempt.user_id, attempt.id)
         return stored_result(attempt), False
-    db.session.execute(_answer_insert(), [
+    _answer_insert.execute([
         {"attempt_id": attempt.id, "user_id": user_id, "question_id": item.question.id, "response": item.response,
          "correct": item.correct, "points": item.points, "revision": item.question.revision,
          "feedback": item.feedback or None, "confidence": confidences.get(item.question.id), "answered_at": now,
@@ -487,19 +538,21 @@ def submit(attempt: Attempt, responses: dict[int, Any], confidences: dict[int, s
     # is a "don't know", rated Again like a wrong answer, so what a learner skips comes back too.
     review.record_answers(user_id, [(i.question.id, i.correct, confidences.get(i.question.id))
                                     for i in result.items], now, retention)
-    # The result's catalog rows were not changed: keep them loaded through the commit rather than
-    # reload them. Only the attempt, changed by the UPDATE above, is out of date.
+    # Nothing loaded was changed but the attempt (by the UPDATE above): keep the rest loaded through
+    # the commit (the signed-in user among them) rather than reload it.
     session = db.session()
     session.expire_on_commit = False
     try:
         session.commit()
     finally:
         session.expire_on_commit = True
-    session.expire(attempt)
+    if isinstance(attempt, Attempt):  # only what the UPDATE changed: its id stays readable without a query
+        session.expire(attempt, ["status", "draft", "submitted_at", "score", "max_score", "percent", "passed"])
+    result.submitted_at = now
     return result, True
 
 
-def stored_result(attempt: Attempt) -> Result:
+def stored_result(attempt: Attempt | AttemptRow) -> Result:
     answers = list(db.session.scalars(
         sa.select(Answer).where(Answer.attempt_id == attempt.id).options(joinedload(Answer.question))
     ))
@@ -507,7 +560,8 @@ def stored_result(attempt: Attempt) -> Result:
     items = [QuestionResult(variants.bind_stored(a.question, a.variant, attempt.seed), a.response, a.correct, a.points,
                             a.feedback or "")
              for qid in attempt.question_ids if (a := by_question.get(qid))]
-    return Result(attempt.score or 0.0, attempt.max_score or 0.0, attempt.percent or 0.0, bool(attempt.passed), items)
+    return Result(attempt.score or 0.0, attempt.max_score or 0.0, attempt.percent or 0.0, bool(attempt.passed), items,
+                  attempt.submitted_at)
 
 
 # ---- what a result shows -----------------------------------------------------------------------

@@ -23,7 +23,7 @@ from learnpath.models import (
     lesson_topic, question_topic,
 )
 from learnpath.progress.services import bump_progress_version, next_lessons, record_answer_stats
-from learnpath.quiz import variants
+from learnpath.quiz import statements, variants
 from learnpath.quiz.grading import Grade, grade
 
 CONFIDENCE = ("sure", "unsure")
@@ -70,11 +70,13 @@ def _cards_query(dialect: str):
         card.user_id == sa.bindparam("user_id"), card.question_id.in_(sa.bindparam("ids", expanding=True)))
 
 
-@prepared
-def _card_upsert(dialect: str):
+def _build_card_upsert(dialect: str):
     stmt = dialect_insert(ReviewCard.__table__, dialect)
     return stmt.on_conflict_do_update(index_elements=["user_id", "question_id"],
                                       set_={name: stmt.excluded[name] for name in _CARD_STATE})
+
+
+_card_upsert = statements.Statement(_build_card_upsert, ("user_id", "question_id", *_CARD_STATE))
 
 
 def record_answers(user_id: int, outcomes: Iterable[tuple[int, bool, str | None]], when: datetime,
@@ -87,7 +89,8 @@ def record_answers(user_id: int, outcomes: Iterable[tuple[int, bool, str | None]
     outcomes = list(outcomes)
     if not outcomes:
         return
-    cards = {row.question_id: row for row in db.session.execute(
+    conn = db.session.connection()  # Core statements: the ORM's execution layer costs more than they do
+    cards = {row.question_id: row for row in conn.execute(
         _cards_query(), {"user_id": user_id, "ids": [q for q, _, _ in outcomes]})}
     fsrs_scheduler = scheduler(desired_retention)
     rows = []
@@ -102,7 +105,7 @@ def record_answers(user_id: int, outcomes: Iterable[tuple[int, bool, str | None]
             "last_rating": int(rated), "reviews": (stored.reviews if stored else 0) + 1,
             "lapses": (stored.lapses if stored else 0) + (rated == fsrs.Rating.Again),
         })
-    db.session.execute(_card_upsert(), rows)
+    _card_upsert.execute(rows)
 
 
 def due_query(user_id: int, now: datetime):

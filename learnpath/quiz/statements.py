@@ -1,0 +1,128 @@
+"""Hot write statements compiled once per dialect and run on the DBAPI cursor of the session's connection.
+
+A quiz submit writes a dozen rows of answers, review cards and topic aggregates. Through
+`Connection.execute`, SQLAlchemy builds an execution context per statement (its parameters
+re-derived from the compiled form, every value passed through its type, result metadata set up):
+it cost more CPU than SQLite spends running the statement. Here a statement is compiled once per
+dialect into its SQL text, the order of its parameters and the dialect's bind processors (JSON,
+UTC datetimes, PostgreSQL's casts), and each call only converts the values and hands them to the
+driver: one `execute`, or one `executemany` for a list of rows. The statements are the same Core
+constructs (upserts keep their `ON CONFLICT`, so uniqueness stays the database's job), in the
+session's transaction; cursor events still fire, so statement counts (tests/test_query_budget.py)
+see them. Statements that return rows are not for this: they go through `Connection.execute`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any, Callable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from learnpath.extensions import db
+
+_PARAM = re.compile(r"%\((\w+)\)s")  # a named (pyformat) parameter, as psycopg takes them
+MAX_ROWS = 200  # rows per multi-row INSERT (a quiz asks far fewer); more go through executemany
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # every parameter, in the order a positional driver takes them
+    positional: bool
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, the dialect's bind processor)
+    constants: dict[str, Any]  # parameters whose value the statement carries (e.g. a literal in a WHERE)
+    values: Callable[[dict], tuple]  # a row's values in `names` order (C speed)
+    row_group: tuple[int, int] | None  # where an INSERT's "(…)" of values is in `sql`, for named parameters
+    group_names: frozenset[str]  # the parameters inside that group (one per row)
+    many_sql: dict[int, str]  # named parameters: the INSERT with that many rows of values, made on first use
+
+
+class Statement:
+    """`build(dialect_name)` -> a Core statement without RETURNING; `columns`: for an INSERT, the columns
+    given (as for `Connection.execute(insert, rows)`); every other parameter is a named `bindparam`."""
+
+    def __init__(self, build: Callable[[str], sa.Executable], columns: Sequence[str] | None = None):
+        self.build, self.columns = build, list(columns) if columns is not None else None
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.build(dialect.name).compile(dialect=dialect, column_keys=self.columns, for_executemany=True)
+        positional = bool(compiled.positional)
+        names = tuple(compiled.positiontup) if positional else tuple(compiled.binds)
+        # SQLAlchemy's own per-dialect processors for this compiled statement (what an execution context applies)
+        processors = compiled._bind_processors
+        constants = {name: bind.value for name, bind in compiled.binds.items()
+                     if not bind.required and bind.callable is None}
+        sql = compiled.string
+        group = None
+        if not positional and compiled.isinsert:
+            start = sql.index(" VALUES (") + len(" VALUES ")
+            end = sql.index(")", start)
+            while sql.count("(", start, end + 1) != sql.count(")", start, end + 1):
+                end = sql.index(")", end + 1)
+            group = (start, end + 1)
+        return _Compiled(sql, names, positional,
+                         tuple((i, processors[n]) for i, n in enumerate(names) if n in processors), constants,
+                         itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],), group,
+                         frozenset(_PARAM.findall(sql[group[0]:group[1]])) if group else frozenset(), {})
+
+    @staticmethod
+    def _multirow(compiled: _Compiled, rows: list[dict]) -> tuple[str, dict]:
+        """An INSERT of many rows as one statement of many VALUES groups (as SQLAlchemy's "insertmanyvalues"
+        does): psycopg's executemany costs far more CPU per row. Each row's parameters get a suffix."""
+        start, end = compiled.row_group
+        sql = compiled.many_sql.get(len(rows))
+        if sql is None:
+            group = compiled.sql[start:end]
+            groups = ", ".join(_PARAM.sub(lambda m, i=i: f"%({m.group(1)}__{i})s", group) for i in range(len(rows)))
+            sql = compiled.many_sql.setdefault(len(rows), compiled.sql[:start] + groups + compiled.sql[end:])
+        group_names = compiled.group_names
+        params = {}
+        for i, row in enumerate(rows):
+            for name, value in row.items():
+                params[f"{name}__{i}" if name in group_names else name] = value
+        return sql, params
+
+    def execute(self, params: dict[str, Any] | list[dict[str, Any]]) -> int:
+        """Run with one row of values (execute) or a list of them (executemany); returns the rowcount."""
+        conn = db.session.connection()
+        dialect = conn.dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = self._compile(dialect)
+        many = isinstance(params, list)
+        rows = [self._bind(compiled, row) for row in (params if many else [params])]
+        if not rows:
+            return 0
+        driver = conn.connection.dbapi_connection
+        cursor = driver.cursor()
+        sql, parameters = compiled.sql, rows if many else rows[0]
+        if many and compiled.row_group is not None and 1 < len(rows) <= MAX_ROWS:
+            (sql, parameters), many = self._multirow(compiled, rows), False
+        events = conn._has_events or conn.engine._has_events
+        if events:
+            conn.dispatch.before_cursor_execute(conn, cursor, sql, parameters, None, many)
+        try:
+            if many:
+                cursor.executemany(sql, parameters)
+            else:
+                cursor.execute(sql, parameters)
+        except dialect.loaded_dbapi.Error as exc:  # raised as SQLAlchemy raises it (IntegrityError, …)
+            cursor.close()
+            raise sa.exc.DBAPIError.instance(sql, parameters, exc, dialect.loaded_dbapi.Error,
+                                             dialect=dialect) from exc
+        if events:
+            conn.dispatch.after_cursor_execute(conn, cursor, sql, parameters, None, many)
+        count = cursor.rowcount
+        cursor.close()
+        return count
+
+    @staticmethod
+    def _bind(compiled: _Compiled, row: dict[str, Any]) -> tuple | dict:
+        values = list(compiled.values({**compiled.constants, **row} if compiled.constants else row))  # KeyError: a value is missing
+        for i, process in compiled.processors:
+            values[i] = process(values[i])  # None too: a JSON column stores it as null, as SQLAlchemy does
+        return tuple(values) if compiled.positional else dict(zip(compiled.names, values))
