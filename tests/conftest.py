@@ -15,10 +15,22 @@ unless the test is marked `expect_server_error` because it provokes one on purpo
 """
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+
+# Where PYTHONDONTWRITEBYTECODE is set, every run (each xdist worker, and each Python subprocess a test
+# starts) compiled the app and re-rewrote the asserts of each test module and plugin from source, ~4 CPU s
+# a process: keep those bytecode files, outside the checkout.
+if sys.dont_write_bytecode and sys.pycache_prefix is None:
+    sys.pycache_prefix = os.path.join(tempfile.gettempdir(), f"learnpath-tests-pycache-{os.getuid()}")
+    sys.dont_write_bytecode = False
+    os.environ["PYTHONPYCACHEPREFIX"] = sys.pycache_prefix
+    del os.environ["PYTHONDONTWRITEBYTECODE"]
+
 import functools
 import itertools
 import logging
-import os
 import re
 import shutil
 import threading
