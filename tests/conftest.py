@@ -205,9 +205,8 @@ def _shared_url_builders(compile_builder):
     builders = {}
 
     def shared(rule, append_unknown=True):
-        converters = tuple(sorted(
-            (name, type(converter).__qualname__, repr(sorted((k, v) for k, v in vars(converter).items() if k != "map")))
-            for name, converter in rule._converters.items()))
+        # a converter's arguments are in the rule's text; its class comes from the app's map
+        converters = tuple((name, type(converter)) for name, converter in rule._converters.items())
         defaults = repr(sorted((rule.defaults or {}).items(), key=lambda item: item[0]))
         key = (type(rule), rule.rule, tuple(rule._trace), defaults, converters, append_unknown)
         if key not in builders:
