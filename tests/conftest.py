@@ -15,10 +15,23 @@ unless the test is marked `expect_server_error` because it provokes one on purpo
 """
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+
+# Where PYTHONDONTWRITEBYTECODE is set, every run (each xdist worker, and each Python subprocess a test
+# starts) compiled the app and re-rewrote the asserts of each test module and plugin from source, ~4 CPU s
+# a process: keep those bytecode files, outside the checkout.
+if sys.dont_write_bytecode and sys.pycache_prefix is None:
+    sys.pycache_prefix = os.path.join(tempfile.gettempdir(), f"learnpath-tests-pycache-{os.getuid()}")
+    sys.dont_write_bytecode = False
+    os.environ["PYTHONPYCACHEPREFIX"] = sys.pycache_prefix
+    del os.environ["PYTHONDONTWRITEBYTECODE"]
+
 import functools
+import gc
 import itertools
 import logging
-import os
 import re
 import shutil
 import threading
@@ -33,6 +46,7 @@ import sqlalchemy as sa
 from flask import got_request_exception, request_finished
 from flask_migrate import upgrade
 from sqlalchemy import event
+from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
 from learnpath import create_app
@@ -184,6 +198,31 @@ def build_app(database_url: str, instance_path: Path, **settings):
     return app
 
 
+def _shared_url_builders(compile_builder):
+    """werkzeug compiles two Python functions for each URL rule of every new app, ~60% of create_app's
+    time. A builder depends only on the rule's text and parts, its defaults and its converters, and reaches
+    the rule through its `self` argument, so the apps of a session can share one per distinct rule."""
+    builders = {}
+
+    def shared(rule, append_unknown=True):
+        # a converter's arguments are in the rule's text; its class comes from the app's map
+        converters = tuple((name, type(converter)) for name, converter in rule._converters.items())
+        defaults = repr(sorted((rule.defaults or {}).items(), key=lambda item: item[0]))
+        key = (type(rule), rule.rule, tuple(rule._trace), defaults, converters, append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(rule, append_unknown)
+        return builders[key]
+
+    return shared
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_app_creation():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", _shared_url_builders(Rule._compile_builder))
+        yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing():
     """scrypt with a small work factor in tests (the stored format and the code path are the same):
@@ -219,6 +258,18 @@ def seed_pack():
     return load_pack(Path(__file__).resolve().parent.parent / "seeds")
 
 
+def _freeze_what_lives_all_session() -> None:
+    """Move every object alive now out of the cyclic GC's reach: imports, collected tests, the template's
+    app stay until the end anyway, and each full collection walked all of them again (with an app or two
+    of garbage per test, a third of a short test's CPU went to the GC)."""
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_collection_finish(session):
+    _freeze_what_lives_all_session()
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
     """The session's template database: all migrations run and the fixture pack imported, once."""
@@ -232,6 +283,7 @@ def databases(tmp_path_factory):
     dispose(app)
     dbs.seal(url)
     dbs.template = url
+    _freeze_what_lives_all_session()
     yield dbs
     dbs.close()
 

@@ -16,7 +16,7 @@ from learnpath.content.pack import PackError, load_pack
 from learnpath.extensions import db
 from learnpath.models import Answer, Attempt, Question, ReviewCard
 from learnpath.quiz import services
-from tests.conftest import api_token, csrf_token
+from tests.conftest import FIXTURE_PACK, api_token, build_app, csrf_token, dispose
 from tests.golab_support import fake_go_runner
 
 EXERCISE = Path(__file__).parent / "fixtures" / "go" / "sum"
@@ -46,12 +46,32 @@ def go_runner():
     return fake_go_runner(solution=SOLUTION)
 
 
-@pytest.fixture
-def go_app(make_app, go_pack, go_runner):
-    app = make_app(GO_RUNNER=go_runner)
+@pytest.fixture(scope="session")
+def go_template(databases, tmp_path_factory) -> str:
+    """The template database with the fixture pack plus the Go exercise imported, once per session:
+    parsing and importing it for each test cost more than the test."""
+    folder = tmp_path_factory.mktemp("go-template")
+    pack = folder / "pack"
+    shutil.copytree(FIXTURE_PACK, pack)
+    add_go_exercise(pack)
+    url = databases.create("go_template", folder, source=databases.template)
+    app = build_app(url, folder / "instance")
     with app.app_context():
-        import_pack(load_pack(go_pack))
-    return app
+        import_pack(load_pack(pack))
+    dispose(app)
+    databases.seal(url)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def go_app(go_template, databases, tmp_path, instance_path, go_runner):
+    """An app on this test's own copy of the Go template (the pack as `go_pack` has it)."""
+    url = databases.create("go_case", tmp_path, source=go_template)
+    app = build_app(url, instance_path, GO_RUNNER=go_runner)
+    yield app
+    dispose(app)
+    databases.drop(url)
 
 
 def signed_in(app, email="gopher@example.com"):

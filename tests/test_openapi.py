@@ -40,3 +40,18 @@ def test_api_conforms(case, app, bearer):
         app=app, headers=bearer,
         checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
     )
+
+
+# The fuzzer above rarely guesses a real slug, so the attempt a learner gets back (every question kind,
+# draft fields included) is checked here on the fixture pack's own lessons and topics every run.
+@pytest.mark.parametrize(("path", "slug"), [
+    ("/lessons/{slug}/attempts", "rest"), ("/lessons/{slug}/attempts", "packets"), ("/lessons/{slug}/attempts", "tcp"),
+    ("/topics/{slug}/practice", "rest"), ("/topics/{slug}/practice", "networking"),
+])
+def test_a_new_attempt_conforms(path, slug, app, bearer):
+    case = schema[path]["POST"].Case(path_parameters={"slug": slug})
+    response = case.call_and_validate(
+        app=app, headers=bearer,
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+    )
+    assert response.status_code == 201 and response.json()["questions"]
