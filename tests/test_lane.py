@@ -19,11 +19,11 @@ PAGES = ["/lessons/tcp", "/lessons/tcp?course=api-course", "/courses/net-basics"
 
 
 class Views:
-    """Counts the requests that reached the Flask views of the two pages."""
+    """Counts the requests that reached these Flask views (default: the lesson and course pages')."""
 
-    def __init__(self, app):
+    def __init__(self, app, endpoints=("catalog.lesson", "catalog.course")):
         self.count = 0
-        for endpoint in ("catalog.lesson", "catalog.course"):
+        for endpoint in endpoints:
             view = app.view_functions[endpoint]
 
             def counted(*args, _view=view, **kwargs):
@@ -259,20 +259,12 @@ def test_concurrent_learners_each_see_their_own_page(app, views):
 
 # ---- GET /api/v1/me/progress with a bearer token --------------------------------------------------------
 
-class ApiViews:
+class ApiViews(Views):
     def __init__(self, app):
-        self.count = 0
-        view = app.view_functions["api.me.my_progress"]
-
-        def counted(*args, **kwargs):
-            self.count += 1
-            return view(*args, **kwargs)
-        app.view_functions["api.me.my_progress"] = counted
+        super().__init__(app, ("api.me.my_progress",))
 
     def get(self, client, headers):
-        before = self.count
-        response = client.get("/api/v1/me/progress", headers=headers)
-        return response, self.count > before
+        return self.served_by_flask(client, "/api/v1/me/progress", headers=headers)
 
 
 @pytest.fixture
@@ -356,22 +348,11 @@ def test_another_learners_token_never_gets_this_response(app, token_client):
 
 # ---- the dashboard's repeat view -------------------------------------------------------------------------
 
-class DashboardViews(Views):
-    def __init__(self, app):
-        self.count = 0
-        view = app.view_functions["progress.dashboard"]
-
-        def counted(*args, **kwargs):
-            self.count += 1
-            return view(*args, **kwargs)
-        app.view_functions["progress.dashboard"] = counted
-
-
 def test_a_repeat_dashboard_view_is_flasks_page_and_a_write_renders_it_again(app, client, auth):
     _signed_in(app, client, auth)
     client.post("/courses/net-basics/enroll")
     _settle(client, "/dashboard")
-    views = DashboardViews(app)
+    views = Views(app, ("progress.dashboard",))
     first, by_flask = views.served_by_flask(client, "/dashboard")
     again, by_flask_again = views.served_by_flask(client, "/dashboard")
     assert not by_flask_again and again.get_data() == first.get_data()
