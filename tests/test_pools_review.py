@@ -299,3 +299,14 @@ def test_existing_certificates_stay_valid_after_the_migration(app, client, auth)
     with app.app_context():
         assert db.session.scalar(sa.select(Enrollment.certificate_revoked_at)) is None
     assert client.get(f"/api/v1/certificates/{code}").get_json()["status"] == "valid"
+
+
+def test_revoking_a_code_that_starts_with_a_dash_needs_no_double_dash(app, client, auth, runner):
+    code = complete_net_basics(app, client, auth)
+    dashed = "-" + code[1:]  # token_urlsafe gives one like it one time in 64
+    with app.app_context():
+        db.session.execute(sa.update(Enrollment).values(certificate_code=dashed))
+        db.session.commit()
+    result = runner.invoke(args=["certificates", "revoke", dashed])
+    assert result.exit_code == 0, result.output
+    assert "Revoked" in client.get(f"/certificates/{dashed}").get_data(as_text=True)

@@ -13,7 +13,8 @@ from learnpath.progress import services
 certificates = AppGroup("certificates", help="Manage issued course certificates.")
 
 
-@certificates.command("revoke")
+# Verification ids are URL-safe base64: one in 64 starts with "-", which click would take for an option.
+@certificates.command("revoke", context_settings={"ignore_unknown_options": True})
 @click.argument("verification_id")
 def revoke(verification_id: str) -> None:
     """Revoke the certificate with this verification id."""
