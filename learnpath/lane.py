@@ -80,17 +80,13 @@ class Learner:
 # A page handler gets the path after its prefix and returns the page (UTF-8 HTML); NeedsFlask otherwise.
 Handler = Callable[[str], bytes]
 _handlers: dict[str, tuple[str, Handler]] = {}  # path prefix -> (endpoint, handler)
-
-
 _exact: dict[str, tuple[str, Handler]] = {}  # path -> (endpoint, handler)
 
 
-def page(prefix: str, endpoint: str, exact: bool = False, ready: Callable[[Flask, int], bool] | None = None):
+def page(prefix: str, endpoint: str, exact: bool = False):
     """Register `handler(rest_of_path)` for GETs under `prefix` (or of exactly that path, getting "")
-    whose Flask view is `endpoint`. `ready(app, user_id)`, if given, says before any query whether the
-    handler can serve the learner at all (no: Flask serves at once, without the user's row read for nothing)."""
+    whose Flask view is `endpoint`."""
     def register(handler: Handler) -> Handler:
-        handler.ready = ready  # type: ignore[attr-defined]
         (_exact if exact else _handlers)[prefix] = (endpoint, handler)
         return handler
     return register
@@ -123,8 +119,7 @@ def _find(path: str) -> tuple[str, Handler] | None:
 def _user_row(dialect: str):
     u = User.__table__.c
     return sa.select(u.id, u.name, u.role, u.time_zone, u.session_version, u.progress_version, u.created_at,
-                     u.disabled_at).where(
-        u.id == sa.bindparam("user_id"))
+                     u.disabled_at).where(u.id == sa.bindparam("user_id"))
 
 
 def _key(environ: dict) -> tuple:
@@ -173,8 +168,7 @@ class _Lane:
             environ[_ENVIRON_KEY] = key
             found = _find(environ.get("PATH_INFO", ""))
             ticket = self.tickets.peek(key) if found is not None else None
-            if ticket is not None and ticket.expires > time.monotonic() and (
-                    found[1].ready is None or found[1].ready(self.app, ticket.user_id)):
+            if ticket is not None and ticket.expires > time.monotonic():
                 data = self._serve(environ, ticket, *found)
                 if data is not None:
                     start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
