@@ -333,6 +333,15 @@ def _screenshot(page: Page, name: str, width: int, scheme: str) -> None:
             page.evaluate("window.scrollTo(0, 0)")
 
 
+def _emulate_scheme(page, scheme: str) -> None:
+    """Switch the colour scheme and wait until the page has reacted: scripts that listen for the change
+    (the Go editor swaps its theme) run in a later task, and axe run before them saw the light editor's
+    token colours on the dark background now and then."""
+    page.emulate_media(color_scheme=scheme)
+    page.wait_for_function("s => matchMedia(`(prefers-color-scheme: ${s})`).matches", arg=scheme)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_reflows_without_axe_violations(name: str, pages, site: Site):
     target = PAGES[name]
@@ -343,7 +352,7 @@ def test_page_reflows_without_axe_violations(name: str, pages, site: Site):
         _open(page, site, name)
         expect(page.locator("main h1").first).to_be_visible()
         for scheme in SCHEMES:
-            page.emulate_media(color_scheme=scheme)
+            _emulate_scheme(page, scheme)
             if problem := _overflow(page):
                 failures.append(f"{width} px, {scheme}: {problem}")
             if violations := axe_violations(page, AXE_TAGS):
