@@ -205,3 +205,27 @@ def test_the_learners_data_export_carries_the_times(app, client, auth):
     [attempt] = client.get("/account/export").get_json()["attempts"]
     times = {a["question_id"]: a["time_ms"] for a in attempt["answers"]}
     assert times == {first: 4321, **dict.fromkeys(rest)}
+
+
+def test_concurrent_saves_keep_the_largest_total_and_every_question(app, client, api):
+    """Two tabs, retried requests: eight saves at once, each with its own totals. The merge is one UPDATE,
+    so no save overwrites another's question or lowers a total (SQLite and PostgreSQL)."""
+    import threading
+    attempt_id, ids = _start_api(client, api)
+    barrier = threading.Barrier(8, timeout=30)
+    statuses = []
+
+    def save(n):
+        local = app.test_client()
+        barrier.wait()
+        body = {"time_ms": {str(ids[0]): 1000 * (n + 1), str(ids[1 + n % 3]): 500 + n}}
+        statuses.append(local.post(f"/api/v1/attempts/{attempt_id}", json=body, headers=api).status_code)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 8
+    # question 0: the largest of 1000..8000; questions 1-3: the largest 500+n among the n that wrote them
+    assert _saved(app, attempt_id) == {str(ids[0]): 8000, str(ids[1]): 506, str(ids[2]): 507, str(ids[3]): 505}
