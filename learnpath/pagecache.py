@@ -78,6 +78,15 @@ class BoundedCache:
             self.size = 0
 
 
+def app_cache(name: str, max_bytes: int) -> BoundedCache:
+    """The current app's BoundedCache called `name`, made at first use: per app, so per worker (and never
+    shared by two apps in one process, as tests make them)."""
+    cache = current_app.extensions.get(name)
+    if cache is None:
+        cache = current_app.extensions.setdefault(name, BoundedCache(max_bytes))
+    return cache
+
+
 @dataclass
 class _PageCache:
     pages: BoundedCache = field(default_factory=lambda: BoundedCache(MAX_BYTES))

@@ -12,7 +12,7 @@ from learnpath.errors import error_response
 from learnpath.golab import lab as golab
 from learnpath.interop import services as interop
 from learnpath.models import ApiToken
-from learnpath.pagecache import BoundedCache, catalog_version
+from learnpath.pagecache import BoundedCache, app_cache, catalog_version
 from learnpath.progress import services as progress
 from learnpath.quiz import review_policy, services as quiz
 from learnpath.review import services as review
@@ -130,10 +130,7 @@ def my_progress():
 
 
 def _kept_progress() -> BoundedCache:
-    kept = current_app.extensions.get("progress_responses")
-    if kept is None:
-        kept = current_app.extensions.setdefault("progress_responses", BoundedCache(PROGRESS_BYTES))
-    return kept
+    return app_cache("progress_responses", PROGRESS_BYTES)
 
 
 @lane.api("/api/v1/me/progress")

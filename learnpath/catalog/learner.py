@@ -18,7 +18,7 @@ from markupsafe import escape
 
 from learnpath import lane
 from learnpath.extensions import db, prepared
-from learnpath.pagecache import BoundedCache, catalog_version
+from learnpath.pagecache import app_cache, catalog_version
 from learnpath.models import Attempt, Course, Lesson
 from learnpath.progress import services as progress
 from learnpath.quiz import course_test, scopes
@@ -97,9 +97,7 @@ def _fragment(key: tuple, render: Callable[[], Any], csrf: str) -> str:
     """A macro's HTML for `key` — everything the macro reads, with the catalog version and the learner's
     time zone (dates) added here — rendered once per worker with the CSRF token taken out, and the
     learner's own token put back on each use: a repeat view renders no template."""
-    memo = current_app.extensions.get("learner_fragments")
-    if memo is None:
-        memo = current_app.extensions.setdefault("learner_fragments", BoundedCache(FRAGMENT_BYTES))
+    memo = app_cache("learner_fragments", FRAGMENT_BYTES)
     full = (key, catalog_version(), current_user.time_zone)
     html = memo.get(full)
     if html is None:
@@ -119,9 +117,7 @@ def _kept(key: tuple, load: Callable[[], Any], size: int) -> Any:
     write landing in between leaves a value newer than its stamp, never older."""
     user = current_user
     stamp = (user.progress_version, user.created_at, catalog_version())
-    memo = current_app.extensions.get("learner_rows")
-    if memo is None:
-        memo = current_app.extensions.setdefault("learner_rows", BoundedCache(KEPT_BYTES))
+    memo = app_cache("learner_rows", KEPT_BYTES)
     full = (user.id, key)
     hit = memo.get(full)
     if hit is not None and hit[0] == stamp:
