@@ -10,6 +10,11 @@ protection looks at) is served here: the user's row is read again by one prepare
 log-out, a password change, a disabled account or a changed role or time zone takes effect at once —
 and the page's handler splices that learner's parts into the ready shell.
 
+What Flask would do around it is left out, because on this path it costs more than the page: there is
+no request context (handlers get a `Visit`: the learner, their CSRF token, the path), only the app's;
+the user's row is read by one statement compiled once per dialect and run on the driver's cursor
+(learnpath.statements), on a connection each worker thread keeps open across requests.
+
 Anything unusual goes through Flask, which then serves the request exactly as before: no ticket or an
 old one (TICKET_TTL), a cookie that changed (a flash message, a new log-in), a catalog version not
 checked within PAGE_CACHE_VERSION_TTL, a shell not rendered yet, a write the page would need (an
@@ -20,21 +25,23 @@ the user id; several servers each keep their own, and every check that matters r
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 import sqlalchemy as sa
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session, url_for
 from flask.ctx import RequestContext
 from flask_login import current_user
 
-from learnpath.extensions import db, prepared
+from learnpath.extensions import db
 from learnpath.models import User
 from learnpath.pagecache import BoundedCache
 from learnpath.security import policy_headers
+from learnpath.statements import Query
 
 TICKET_TTL = 300.0  # seconds a ticket is used before Flask looks at the session again
 TICKET_BYTES = 4 * 2**20  # of tickets per worker (a few thousand sessions)
@@ -55,6 +62,7 @@ class Ticket:
     user_id: int
     session_version: int
     csrf: str
+    admin_href: str  # the admin console's URL (Flask builds it: the app may sit under a script root)
     expires: float
 
 
@@ -77,14 +85,36 @@ class Learner:
         return f"{self.id}.{self.session_version}"
 
 
-# A page handler gets the path after its prefix and returns the page (UTF-8 HTML); NeedsFlask otherwise.
-Handler = Callable[[str], bytes]
+@dataclass(frozen=True)
+class Visit:
+    """Who asks for a page, as its personal parts read them: made from Flask's request (`user` the User)
+    or on the fast path (`user` its Learner, `conn` the thread's connection; no flash messages there,
+    since a flash changes the cookie)."""
+
+    user: Any  # id, name, role, time_zone, progress_version, created_at
+    csrf: str
+    admin_href: str
+    path: str
+    flashes: tuple = ()
+    conn: sa.Connection | None = None
+    query: str = ""  # the query string, on the fast path (whose handlers accept only their page's own)
+    environ: dict | None = None  # the fast path's WSGI environ
+
+    @property
+    def fast(self) -> bool:
+        """Served by the fast path, which must not write."""
+        return self.conn is not None
+
+
+# A page handler gets the visit and the path after its prefix, and returns the page (UTF-8 HTML); or
+# raises NeedsFlask.
+Handler = Callable[[Visit, str], bytes]
 _handlers: dict[str, tuple[str, Handler]] = {}  # path prefix -> (endpoint, handler)
 _exact: dict[str, tuple[str, Handler]] = {}  # path -> (endpoint, handler)
 
 
 def page(prefix: str, endpoint: str, exact: bool = False):
-    """Register `handler(rest_of_path)` for GETs under `prefix` (or of exactly that path, getting "")
+    """Register `handler(visit, rest_of_path)` for GETs under `prefix` (or of exactly that path, getting "")
     whose Flask view is `endpoint`."""
     def register(handler: Handler) -> Handler:
         (_exact if exact else _handlers)[prefix] = (endpoint, handler)
@@ -115,24 +145,19 @@ def _find(path: str) -> tuple[str, Handler] | None:
     return None
 
 
-@prepared
 def _user_row(dialect: str):
     u = User.__table__.c
     return sa.select(u.id, u.name, u.role, u.time_zone, u.session_version, u.progress_version, u.created_at,
                      u.disabled_at).where(u.id == sa.bindparam("user_id"))
 
 
+_USER = Query(_user_row)
+
+
 def _key(environ: dict) -> tuple:
     # Flask-Login's session protection hashes the client address and user agent: a ticket is for all of them.
     return (environ.get("HTTP_COOKIE"), environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"),
             environ.get("HTTP_USER_AGENT"))
-
-
-class _LaneContext(RequestContext):
-    """A request context with no session (the ticket stands for it) and no URL matching (the prefix did it)."""
-
-    def match_request(self) -> None:
-        return None
 
 
 class _Lane:
@@ -143,6 +168,9 @@ class _Lane:
         self.endpoints = frozenset(endpoint for endpoint, _ in (*_handlers.values(), *_exact.values()))
         self._engine: sa.Engine | None = None
         self._engine_lock = threading.Lock()
+        self._local = threading.local()  # .conn: this thread's connection, .stamp: (process id, generation)
+        self._generation = 0  # moved when the engine is disposed: every thread's connection is then old
+        self._held: list[sa.Connection] = []  # every thread's, to close on disposal
 
     def engine(self) -> sa.Engine:
         """The fast path's reads go through an engine of their own: the same database, but autocommit and
@@ -156,10 +184,61 @@ class _Lane:
                     if main.url.get_backend_name() == "sqlite" and main.url.database in (None, "", ":memory:"):
                         self._engine = main  # an in-memory database exists only behind the app's own pool
                     else:
-                        engine = sa.create_engine(main.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
-                        sa.event.listen(main, "engine_disposed", lambda _: engine.dispose())
+                        # pool_size=0: no limit, as each thread of a worker keeps one connection
+                        engine = sa.create_engine(main.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                                                  pool_size=0)
+                        sa.event.listen(main, "engine_disposed", lambda _: self._dispose(engine))
                         self._engine = engine
         return self._engine
+
+    def _dispose(self, engine: sa.Engine) -> None:
+        with self._engine_lock:
+            self._generation += 1
+            held, self._held = self._held, []
+        for conn in held:  # checked out for good: Engine.dispose() would leave them open
+            try:
+                conn.invalidate()
+            except Exception:  # already broken or closed: nothing left to release
+                pass
+        engine.dispose()
+
+    def connection(self) -> sa.Connection:
+        """This thread's connection for the fast path's reads, kept open across requests (a checkout
+        from the pool costs more CPU than the read). Autocommit: it holds no snapshot between reads."""
+        engine = self.engine()
+        local = self._local
+        stamp = (os.getpid(), self._generation)
+        conn = getattr(local, "conn", None)
+        if conn is None or local.stamp != stamp:
+            conn = engine.connect()
+            local.conn, local.stamp = conn, stamp
+            with self._engine_lock:
+                self._held.append(conn)
+        return conn
+
+    def _forget_connection(self) -> None:
+        """After an error: the thread's connection may be broken; the next request opens another."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with self._engine_lock:
+                if conn in self._held:
+                    self._held.remove(conn)
+            try:
+                conn.invalidate()
+            except Exception:
+                pass
+
+    def _with_connection(self, use: Callable[[sa.Connection], Any]) -> Any:
+        if self.engine() is db.engine:  # an in-memory SQLite database: borrow the app's pool per request
+            with self.engine().connect() as conn:
+                return use(conn)
+        conn = self.connection()
+        try:
+            return use(conn)
+        finally:
+            if conn.in_transaction():  # Connection.execute began one (autocommit: nothing to commit)
+                conn.rollback()
 
     def __call__(self, environ, start_response):
         cookie = environ.get("HTTP_COOKIE")
@@ -186,42 +265,39 @@ class _Lane:
         return self.wsgi_app(environ, start_response)
 
     def _serve_api(self, environ, token: str, handler: ApiHandler) -> tuple[bytes, list] | None:
-        ctx = _LaneContext(self.app, environ, session=self.app.session_interface.make_null_session(self.app))
-        ctx.push()
-        try:
-            with self.engine().connect() as conn:
-                g.lane = True
-                return handler(conn, token)
-        except NeedsFlask:
-            return None
-        except Exception:
-            self.app.logger.exception("API fast path failed for %s; Flask serves it", environ.get("PATH_INFO"))
-            return None
-        finally:
-            ctx.pop()
+        return self._run(environ, lambda conn: handler(conn, token), "API fast path")
 
     def _serve(self, environ, ticket: Ticket, rest: str, handler: Handler) -> bytes | None:
         """The page, or None when Flask must serve it (and then nothing here has written anything)."""
-        ctx = _LaneContext(self.app, environ, session=self.app.session_interface.make_null_session(self.app))
+        def page(conn: sa.Connection) -> bytes | None:
+            row = _USER.first(conn, {"user_id": ticket.user_id})
+            if row is None or row.disabled_at is not None or row.session_version != ticket.session_version:
+                self.tickets.put(_key(environ), None, 0)  # logged out everywhere, disabled or deleted
+                return None
+            learner = Learner(row.id, row.name, row.role, row.time_zone, row.session_version,
+                              row.progress_version, row.created_at)
+            visit = Visit(learner, ticket.csrf, ticket.admin_href, environ.get("PATH_INFO", ""), conn=conn,
+                          query=environ.get("QUERY_STRING", ""), environ=environ)
+            g.lane = visit
+            return handler(visit, rest)
+        return self._run(environ, page, "signed-in fast path")
+
+    def _run(self, environ, serve: Callable[[sa.Connection], Any], what: str) -> Any:
+        """`serve(conn)` within the app's context, or None when Flask must serve the request."""
+        ctx = self.app.app_context()
         ctx.push()
         try:
-            with self.engine().connect() as conn:  # a Core connection: no ORM session to set up and tear down
-                row = conn.execute(_user_row(), {"user_id": ticket.user_id}).first()
-                if row is None or row.disabled_at is not None or row.session_version != ticket.session_version:
-                    self.tickets.put(_key(environ), None, 0)  # logged out everywhere, disabled or deleted
-                    return None
-                g._login_user = Learner(row.id, row.name, row.role, row.time_zone, row.session_version,
-                                        row.progress_version, row.created_at)
-                g.csrf_token = ticket.csrf  # what flask_wtf.csrf.generate_csrf returns within this request
-                g.lane = True
-                g.lane_connection = conn
-                return handler(rest)
+            return self._with_connection(serve)
         except NeedsFlask:
             return None
-        except Exception:  # the page is still served, by Flask, which reports its own errors
-            self.app.logger.exception("signed-in fast path failed for %s; Flask serves it", environ.get("PATH_INFO"))
+        except Exception:  # the request is still served, by Flask, which reports its own errors
+            self._forget_connection()
+            self.app.logger.exception("%s failed for %s; Flask serves it", what, environ.get("PATH_INFO"))
             return None
         finally:
+            request_ctx = g.pop("lane_request_context", None)
+            if request_ctx is not None:
+                request_ctx.pop()
             ctx.pop()
 
     def leave_ticket(self, response):
@@ -236,13 +312,31 @@ class _Lane:
             return response
         ttl = min(self.app.config.get("SIGNED_IN_TICKET_TTL", TICKET_TTL),
                   (self.app.config.get("WTF_CSRF_TIME_LIMIT") or float("inf")) / 2)
-        self.tickets.put(key, Ticket(user.id, user.session_version, g.csrf_token, time.monotonic() + ttl), 256)
+        self.tickets.put(key, Ticket(user.id, user.session_version, g.csrf_token, url_for("admin.index"),
+                                     time.monotonic() + ttl), 256)
         return response
 
 
-def lane_request() -> bool:
-    """Whether this request is served by the fast path (which must not write)."""
-    return g.get("lane", False)
+class _LaneContext(RequestContext):
+    """A request context with no session (the ticket stands for it) and no URL matching (the prefix did it)."""
+
+    def match_request(self) -> None:
+        return None
+
+
+def need_request() -> None:
+    """Call before rendering a template: on the fast path, which runs in the app's context only, this
+    pushes a request context (once per request) for what templates read — url_for, current_user, the
+    CSRF token. A repeat view renders nothing, so it rarely pays for one."""
+    visit = g.get("lane")
+    if visit is None or has_request_context():
+        return
+    app = current_app._get_current_object()
+    ctx = _LaneContext(app, visit.environ, session=app.session_interface.make_null_session(app))
+    ctx.push()  # within the app context already pushed: it shares its `g`
+    g.lane_request_context = ctx
+    g._login_user = visit.user  # Flask-Login's current_user
+    g.csrf_token = visit.csrf  # what flask_wtf.csrf.generate_csrf returns within this request
 
 
 def init_app(app: Flask) -> None:

@@ -3,7 +3,7 @@ Flask's request, only while everything Flask would have checked still holds."""
 import logging
 import re
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -220,7 +220,7 @@ def test_a_failure_is_logged_and_flask_serves_the_page(app, client, auth, views,
     _signed_in(app, client, auth)
     from learnpath.catalog import learner
 
-    def broken(page):
+    def broken(page, visit):
         raise RuntimeError("boom")
     monkeypatch.setattr(learner, "lesson_parts", broken)
     with caplog.at_level(logging.ERROR, logger="learnpath"):
@@ -255,6 +255,95 @@ def test_concurrent_learners_each_see_their_own_page(app, views):
         t.join()
     assert not wrong
     assert views.count == before  # all 90 served by the fast path
+
+
+def test_parts_rendered_first_on_the_fast_path_are_flasks(app, client, auth, views):
+    """The fast path runs without a request context; a fragment or badge it has to render (a worker
+    that has not rendered it yet) gets one, and the page is the one Flask renders."""
+    _signed_in(app, client, auth)
+    client.post("/courses/net-basics/enroll")
+    client.post("/lessons/tcp/read")
+    for path in PAGES:
+        _settle(client, path)
+        by_flask_page, _ = views.served_by_flask(client, path)
+        for name in ("learner_fragments", "learner_badges"):
+            app.extensions.pop(name, None)
+        page, by_flask = views.served_by_flask(client, path)
+        assert not by_flask, path
+        assert page.get_data() == by_flask_page.get_data(), path
+
+
+def test_each_thread_keeps_one_connection_which_disposal_closes(app, client, auth, views):
+    """A worker thread reads through one connection of its own across requests; disposing of the app's
+    engine (as a forked worker or a test does) closes every thread's, and the next view opens another."""
+    _signed_in(app, client, auth)
+    fast = app.extensions["lane"]
+    for _ in range(5):
+        assert not views.served_by_flask(client, "/lessons/tcp")[1]
+    held = list(fast._held)
+    assert len(held) == 1
+
+    def view():
+        for _ in range(3):
+            assert not views.served_by_flask(app.test_client(use_cookies=False), "/lessons/tcp",
+                                             headers={"Cookie": _cookie(client)})[1]
+    threads = [threading.Thread(target=view) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(fast._held) == 3  # this thread's and one for each of the two others
+    connections = list(fast._held)
+    with app.app_context():
+        db.engine.dispose()
+    assert not fast._held and all(c.invalidated for c in connections)
+    page, by_flask = views.served_by_flask(client, "/lessons/tcp")
+    assert not by_flask and "Ada" in page.get_data(as_text=True)
+    assert len(fast._held) == 1 and fast._held[0] not in connections
+
+
+@pytest.mark.expect_server_error
+def test_a_broken_connection_is_replaced(app, client, auth, views, caplog):
+    _signed_in(app, client, auth)
+    fast = app.extensions["lane"]
+    assert not views.served_by_flask(client, "/lessons/tcp")[1]
+    broken = fast._held[0]
+    broken.connection.dbapi_connection.close()  # e.g. the database server restarted
+    with caplog.at_level(logging.ERROR, logger="learnpath"):
+        page, by_flask = views.served_by_flask(client, "/lessons/tcp")
+    assert by_flask and page.status_code == 200 and "Ada" in page.get_data(as_text=True)
+    assert any("fast path failed" in r.getMessage() for r in caplog.records)
+    page, by_flask = views.served_by_flask(client, "/lessons/tcp")
+    assert not by_flask and "Ada" in page.get_data(as_text=True)
+    assert broken not in fast._held and len(fast._held) == 1
+
+
+def test_the_admin_link_keeps_the_apps_script_root(app, client, auth, views):
+    """The fast path builds no URL itself: the admin link is the one Flask built for the ticket."""
+    _signed_in(app, client, auth)
+    _user(app, role="admin")
+    mounted = "http://localhost/learn"  # served under /learn (SCRIPT_NAME), as a deployment is throughout
+    app.extensions["lane"].tickets.clear()
+    app.extensions["pagecache"].shells.clear()
+    _settle(client, "/lessons/tcp", base_url=mounted)
+    page, by_flask = views.served_by_flask(client, "/lessons/tcp", base_url=mounted)
+    assert not by_flask and 'href="/learn/admin/">Admin</a>' in page.get_data(as_text=True)
+
+
+def test_the_users_row_read_below_sqlalchemy_is_the_same_row(app, client, auth):
+    """lane reads the user's row on the driver's cursor (learnpath.statements.Query): the same values,
+    of the same types, as Connection.execute gives (SQLite keeps datetimes as text)."""
+    auth.signup(name="Ada")
+    with app.app_context():
+        db.session.execute(sa.update(User).values(time_zone="Europe/Paris", disabled_at=sa.func.now()))
+        db.session.commit()
+        with db.engine.connect() as conn:
+            expected = conn.execute(lane._user_row(conn.dialect.name), {"user_id": 1}).one()
+            row = lane._USER.first(conn, {"user_id": 1})
+            assert lane._USER.first(conn, {"user_id": 999}) is None
+    assert tuple(row) == tuple(expected) and row._fields == tuple(expected._fields)
+    assert isinstance(row.created_at, datetime) and isinstance(row.disabled_at, datetime)
+    assert row.created_at.tzinfo == expected.created_at.tzinfo
 
 
 # ---- GET /api/v1/me/progress with a bearer token --------------------------------------------------------

@@ -17,6 +17,7 @@ from learnpath.models import (
     Answer, ApiToken, Attempt, DailyActivity, Enrollment, LessonProgress, ReviewCard, Throttle, TopicStat, User,
 )
 from learnpath.models._types import utcnow
+from learnpath.statements import Query
 
 # Learners see a token's last use to the minute at best; writing it on every call would turn
 # each API read into a write.
@@ -276,17 +277,19 @@ def _user_for_token_query(dialect: str):
     return _live_token(User, ApiToken.id, ApiToken.last_used_at)
 
 
-@prepared
 def _token_owner_query(dialect: str):
     return _live_token(User.id, User.progress_version, User.created_at, ApiToken.last_used_at)
 
 
-def token_owner(conn: sa.Connection, digest: str) -> sa.Row | None:
+_TOKEN_OWNER = Query(_token_owner_query)  # run on every fast-path request: below Connection.execute
+
+
+def token_owner(conn: sa.Connection, digest: str) -> tuple | None:
     """The owner of the live token with this digest as a row (id, progress_version, created_at), for a
     read-only request (learnpath.lane): None if the token is unknown, expired or a disabled account's, and
     None too when its use is due to be noted (`user_for_token` writes that)."""
     now = utcnow()
-    row = conn.execute(_token_owner_query(), {"digest": digest, "now": now}).first()
+    row = _TOKEN_OWNER.first(conn, {"digest": digest, "now": now})
     if row is None or row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         return None
     return row

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import sqlalchemy as sa
-from flask import url_for, current_app, g, get_flashed_messages, request
+from flask import url_for, current_app, get_flashed_messages, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
@@ -78,6 +78,7 @@ def _badges() -> dict[str, bytes]:
     # A lesson's badge depends only on its state name: four strings, rendered (and encoded) once per worker.
     badges = current_app.extensions.get("learner_badges")
     if badges is None:
+        lane.need_request()
         badge = _macros("_macros.html").state_badge
         badges = {name: str(badge(_State(name))).encode() for name in ("not started", "started", "read", "completed")}
         current_app.extensions["learner_badges"] = badges
@@ -93,14 +94,16 @@ FRAGMENT_BYTES = 4 * 2**20  # of rendered learner parts per worker
 _CSRF_MARK = "\x00csrf\x00"  # rendered HTML never holds a NUL
 
 
-def _fragment(key: tuple, render: Callable[[], Any], csrf: str) -> str:
+def _fragment(key: tuple, render: Callable[[], Any], visit: lane.Visit) -> str:
     """A macro's HTML for `key` — everything the macro reads, with the catalog version and the learner's
     time zone (dates) added here — rendered once per worker with the CSRF token taken out, and the
     learner's own token put back on each use: a repeat view renders no template."""
     memo = app_cache("learner_fragments", FRAGMENT_BYTES)
-    full = (key, catalog_version(), current_user.time_zone)
+    full = (key, catalog_version(), visit.user.time_zone)
+    csrf = visit.csrf
     html = memo.get(full)
     if html is None:
+        lane.need_request()
         html = str(render()).replace(csrf, _CSRF_MARK)
         memo.put(full, html, len(html) + 200)
     return html.replace(_CSRF_MARK, csrf)
@@ -109,13 +112,12 @@ def _fragment(key: tuple, render: Callable[[], Any], csrf: str) -> str:
 KEPT_BYTES = 4 * 2**20  # of learners' progress rows per worker
 
 
-def _kept(key: tuple, load: Callable[[], Any], size: int) -> Any:
+def _kept(key: tuple, load: Callable[[], Any], size: int, user: Any) -> Any:
     """`load()`'s value for the signed-in learner and `key`, kept per worker while the learner's progress
     version — bumped in the transaction of every write that changes what these pages show — their account
     (created_at tells a new account from a deleted one whose id was handed out again) and the catalog
     version stay the same: a repeat view runs no query for it. The stamp is read before `load()`, so a
     write landing in between leaves a value newer than its stamp, never older."""
-    user = current_user
     stamp = (user.progress_version, user.created_at, catalog_version())
     memo = app_cache("learner_rows", KEPT_BYTES)
     full = (user.id, key)
@@ -127,37 +129,42 @@ def _kept(key: tuple, load: Callable[[], Any], size: int) -> Any:
     return value
 
 
-def _connection() -> sa.Connection:
+def flask_visit() -> lane.Visit:
+    """The visit of Flask's request: the signed-in user, their CSRF token and flash messages (taken)."""
+    return lane.Visit(current_user._get_current_object(), generate_csrf(), url_for("admin.index"), request.path,
+                      tuple(get_flashed_messages(with_categories=True)))
+
+
+def _connection(visit: lane.Visit) -> sa.Connection:
     # The signed-in fast path (learnpath.lane) lends a plain Core connection: no ORM session to set up.
-    return g.get("lane_connection") or db.session.connection()
+    return visit.conn or db.session.connection()
 
 
-def common_parts() -> dict[str, str]:
+def common_parts(visit: lane.Visit) -> dict[str, str]:
     """The parts of base.html that are the learner's: name, CSRF token, time-zone script, flashes."""
-    csrf = generate_csrf()
+    user, csrf = visit.user, visit.csrf
     macros = _macros("_macros.html")
-    messages = get_flashed_messages(with_categories=True)
     return {
-        "name": str(escape(current_user.name)),
+        "name": str(escape(user.name)),
         # Role-dependent: a shell rendered while an admin was signed in must not show the link to learners.
-        "admin": f'<li><a href="{url_for("admin.index")}">Admin</a></li>' if current_user.role == "admin" else "",
+        "admin": f'<li><a href="{escape(visit.admin_href)}">Admin</a></li>' if user.role == "admin" else "",
         "csrf": str(escape(csrf)),
-        "head": _fragment(("timezone_script",), lambda: macros.timezone_script(csrf), csrf)
-        if current_user.time_zone is None else "",
-        "flashes": str(macros.flash_messages(messages)) if messages else "",
+        "head": _fragment(("timezone_script",), lambda: macros.timezone_script(csrf), visit)
+        if user.time_zone is None else "",
+        "flashes": str(macros.flash_messages(list(visit.flashes))) if visit.flashes else "",
     }
 
 
-def lesson_parts(page: LessonPage) -> dict[str, str]:
-    uid = current_user.id
+def lesson_parts(page: LessonPage, visit: lane.Visit) -> dict[str, str]:
+    uid = visit.user.id
     state = _kept(("lesson", page.lesson_id),
-                  lambda: progress.lesson_marks(uid, [page.lesson_id], _connection()).get(page.lesson_id), 300)
+                  lambda: progress.lesson_marks(uid, [page.lesson_id], _connection(visit)).get(page.lesson_id), 300,
+                  visit.user)
     macros = _macros("catalog/_learner.html")
-    parts = common_parts()
-    csrf = parts["csrf"]
-    parts["lesson_state"] = _fragment(("lesson_state", state), lambda: macros.lesson_state(state), csrf)
+    parts = common_parts(visit)
+    parts["lesson_state"] = _fragment(("lesson_state", state), lambda: macros.lesson_state(state), visit)
     parts["mark_read"] = _fragment(("mark_read", page.slug, page.course_slug, state),
-                                   lambda: macros.mark_read(page.slug, page.course_slug, state), csrf)
+                                   lambda: macros.mark_read(page.slug, page.course_slug, state), visit)
     return parts
 
 
@@ -175,16 +182,16 @@ def _course_tests(user_id: int, course_id: int, conn: sa.Connection) -> list[sa.
     return conn.execute(_course_tests_query(), {"user_id": user_id, "course_id": course_id}).all()
 
 
-def _test_state(user_id: int, page: CoursePage, stats: progress.CourseStats | None,
+def _test_state(visit: lane.Visit, page: CoursePage, stats: progress.CourseStats | None,
                 rows: list[sa.Row]) -> course_test.TestState:
     """course_test.state for the course page, from `_course_tests`' rows (the same query: the open test,
     then the latest submitted one, with the best pass). An open test past its deadline is closed by
     course_test.state, which this then defers to."""
     open_test = next((r for r in rows if r.status == "in_progress"), None)
     if open_test is not None and scopes.overdue(open_test):  # type: ignore[arg-type]
-        if lane.lane_request():  # closing it is a write: Flask's request does it
+        if visit.fast:  # closing it is a write: Flask's request does it
             raise lane.NeedsFlask("overdue course test")
-        return course_test.state(user_id, page.course, stats, page.test_pool)  # type: ignore[arg-type]
+        return course_test.state(visit.user.id, page.course, stats, page.test_pool)  # type: ignore[arg-type]
     settings = scopes.test_settings(page.course)  # type: ignore[arg-type]
     last = next((r for r in rows if r.status == "submitted"), None)
     return course_test.TestState(settings, min(settings.questions, page.test_pool),
@@ -196,29 +203,31 @@ def _row(row) -> tuple | None:
     return tuple(row) if row is not None else None
 
 
-def course_parts(page: CoursePage) -> dict[str, str | bytes]:
-    uid = current_user.id
+def course_parts(page: CoursePage, visit: lane.Visit) -> dict[str, str | bytes]:
+    uid = visit.user.id
     def load():
-        conn = _connection()
+        conn = _connection(visit)
         return (progress.course_marks(uid, page.course.id, conn), progress.course_enrollment(uid, page.course.id, conn),
                 _course_tests(uid, page.course.id, conn) if page.test_pool else [])
-    marks, enrollment_row, tests = _kept(("course", page.course.id), load, 400 + 150 * len(page.lesson_ids))
+    marks, enrollment_row, tests = _kept(("course", page.course.id), load, 400 + 150 * len(page.lesson_ids),
+                                         visit.user)
     where = progress.course_state_from_marks(page.course.id, list(page.lessons), marks, enrollment_row)
-    parts = common_parts()
+    parts = common_parts(visit)
     enrollment = _row(where.enrollment)
     key = ("course_status", page.course.id, where.state, enrollment, where.stats, where.lesson, where.left_before)
     parts["course_status"] = _fragment(
-        key, lambda: _macros("catalog/_learner.html").course_status(page.course, where), parts["csrf"])
+        key, lambda: _macros("catalog/_learner.html").course_status(page.course, where), visit)
     if page.test_pool:  # otherwise the course has no test and the section is not shown
-        test = _test_state(uid, page, where.stats, tests)
-        path = request.path
+        test = _test_state(visit, page, where.stats, tests)
+        path = visit.path
         render = lambda: _macros("quiz/_course_test.html").course_test(test, page.course, where, True, path)  # noqa: E731
         if not all(r is None or isinstance(r, sa.Row) for r in (test.open, test.last)):
+            lane.need_request()
             parts["course_test"] = str(render())  # a test closed just now (ORM rows): not worth keeping
         else:
             key = ("course_test", page.course.id, test.settings, test.size, test.lessons_left, _row(test.open),
                    test.best_passed, _row(test.last), enrollment, path)
-            parts["course_test"] = _fragment(key, render, parts["csrf"])
+            parts["course_test"] = _fragment(key, render, visit)
     else:
         parts["course_test"] = ""
     badges = _badges()

@@ -40,7 +40,7 @@ def courses():
 @cached_page
 def course(slug: str):
     if current_user.is_authenticated and current_app.config["LEARNER_SHELLS"]:
-        return _learner_course(slug)
+        return _learner_course(slug, learner.flask_visit())
     course = services.get_course(slug) or abort(404)
     lessons = services.syllabus(course)
     states, where = {}, None
@@ -59,7 +59,7 @@ def course(slug: str):
 @cached_page
 def lesson(slug: str):
     if current_user.is_authenticated and current_app.config["LEARNER_SHELLS"]:
-        return _learner_lesson(slug, request.args.get("course"))
+        return _learner_lesson(slug, request.args.get("course"), learner.flask_visit())
     lesson = services.get_lesson(slug) or abort(404)
     courses = services.lesson_courses(lesson)
     context = services.lesson_context(lesson, courses, request.args.get("course"))
@@ -69,10 +69,10 @@ def lesson(slug: str):
     return render_template("catalog/lesson.html", lesson=lesson, courses=courses, ctx=context, state=state)
 
 
-def _learner_course(slug: str, fast: bool = False) -> bytes:
+def _learner_course(slug: str, visit: lane.Visit) -> bytes:
     """A signed-in course page: the shared shell, rendered once per catalog version, and the learner's
     parts spliced in (their lessons' flags, enrollment and progress, the course test: three queries).
-    `fast`: on the signed-in fast path, which serves only shells already rendered."""
+    The signed-in fast path serves only shells already rendered."""
     def render():
         course = services.get_course(slug) or abort(404)
         lessons = services.syllabus(course)
@@ -81,11 +81,11 @@ def _learner_course(slug: str, fast: bool = False) -> bytes:
             total_minutes=sum(l.read_minutes for _, l in lessons), paths=paths_containing(course), test=None)
         return html, learner.CoursePage.of(course, [l for _, l in lessons])
 
-    found = shell(("course", slug), lane.not_rendered if fast else render)
-    return found.fill(learner.course_parts(found.meta))
+    found = shell(("course", slug), lane.not_rendered if visit.fast else render)
+    return found.fill(learner.course_parts(found.meta, visit))
 
 
-def _learner_lesson(slug: str, course_slug: str | None, fast: bool = False) -> bytes:
+def _learner_lesson(slug: str, course_slug: str | None, visit: lane.Visit) -> bytes:
     """A signed-in lesson page: the shared shell and the learner's flags (one query) spliced in."""
     def render_for(wanted: str | None):
         def render():
@@ -96,14 +96,14 @@ def _learner_lesson(slug: str, course_slug: str | None, fast: bool = False) -> b
                                    slot=slot)
             return html, learner.LessonPage(lesson.id, lesson.slug, context.course.slug if context.course else None,
                                             tuple(c.slug for c in courses))
-        return lane.not_rendered if fast else render
+        return lane.not_rendered if visit.fast else render
 
     # Shells are keyed by the lesson's own courses only: any other ?course= value shows the default
     # page, so arbitrary values cannot fill the worker's cache and push everyone's pages out.
     found = shell(("lesson", slug, None), render_for(None))
     if course_slug and course_slug != found.meta.course_slug and course_slug in found.meta.courses:
         found = shell(("lesson", slug, course_slug), render_for(course_slug))
-    return found.fill(learner.lesson_parts(found.meta))
+    return found.fill(learner.lesson_parts(found.meta, visit))
 
 
 # The fast path's share of the two views above: only paths and query strings they would serve as is.
@@ -112,19 +112,19 @@ _COURSE_ARG = re.compile(r"course=([a-z0-9][a-z0-9-]{0,119})")
 
 
 @lane.page("/lessons/", "catalog.lesson")
-def _fast_lesson(slug: str) -> bytes:
-    query = request.environ.get("QUERY_STRING", "")
+def _fast_lesson(visit: lane.Visit, slug: str) -> bytes:
+    query = visit.query
     course = _COURSE_ARG.fullmatch(query) if query else None
     if not _SLUG.fullmatch(slug) or (query and course is None):
         raise lane.NeedsFlask(slug)
-    return _learner_lesson(slug, course.group(1) if course else None, fast=True)
+    return _learner_lesson(slug, course.group(1) if course else None, visit)
 
 
 @lane.page("/courses/", "catalog.course")
-def _fast_course(slug: str) -> bytes:
-    if not _SLUG.fullmatch(slug) or request.environ.get("QUERY_STRING"):
+def _fast_course(visit: lane.Visit, slug: str) -> bytes:
+    if not _SLUG.fullmatch(slug) or visit.query:
         raise lane.NeedsFlask(slug)
-    return _learner_course(slug, fast=True)
+    return _learner_course(slug, visit)
 
 
 @bp.get("/search")

@@ -4,7 +4,7 @@ from markupsafe import Markup
 
 from learnpath import lane
 from learnpath.catalog import services as catalog
-from learnpath.catalog.learner import common_parts
+from learnpath.catalog.learner import common_parts, flask_visit
 from learnpath.pagecache import shell, slot
 from learnpath.progress import cache as dashboard_cache, dashboard as parts, services
 from learnpath.progress.forms import TimeZoneForm
@@ -80,22 +80,26 @@ def dashboard():
         return render_template("progress/dashboard.html", body=Markup(_body(current_user, now).decode()))
     # The page around the body is everyone's: a shell, like the signed-in catalog pages' (pagecache.shell).
     frame = shell(("dashboard",), lambda: (render_template("progress/dashboard.html", body=slot("body"), slot=slot), None))
-    return frame.fill({**common_parts(), "body": _body(current_user, review.now_utc())})
+    visit = flask_visit()
+    return frame.fill({**common_parts(visit), "body": _body(visit.user, review.now_utc())})
 
 
 @lane.page("/dashboard", "progress.dashboard", exact=True)
-def _fast_dashboard(_: str) -> bytes:
+def _fast_dashboard(visit: lane.Visit, _: str) -> bytes:
     """The dashboard on the signed-in fast path: the kept body (progress/cache.py) or, after a write, one
     rendered from the learner's parts (progress/dashboard.py), both reads, in the shared frame."""
-    if request.environ.get("QUERY_STRING"):
+    if visit.query:
         raise lane.NeedsFlask("a query string")
     frame = shell(("dashboard",), lane.not_rendered)
-    return frame.fill({**common_parts(), "body": _body(current_user, review.now_utc())})
+    return frame.fill({**common_parts(visit), "body": _body(visit.user, review.now_utc())})
 
 
 def _body(user, now) -> bytes:
     # `user`: the User, or on the fast path its Learner (id, time zone, progress version, created_at).
-    return dashboard_cache.dashboard_body(user, now, lambda: parts.render(user, now))
+    def render():
+        lane.need_request()  # templates read url_for and the like
+        return parts.render(user, now)
+    return dashboard_cache.dashboard_body(user, now, render)
 
 
 @bp.get("/certificates/<code>")

@@ -22,7 +22,7 @@ from learnpath.models import (
 from learnpath.models.progress import RECENT_RESULTS
 from learnpath.defaults import DEFAULT_PASS_MARK
 from learnpath.models._types import utcnow
-from learnpath.quiz import statements
+from learnpath import statements
 from learnpath.timezones import canonical_zone, local_day, zone
 
 

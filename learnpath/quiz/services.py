@@ -24,13 +24,13 @@ from sqlalchemy.orm import joinedload
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from learnpath import throttle
+from learnpath import statements, throttle
 from learnpath.content.render import plain_text
 from learnpath.extensions import db, prepared
 from learnpath.golab import lab as golab
 from learnpath.models import Answer, Attempt, Dataset, Lesson, Question, User
 from learnpath.progress import services as progress
-from learnpath.quiz import catalog_cache, drafts, grading, kinds, pools, review_policy, scopes, statements, variants
+from learnpath.quiz import catalog_cache, drafts, grading, kinds, pools, review_policy, scopes, variants
 from learnpath.review import services as review
 from learnpath.quiz.kinds import AnswerError, FormData, Grade, PublicIds, correct_response  # noqa: F401  (for the views)
 from learnpath.quiz.variants import bind, bind_stored, reference, review_seed  # noqa: F401  (for the views)

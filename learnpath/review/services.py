@@ -17,13 +17,14 @@ import sqlalchemy.orm as so
 from flask import current_app
 
 from learnpath.catalog.services import LESSON_LINK
+from learnpath import statements
 from learnpath.extensions import db, dialect_insert, prepared
 from learnpath.models import (
     Answer, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Topic, TopicStat, User,
     lesson_topic, question_topic,
 )
 from learnpath.progress.services import bump_progress_version, next_lessons, record_answer_stats
-from learnpath.quiz import statements, variants
+from learnpath.quiz import variants
 from learnpath.quiz.grading import Grade, grade
 
 CONFIDENCE = ("sure", "unsure")

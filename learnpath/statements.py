@@ -9,11 +9,14 @@ UTC datetimes, PostgreSQL's casts), and each call only converts the values and h
 driver: one `execute`, or one `executemany` for a list of rows. The statements are the same Core
 constructs (upserts keep their `ON CONFLICT`, so uniqueness stays the database's job), in the
 session's transaction; cursor events still fire, so statement counts (tests/test_query_budget.py)
-see them. Statements that return rows are not for this: they go through `Connection.execute`.
+see them. `Query` does the same for a read the signed-in fast path (learnpath.lane) runs on every
+request: rows come back as named tuples, each value through the dialect's result processor (SQLite's
+datetimes are text), as `Connection.execute` would give them.
 """
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Callable, Sequence
@@ -86,22 +89,33 @@ class Statement:
                 params[f"{name}__{i}" if name in group_names else name] = value
         return sql, params
 
-    def execute(self, params: dict[str, Any] | list[dict[str, Any]]) -> int:
-        """Run with one row of values (execute) or a list of them (executemany); returns the rowcount."""
-        conn = db.session.connection()
-        dialect = conn.dialect
+    def _compiled_for(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             compiled = self._compiled[dialect.name] = self._compile(dialect)
+        return compiled
+
+    def execute(self, params: dict[str, Any] | list[dict[str, Any]]) -> int:
+        """Run with one row of values (execute) or a list of them (executemany); returns the rowcount."""
+        conn = db.session.connection()
+        compiled = self._compiled_for(conn.dialect)
         many = isinstance(params, list)
         rows = [self._bind(compiled, row) for row in (params if many else [params])]
         if not rows:
             return 0
-        driver = conn.connection.dbapi_connection
-        cursor = driver.cursor()
         sql, parameters = compiled.sql, rows if many else rows[0]
         if many and compiled.row_group is not None and 1 < len(rows) <= MAX_ROWS:
             (sql, parameters), many = self._multirow(compiled, rows), False
+        cursor = self._run(conn, sql, parameters, many)
+        count = cursor.rowcount
+        cursor.close()
+        return count
+
+    @staticmethod
+    def _run(conn: sa.Connection, sql: str, parameters, many: bool):
+        """The driver's cursor after running `sql`; errors raised as SQLAlchemy raises them."""
+        dialect = conn.dialect
+        cursor = conn.connection.dbapi_connection.cursor()
         events = conn._has_events or conn.engine._has_events
         if events:
             conn.dispatch.before_cursor_execute(conn, cursor, sql, parameters, None, many)
@@ -116,9 +130,7 @@ class Statement:
                                              dialect=dialect) from exc
         if events:
             conn.dispatch.after_cursor_execute(conn, cursor, sql, parameters, None, many)
-        count = cursor.rowcount
-        cursor.close()
-        return count
+        return cursor
 
     @staticmethod
     def _bind(compiled: _Compiled, row: dict[str, Any]) -> tuple | dict:
@@ -126,3 +138,45 @@ class Statement:
         for i, process in compiled.processors:
             values[i] = process(values[i])  # None too: a JSON column stores it as null, as SQLAlchemy does
         return tuple(values) if compiled.positional else dict(zip(compiled.names, values))
+
+
+@dataclass(frozen=True)
+class _Reader:
+    row: Callable[[tuple], tuple]  # a driver's row -> the named tuple, values processed
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+class Query(Statement):
+    """A SELECT run like `Statement`: `build(dialect_name)` -> the statement, every parameter a named
+    `bindparam`. `first(conn, params)` -> the first row as a named tuple (by the columns' labels), or None."""
+
+    def __init__(self, build: Callable[[str], sa.Executable]):
+        super().__init__(build)
+        self._readers: dict[str, _Reader] = {}
+
+    def _reader(self, dialect: Dialect) -> _Reader:
+        reader = self._readers.get(dialect.name)
+        if reader is None:
+            compiled = self.build(dialect.name).compile(dialect=dialect)
+            columns = compiled._result_columns  # (key, name, objects, type) per column, as the result metadata reads them
+            make = namedtuple("Row", [c[0] for c in columns])._make  # type: ignore[misc]
+            processors = tuple((i, p) for i, c in enumerate(columns)
+                               if (p := c[3]._cached_result_processor(dialect, None)) is not None)
+            reader = self._readers[dialect.name] = _Reader(make, processors)
+        return reader
+
+    def first(self, conn: sa.Connection, params: dict[str, Any]) -> tuple | None:
+        compiled = self._compiled_for(conn.dialect)
+        cursor = self._run(conn, compiled.sql, self._bind(compiled, params), False)
+        try:
+            found = cursor.fetchone()
+        finally:
+            cursor.close()
+        if found is None:
+            return None
+        reader = self._reader(conn.dialect)
+        if reader.processors:
+            found = list(found)
+            for i, process in reader.processors:
+                found[i] = process(found[i])
+        return reader.row(found)
