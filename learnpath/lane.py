@@ -175,8 +175,9 @@ class _Lane:
     def engine(self) -> sa.Engine:
         """The fast path's reads go through an engine of their own: the same database, but autocommit and
         no ping or rollback around each use. The app's engine pings every connection it hands out and
-        rolls it back when it comes back: two more round trips than a PostgreSQL read needs. A connection
-        that broke meanwhile fails its query, which sends that request to Flask. Disposed with the app's."""
+        rolls it back when it comes back: two more round trips than a PostgreSQL read needs. Each worker
+        thread keeps one of its connections (`connection`); one that broke meanwhile fails its query,
+        which sends that request to Flask and the next one to a new connection. Disposed with the app's."""
         if self._engine is None:
             with self._engine_lock:
                 if self._engine is None:
