@@ -549,8 +549,11 @@ def submit_body(catalog: Catalog, lesson: L, rng: random.Random) -> str:
 
 
 def generate(app, *, learners: int, heavy_answers: int, heavy_small_answers: int, submit_phases: dict[str, int],
-             start_phases: dict[str, int], out_dir, seed: int = 20240601, log=print) -> dict[str, Any]:
-    """Fill the (migrated, catalog-imported) database and write wrk request files. Returns the fixture."""
+             start_phases: dict[str, int], out_dir, seed: int = 20240601, log=print,
+             after_answer: int = 0) -> dict[str, Any]:
+    """Fill the (migrated, catalog-imported) database and write wrk request files. Returns the fixture.
+    `after_answer`: that many of the heavy learner's in-progress attempts (one a lesson, at most one per
+    plain lesson) to submit before each of the first dashboard views bench/run.py times."""
     from werkzeug.security import generate_password_hash
 
     from learnpath.extensions import db
@@ -593,7 +596,7 @@ def generate(app, *, learners: int, heavy_answers: int, heavy_small_answers: int
             token_users = sorted({uid for uid, _ in ordered} | {u.id for u in users[:3]})
             tokens = gen.tokens(token_users)
             bodies = {l.id: [submit_body(catalog, l, rng) for _ in range(3)] for l in plain}
-            files: dict[str, dict[str, str]] = {"submit": {}, "start": {}}
+            files: dict[str, Any] = {"submit": {}, "start": {}}
             it = iter(ordered)
             for phase, n in submit_phases.items():
                 path = out_dir / f"req-submit-{phase}.tsv"
@@ -610,6 +613,15 @@ def generate(app, *, learners: int, heavy_answers: int, heavy_small_answers: int
                         uid, lid = next(it)
                         fh.write(f"POST\t/api/v1/lessons/{catalog.lessons[lid].slug}/attempts\t{tokens[uid]}\t{{}}\n")
                 files["start"][phase] = str(path)
+            if after_answer:
+                heavy = by_kind["heavy"]
+                path = out_dir / "req-after-answer.tsv"
+                with open(path, "w") as fh:
+                    for lesson in rng.sample(plain, min(after_answer, len(plain))):
+                        aid = gen.open_attempt(heavy.id, lesson)
+                        fh.write(f"POST\t/api/v1/attempts/{aid}/submit\t{tokens[heavy.id]}\t"
+                                 f"{rng.choice(bodies[lesson.id])}\n")
+                files["after_answer"] = str(path)
             gen.complete()
             gen.flush_all()
             if conn.dialect.name == "postgresql":

@@ -27,6 +27,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -47,9 +48,11 @@ DEFAULT_SQLITE = OUT / "bench.sqlite3"
 MODES: dict[str, dict[str, Any]] = {
     "full": dict(learners=1000, heavy=20_000, heavy_small=2_000, duration=10, latency_duration=10, max_duration=30, warm=2,
                  latency_all=True,
-                 submit={"warm": 2_000, "c16": 9_000, "c2": 7_000}, start={"warm": 2_000, "c16": 9_000, "c2": 7_000}),
+                 submit={"warm": 2_000, "c16": 9_000, "c2": 7_000}, start={"warm": 2_000, "c16": 9_000, "c2": 7_000},
+                 after_answer=1_000),  # capped at one open attempt per plain lesson (~90)
     "quick": dict(learners=100, heavy=20_000, heavy_small=2_000, duration=1, latency_duration=2, max_duration=3, warm=0,
-                  latency_all=False, submit={"warm": 50, "c16": 1_000, "c2": 1_000}, start={"warm": 50, "c16": 1_000}),
+                  latency_all=False, submit={"warm": 50, "c16": 1_000, "c2": 1_000}, start={"warm": 50, "c16": 1_000},
+                  after_answer=40),
 }
 
 # (target, description)
@@ -66,7 +69,7 @@ TARGETS = [
     # issue 19: where learners are (signed in), judged as throughput ratios to the floor of the same run
     ("lesson_user_ratio", "signed-in lesson page ≥ 0.5× floor"),
     ("course_user_ratio", "signed-in course page ≥ 0.5× floor"),
-    ("dash_cold_ratio", "dashboard, first view after an answer (20k answers, cache off) ≥ 0.2× floor"),
+    ("dash_cold_ratio", "dashboard, first view after an answer (20k answers) ≥ 0.2× floor (worker CPU)"),
     ("dash_cold_p95_5", "dashboard, first view after an answer (20k answers) p95 ≤ 5 ms at 2 connections"),
     ("dash_repeat_ratio", "dashboard, repeat view (20k answers, cached) ≥ 0.5× floor"),
     ("submit_ratio_15", "quiz submit ≥ 0.15× floor"),
@@ -583,6 +586,66 @@ def preflight(base: str, ep: Endpoint, files: dict[str, dict[str, str]], rounds:
 _LOCK = None
 
 
+@dataclass
+class AfterAnswer:
+    views: int
+    p50: float
+    p95: float
+    cpu_ms: float  # the app's workers' CPU per view (they serve nothing else meanwhile)
+    others: float
+
+
+def first_views_after_answers(app: Server, writer: Server, cookie: str, request_file: str) -> AfterAnswer:
+    """The dashboard's first view after an answer, the way a learner meets it: two connections, each
+    submitting one of the heavy learner's open attempts through `writer` (another server on the same
+    database: a write on one server must show on the other at once) and then asking `app` for the
+    dashboard, timed. `app` serves only these views meanwhile, so its workers' CPU over the phase
+    divided by the views is the CPU of one first view after an answer."""
+    import http.client
+
+    import requests
+
+    lines = [l.split("\t") for l in Path(request_file).read_text().splitlines()]
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    def learner(mine: list[list[str]]) -> None:
+        writes = requests.Session()
+        views = http.client.HTTPConnection("127.0.0.1", app.port, timeout=60)  # lighter than requests: wrk-like
+        headers = {"User-Agent": USER_AGENT, "Cookie": cookie}
+        for _, path, token, body in mine:
+            r = writes.post(writer.url + path, data=body, timeout=60, headers={
+                "Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": USER_AGENT})
+            if r.status_code != 200:
+                errors.append(f"submit {path}: {r.status_code}")
+                continue
+            started = time.perf_counter()
+            views.request("GET", "/dashboard", headers=headers)
+            page = views.getresponse()
+            page.read()
+            latencies.append((time.perf_counter() - started) * 1000)
+            if page.status != 200:
+                errors.append(f"dashboard: {page.status}")
+
+    app.wait_idle()
+    if QUIET_WAIT:
+        wait_for_quiet(QUIET_WAIT)
+    threads = [threading.Thread(target=learner, args=(lines[i::2],)) for i in range(2)]
+    before, started, ticks = cpu_snapshot(), time.monotonic(), app.cpu_ticks()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ticks = app.cpu_ticks() - ticks
+    # The writer's and this process's CPU are part of the phase, not other load: only the rest counts.
+    others = others_cores(before, cpu_snapshot(), time.monotonic() - started)
+    if errors:
+        fail(f"first views after answers: {len(errors)} failed, e.g. {errors[:3]}")
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
+    return AfterAnswer(len(latencies), pick(0.50), pick(0.95), ticks / CLK_TCK * 1000 / len(latencies), others)
+
+
 def take_lock() -> None:
     """One run at a time: two runs would share the CPU and overwrite each other's bench/out/ files."""
     import fcntl
@@ -704,7 +767,7 @@ def main() -> None:
     started = time.perf_counter()
     fixture = datagen.generate(
         create_app(), learners=mode["learners"], heavy_answers=mode["heavy"], heavy_small_answers=mode["heavy_small"],
-        submit_phases=mode["submit"], start_phases=mode["start"], out_dir=OUT)
+        submit_phases=mode["submit"], start_phases=mode["start"], out_dir=OUT, after_answer=mode["after_answer"])
     gen_seconds = time.perf_counter() - started
     users = fixture["users"]
     resume_file = OUT / "req-resume.tsv"
@@ -726,8 +789,8 @@ def main() -> None:
     app.start()
     # The same app with the dashboard cache and the per-learner parts off: every view is rendered from the
     # database as if everything had changed, an upper bound of the first view after an answer (which
-    # recomputes only what the answer touched: bench/compare_dashboards.py measures that one in-process).
-    # The targets are judged on this server's dashboards; the cached ones show a repeat view.
+    # recomputes only what the answer touched: first_views_after_answers measures that one, with this
+    # server taking the answers).
     cold_app = Server("learnpath-cold", "learnpath:create_app()",
                       {**env, "LEARNPATH_DASHBOARD_CACHE": "0", "LEARNPATH_DASHBOARD_PARTS": "0"})
     cold_app.start()
@@ -749,8 +812,9 @@ def main() -> None:
         *(Endpoint(f"{key}{'_cold' if cold else ''}",
                    f"dashboard, {who} ({users[kind]['answers']:,} answers), {'cache off' if cold else 'cached'}",
                    "/dashboard", headers={"Cookie": cookies[kind]}, latency=kind != "light", cold=cold,
-                   note="every view rendered from scratch (LEARNPATH_DASHBOARD_CACHE=0, LEARNPATH_DASHBOARD_PARTS=0): "
-                        "at most what the first view after an answer costs" if cold
+                   note="every view rendered from scratch (LEARNPATH_DASHBOARD_CACHE=0, LEARNPATH_DASHBOARD_PARTS=0), "
+                        "as if everything had changed: what a worker that keeps nothing would pay; the first view "
+                        "after an answer recomputes only what the answer touched (measured below)" if cold
                    else "a repeat view: served from the per-learner cache")
           for cold in (True, False)
           for key, kind, who in (("dash_light", "light", "light learner"), ("dash_2k", "heavy2k", "heavy learner"),
@@ -789,6 +853,10 @@ def main() -> None:
                 f"  statuses {r.statuses}" + (f"  UNEXPECTED {bad}" if bad else "")
                 + (f"  repeats {r.wrapped}" if r.wrapped and ep.replay else "")
                 + f"  (other processes: {r.others:.2f} cores)")
+    # The first view after an answer: the answers go through the other server (see first_views_after_answers).
+    after = first_views_after_answers(app, cold_app, cookies["heavy"], files["after_answer"])
+    log(f"first views after answers: {after.views} views, p50 {after.p50:.1f} p95 {after.p95:.1f} ms, worker CPU "
+        f"{after.cpu_ms:.2f} ms a view (other processes: {after.others:.2f} cores)")
     app_mem = {**app.memory(), **cold_app.memory()}
     app.stop()
     cold_app.stop()
@@ -803,7 +871,7 @@ def main() -> None:
     pg_version = stats.get("server_version")
     floor_mem = floors[0]["mem"]
     report = build_report(mode_name, backend, url, machine(pg_version), imports, stats, fixture, floor, floor_mem,
-                          endpoints, results, app_mem, gen_seconds, total, mode, floors)
+                          endpoints, results, app_mem, gen_seconds, total, mode, floors, after)
     previous = (BENCH / "results.md").read_text() if (BENCH / "results.md").exists() else ""
     go_lab = re.search(r"<!-- go-lab: .*?<!-- /go-lab -->", previous, re.DOTALL)  # bench/go_run.py's section
     (BENCH / "results.md").write_text(report.rstrip("\n") + ("\n\n" + go_lab.group(0) + "\n" if go_lab else "\n"))
@@ -819,7 +887,7 @@ def main() -> None:
 
 
 def build_report(mode_name, backend, url, mach, imports, stats, fixture, floor, floor_mem, endpoints, results,
-                 app_mem, gen_seconds, total, mode, floors) -> str:
+                 app_mem, gen_seconds, total, mode, floors, after) -> str:
     users = fixture["users"]
     f16 = floor["c16"].rps
     latency_source = "c2"
@@ -839,14 +907,17 @@ def build_report(mode_name, backend, url, mach, imports, stats, fixture, floor, 
         checks[key] = (f"{ratio:.0%} of floor ({r.rps:,.0f} / {f16:,.0f} req/s)", ratio >= need)
     fcpu = floor["c16"].cpu_ms
     for key, ep, need in (("lesson_user_ratio", "lesson_user", 0.5), ("course_user_ratio", "course_user", 0.5),
-                          ("dash_cold_ratio", "dash_20k_cold", 0.2), ("dash_repeat_ratio", "dash_20k", 0.5),
+                          ("dash_repeat_ratio", "dash_20k", 0.5),
                           ("submit_ratio_15", "submit", 0.15), ("progress_ratio", "progress", 0.4)):
         r = res(ep, "c16")
         ratio = r.rps / f16 if f16 else 0.0
         cpu = f"; worker CPU {r.cpu_ms:.2f} ms a request = {fcpu / r.cpu_ms:.2f}× the floor's" if r.cpu_ms else ""
         checks[key] = (f"{ratio:.2f}× ({r.rps:,.0f} / {f16:,.0f} req/s){cpu}", ratio >= need)
-    d20c = res("dash_20k_cold", latency_source)
-    checks["dash_cold_p95_5"] = (f"p95 {d20c.p95:.1f} ms", d20c.requests > 0 and d20c.p95 <= 5)
+    ratio = fcpu / after.cpu_ms if after.cpu_ms else 0.0
+    checks["dash_cold_ratio"] = (f"worker CPU {after.cpu_ms:.2f} ms a view = {ratio:.2f}× the floor's ({after.views} "
+                                 "first views after an answer, below)", ratio >= 0.2)
+    checks["dash_cold_p95_5"] = (f"p95 {after.p95:.1f} ms (p50 {after.p50:.1f}) over {after.views} first views after an "
+                                 "answer at 2 connections", after.views > 0 and after.p95 <= 5)
     expected = {ep.key: ep.expect for ep in endpoints}
     d20, d2 = res("dash_20k_cold", latency_source), res("dash_2k_cold", latency_source)
     hit = res("dash_20k", latency_source)
@@ -867,7 +938,6 @@ def build_report(mode_name, backend, url, mach, imports, stats, fixture, floor, 
     # A measurement with unexpected statuses (401, 302 to /login, 500, a 409 replay) measured something else.
     for key, pages in (("lesson_ratio", ["lesson"]), ("course_ratio", ["course"]), ("submit_ratio", ["submit"]),
                        ("lesson_user_ratio", ["lesson_user"]), ("course_user_ratio", ["course_user"]),
-                       ("dash_cold_ratio", ["dash_20k_cold"]), ("dash_cold_p95_5", ["dash_20k_cold"]),
                        ("dash_repeat_ratio", ["dash_20k"]), ("submit_ratio_15", ["submit"]),
                        ("progress_ratio", ["progress"]),
                        ("dash_p95", ["dash_20k_cold", "dash_20k"]), ("submit_p95", ["submit"]),
@@ -956,6 +1026,14 @@ def build_report(mode_name, backend, url, mach, imports, stats, fixture, floor, 
                      f"**Warning: other processes used up to {busiest:.2f} cores during some measurements (see "
                      f"*other load*); rerun on a quiet machine for reliable numbers.**\n")
     lines += [f"- {ep.label}: {ep.note}." for ep in endpoints if ep.note]
+    lines += [
+        f"- **dashboard, first view after an answer** (heavy learner, {users['heavy']['answers']:,} answers): not a wrk "
+        f"run. Two connections each submit one of the learner's open quiz attempts through the other server (the "
+        f"cache-off one, on the same database) and then ask this server for the dashboard; {after.views} views, "
+        f"p50 {after.p50:.1f} ms, p95 {after.p95:.1f} ms (the request from this process's client, including the "
+        f"network), worker CPU {after.cpu_ms:.2f} ms a view = {fl16.cpu_ms / after.cpu_ms if after.cpu_ms else 0:.2f}× "
+        f"the floor's (this server served nothing else meanwhile; other load {after.others:.2f} cores). Throughput "
+        f"cannot be had from wrk here (each view needs an answer before it), so the ratio is by worker CPU."]
     lines += [
         "- Quiz submits go to lessons without SQL or Go exercises (those grade by running DuckDB or the Go sandbox); each "
         "request submits a different in-progress attempt of a different (learner, lesson), so every measured "
