@@ -96,13 +96,21 @@ def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int) -> Tr
                       chart_points, y_ticks, x_ticks, pass_mark, _y(pass_mark))
 
 
-def _pct(value: float) -> int:
+def whole_percent(value: float) -> int:
     return int(round(value, 0))  # Jinja's `round | int`, as the other figures on the page
 
 
-def trend_figure(chart: TrendChart, pass_marks: list[int]) -> Markup:
+def trend_point(date: str, title: str, percent: float, passed: bool) -> tuple[str, str]:
+    """What the figure writes for one attempt wherever it sits on the chart: (its dot's title, its table row)."""
+    return (f'{escape(f"{date} · {title}")}: {whole_percent(percent)}%{" (passed)" if passed else " (not passed)"}</title>'
+            f'</circle>', f'<tr><td>{escape(date)}</td><td>{escape(title)}</td><td>{whole_percent(percent)}% '
+            f'{"✓ passed" if passed else "✗"}</td></tr>')
+
+
+def trend_figure(chart: TrendChart, pass_marks: list[int], points: list[tuple[str, str]] | None = None) -> Markup:
     """The score trend's <figure>: the SVG and its table, built here rather than in a template loop
-    (the dashboard draws it again after every submit: ~30 points, each escaped several times)."""
+    (the dashboard draws it again after every submit: ~30 points, each escaped several times).
+    `points`: trend_point() of each of the chart's points, kept by the caller from an earlier figure."""
     c = chart
     n = len(c.points)
     right, base = c.width - c.right, c.height - c.bottom
@@ -111,7 +119,7 @@ def trend_figure(chart: TrendChart, pass_marks: list[int]) -> Markup:
     out = [f'<figure class="trend"><svg viewBox="0 0 {c.width} {c.height}" class="chart" role="img" '
            f'aria-labelledby="trend-title trend-desc"><title id="trend-title">Quiz scores of your last {n} '
            f'attempt{"s" if n != 1 else ""}, by date, with the pass mark</title><desc id="trend-desc">From '
-           f'{_pct(first.percent)}% on {escape(first.date)} to {_pct(last.percent)}% on {escape(last.date)}; '
+           f'{whole_percent(first.percent)}% on {escape(first.date)} to {whole_percent(last.percent)}% on {escape(last.date)}; '
            f'{passed} of {n} passed. Pass mark {c.pass_mark}%.</desc>']
     for t in c.y_ticks:
         out.append(f'<line x1="{c.left}" x2="{right}" y1="{t.at}" y2="{t.at}" class="grid"/><text x="{c.left - 6}" '
@@ -124,12 +132,12 @@ def trend_figure(chart: TrendChart, pass_marks: list[int]) -> Markup:
     if n > 1:
         out.append(f'<polyline class="line" points="{c.polyline}"/>')
     rows = []
-    for p in c.points:
-        label = escape(p.label)
+    if points is None:
+        points = [trend_point(p.date, p.title, p.percent, p.passed) for p in c.points]
+    for p, (title, row) in zip(c.points, points, strict=True):
         out.append(f'<circle cx="{p.x}" cy="{p.y}" r="5" class="dot {"dot-pass" if p.passed else "dot-fail"}"><title>'
-                   f'{label}: {_pct(p.percent)}%{" (passed)" if p.passed else " (not passed)"}</title></circle>')
-        rows.append(f'<tr><td>{escape(p.date)}</td><td>{escape(p.title)}</td><td>{_pct(p.percent)}% '
-                    f'{"✓ passed" if p.passed else "✗"}</td></tr>')
+                   f'{title}')
+        rows.append(row)
     marks = f" (most of your courses; {'%, '.join(str(m) for m in pass_marks)}% in all)" if len(pass_marks) > 1 else ""
     out.append('</svg><figcaption><p class="chart-key"><span class="key-dot key-pass" aria-hidden="true"></span> passed · '
                '<span class="key-dot key-fail" aria-hidden="true"></span> not passed · <span class="key-line" '
