@@ -291,6 +291,8 @@ class LearnerParts:
     recent_figure: int | None = None
     recent: list = field(default_factory=list)
     recent_since: datetime | None = None  # the latest submit time read
+    progress: dict | None = None  # lesson id -> its progress row, as the last view read them
+    course_cards: dict[int, tuple] = field(default_factory=dict)  # course id -> (enrollment row, card HTML)
     topics: dict[int, _Topic] = field(default_factory=dict)
     topics_until: float = -NEVER  # the earliest `recall_until` of the topics
     ranked: tuple | None = None  # (TopicMastery ranked, the table's rows, slug -> what its row shows)
@@ -370,9 +372,9 @@ class _Builder:
         p, uid, conn, now = self.parts, self.uid, self.conn, self.now
         # Figures first, the data they validate after (see the module's docstring).
         figures = conn.execute(_figures(), {"user_id": uid, "now": now}).one()
-        lesson_rows = tuple(conn.execute(_lesson_rows(), {"user_id": uid}))
+        lesson_rows = conn.execute(_lesson_rows(), {"user_id": uid}).all()  # all(): one fetchall, not a fetch a row
         topic_rows = conn.execute(_topic_rows(), {"user_id": uid}).all()
-        enrollment_rows = tuple(conn.execute(_enrollment_rows(), {"user_id": uid}))
+        enrollment_rows = conn.execute(_enrollment_rows(), {"user_id": uid}).all()
         days, answered, correct, last_day, newest_answered, newest_correct, submitted, due, next_due = figures
         if self.maps.retired_questions:
             due = conn.execute(_due_without_retired(), {"user_id": uid, "now": now}).scalar()
@@ -498,11 +500,6 @@ class _Builder:
         chart = charts.trend([(r.local, r.percent, r.title, r.passed) for r in reversed(recent)], pass_mark)
         figure = charts.trend_figure(chart, pass_marks, [r.point for r in reversed(recent)]) if chart else None
         return self.macros.trend_part(chart, figure)
-
-    def _trend(self, pass_mark: int, pass_marks: list[int]) -> str:
-        chart = charts.trend([(r.submitted_at.astimezone(self.tz), r.percent, r.title, r.passed)
-                              for r in reversed(self.parts.recent)], pass_mark)
-        return self.macros.trend_part(chart, charts.trend_figure(chart, pass_marks) if chart else None)
 
     # -- topics: mastery and recall ---------------------------------------------------------------
     def _mastery(self, topic_rows) -> tuple[list[TopicMastery], float]:
@@ -643,13 +640,31 @@ class _Builder:
                            sum(1 for r in rows if r[4]), round(sum(best) / len(best), 1) if best else None)
 
     def _courses(self, enrolled: list, progress: dict) -> str:
+        """The course cards. A card shows its enrollment row and the progress of the course's lessons only:
+        it is kept while both are what they were (an answer moves one lesson's row, so one or two cards)."""
         p, m = self.parts, self.macros
+        old, touched = p.progress, None
+        if old is not None:
+            moved = [l for l, r in progress.items() if old.get(l) != r]
+            moved.extend(l for l in old if l not in progress)
+            lesson_courses = self.maps.lesson_courses
+            touched = {c for l in moved for c in lesson_courses.get(l, ())}
+        p.progress = progress
         cards = []
+        # Only the cards shown now are kept: a course left (or retired) misses the lessons' changes meanwhile.
+        kept_cards, p.course_cards = p.course_cards, {}
         for row, course in enrolled:
+            kept = kept_cards.get(course.id)
+            if kept is not None and touched is not None and course.id not in touched and kept[0] == row:
+                p.course_cards[course.id] = kept
+                cards.append(kept[1])
+                continue
             completed = local_date(row[1], self.tz) if row[1] else None
             card = CourseCard(course.id, course.slug, course.title, self._stats(course.id, progress), completed, row[2],
                               None if completed else self._next_lesson(course.id, progress))
-            cards.append(Markup(p.part(("course", course.id), card, lambda c=card: m.course_card(c))))
+            html = Markup(p.part(("course", course.id), card, lambda c=card: m.course_card(c)))
+            p.course_cards[course.id] = (row, html)
+            cards.append(html)
         return p.part("courses", tuple(cards), lambda: m.courses_part(cards))
 
     def _resume(self, progress: dict) -> tuple[LessonLink, str | None] | None:
