@@ -64,9 +64,11 @@ def _y(percent: float) -> float:
     return round(TREND_TOP + plot * (1 - max(0.0, min(100.0, percent)) / 100), 1)
 
 
-def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int) -> TrendChart | None:
+def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int,
+          dates: list[str] | None = None) -> TrendChart | None:
     """Attempts (local submit time, percent, lesson title, passed), oldest first, placed on a time
-    axis with dated ticks; the pass mark is a horizontal line."""
+    axis with dated ticks; the pass mark is a horizontal line. `dates`: each point's local date as
+    `trend_point` wrote it, when the caller kept them."""
     if not points:
         return None
     x0, x1 = TREND_LEFT + 6, TREND_WIDTH - TREND_RIGHT - 6
@@ -78,8 +80,10 @@ def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int) -> Tr
             return round((x0 + x1) / 2, 1)
         return round(x0 + (x1 - x0) * (when - first).total_seconds() / span, 1)
 
-    chart_points = [TrendPoint(x_at(when), _y(pct), pct, bool(passed), f"{when:%d %b %Y}", title)
-                    for when, pct, title, passed in points]
+    if dates is None:
+        dates = [f"{when:%d %b %Y}" for when, *_ in points]
+    chart_points = [TrendPoint(x_at(when), _y(pct), pct, bool(passed), day, title)
+                    for (when, pct, title, passed), day in zip(points, dates, strict=True)]
     x_ticks: list[Tick] = []
     if span <= 0:
         x_ticks.append(Tick(x_at(first), f"{first:%d %b}"))
@@ -100,14 +104,15 @@ def whole_percent(value: float) -> int:
     return int(round(value, 0))  # Jinja's `round | int`, as the other figures on the page
 
 
-def trend_point(date: str, title: str, percent: float, passed: bool) -> tuple[str, str]:
-    """What the figure writes for one attempt wherever it sits on the chart: (its dot's title, its table row)."""
+def trend_point(date: str, title: str, percent: float, passed: bool) -> tuple[str, str, str]:
+    """What the figure writes for one attempt wherever it sits on the chart: (its dot's title, its table row,
+    and its date for `trend`)."""
     return (f'{escape(f"{date} · {title}")}: {whole_percent(percent)}%{" (passed)" if passed else " (not passed)"}</title>'
             f'</circle>', f'<tr><td>{escape(date)}</td><td>{escape(title)}</td><td>{whole_percent(percent)}% '
-            f'{"✓ passed" if passed else "✗"}</td></tr>')
+            f'{"✓ passed" if passed else "✗"}</td></tr>', date)
 
 
-def trend_figure(chart: TrendChart, pass_marks: list[int], points: list[tuple[str, str]] | None = None) -> Markup:
+def trend_figure(chart: TrendChart, pass_marks: list[int], points: list[tuple[str, str, str]] | None = None) -> Markup:
     """The score trend's <figure>: the SVG and its table, built here rather than in a template loop
     (the dashboard draws it again after every submit: ~30 points, each escaped several times).
     `points`: trend_point() of each of the chart's points, kept by the caller from an earlier figure."""
@@ -134,7 +139,7 @@ def trend_figure(chart: TrendChart, pass_marks: list[int], points: list[tuple[st
     rows = []
     if points is None:
         points = [trend_point(p.date, p.title, p.percent, p.passed) for p in c.points]
-    for p, (title, row) in zip(c.points, points, strict=True):
+    for p, (title, row, _) in zip(c.points, points, strict=True):
         out.append(f'<circle cx="{p.x}" cy="{p.y}" r="5" class="dot {"dot-pass" if p.passed else "dot-fail"}"><title>'
                    f'{title}')
         rows.append(row)

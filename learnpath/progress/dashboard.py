@@ -336,21 +336,23 @@ class CourseCard(NamedTuple):
     next_lesson: LessonLink | None
 
 
-def render(user: User, now: datetime) -> tuple[str, datetime]:
+def render(user: User, now: datetime, conn: sa.Connection | None = None) -> tuple[str, datetime]:
     """The dashboard's content for `user` at `now`, and the first moment a figure in it changes without
-    a write (midnight, a card falling due, a topic's recall moving)."""
+    a write (midnight, a card falling due, a topic's recall moving). `conn`: the connection to read on
+    (the signed-in fast path's, autocommit), else the session's. Each statement may see a newer database than
+    the one before it: figures are read before what they validate (see the module's docstring)."""
     tz_name = user.time_zone
     stamp = (user.created_at, tz_name, catalog_version())
     if not current_app.config.get("DASHBOARD_PARTS", True):
-        return _Builder(user, now, LearnerParts(stamp)).build()
+        return _Builder(user, now, LearnerParts(stamp), conn).build()
     cache: BoundedCache = current_app.extensions["dashboard_parts"]
     parts = cache.get(user.id)
     if parts is None or parts.stamp != stamp:
         parts = LearnerParts(stamp)
     if not parts.lock.acquire(blocking=False):  # the same learner's other request is using them: start afresh
-        return _Builder(user, now, LearnerParts(stamp)).build()
+        return _Builder(user, now, LearnerParts(stamp), conn).build()
     try:
-        result = _Builder(user, now, parts).build()
+        result = _Builder(user, now, parts, conn).build()
     finally:
         parts.lock.release()
     cache.put(user.id, parts, parts.size())
@@ -358,13 +360,13 @@ def render(user: User, now: datetime) -> tuple[str, datetime]:
 
 
 class _Builder:
-    def __init__(self, user: User, now: datetime, parts: LearnerParts):
+    def __init__(self, user: User, now: datetime, parts: LearnerParts, conn: sa.Connection | None = None):
         self.uid, self.now, self.parts = user.id, now, parts
         self.tz = zone(user.time_zone)
         self.maps = catalog_maps()
         self.macros = current_app.jinja_env.get_template(TEMPLATE).module
         self.urls = _Urls()
-        self.conn = db.session.connection()
+        self.conn = conn if conn is not None else db.session.connection()
         self.enrollments: tuple = ()
         self._mine: set[int] | None = None
 
@@ -372,9 +374,10 @@ class _Builder:
         p, uid, conn, now = self.parts, self.uid, self.conn, self.now
         # Figures first, the data they validate after (see the module's docstring).
         figures = conn.execute(_figures(), {"user_id": uid, "now": now}).one()
-        lesson_rows = conn.execute(_lesson_rows(), {"user_id": uid}).all()  # all(): one fetchall, not a fetch a row
+        # Plain tuples: one fetchall each, and compared with the kept ones in C (a Row compares in Python).
+        lesson_rows = list(map(tuple, conn.execute(_lesson_rows(), {"user_id": uid}).all()))
         topic_rows = conn.execute(_topic_rows(), {"user_id": uid}).all()
-        enrollment_rows = conn.execute(_enrollment_rows(), {"user_id": uid}).all()
+        enrollment_rows = list(map(tuple, conn.execute(_enrollment_rows(), {"user_id": uid}).all()))
         days, answered, correct, last_day, newest_answered, newest_correct, submitted, due, next_due = figures
         if self.maps.retired_questions:
             due = conn.execute(_due_without_retired(), {"user_id": uid, "now": now}).scalar()
@@ -497,7 +500,8 @@ class _Builder:
 
     def _trend(self, pass_mark: int, pass_marks: list[int]) -> str:
         recent = self.parts.recent
-        chart = charts.trend([(r.local, r.percent, r.title, r.passed) for r in reversed(recent)], pass_mark)
+        chart = charts.trend([(r.local, r.percent, r.title, r.passed) for r in reversed(recent)], pass_mark,
+                             [r.point[2] for r in reversed(recent)])
         figure = charts.trend_figure(chart, pass_marks, [r.point for r in reversed(recent)]) if chart else None
         return self.macros.trend_part(chart, figure)
 
