@@ -25,7 +25,6 @@ call `record_answers` and `record_answer_stats` for the same questions in one tr
 """
 from __future__ import annotations
 
-import functools
 import math
 import threading
 from collections import Counter
@@ -35,7 +34,7 @@ from typing import Any, Callable, NamedTuple
 
 import fsrs
 import sqlalchemy as sa
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
 from learnpath.extensions import db, prepared
@@ -68,6 +67,7 @@ RECALL_THRESHOLDS = sorted({t[3] for t in MASTERY_THRESHOLDS}, reverse=True)
 def init_app(app: Flask) -> None:
     app.extensions["dashboard_parts"] = BoundedCache(app.config.get("DASHBOARD_PARTS_BYTES", PARTS_BYTES))
     app.extensions["dashboard_catalog"] = {}
+    app.extensions["dashboard_urls"] = {}
 
 
 # ---- catalog facts, once per catalog version -----------------------------------------------------
@@ -465,9 +465,8 @@ class _Builder:
             if p.heat.frame is None:
                 p.heat.frame = charts.heatmap_svg_frame(heat, f"Activity calendar, one square a day: {answers} answers on "
                                                               f"{active} days in the last 365 days")
-            svg = Markup(p.heat.frame[0] + "".join(p.heat.cells) + p.heat.frame[1])
-            summary = _HeatSummary(answers, active, heat.by_month)
-            return self.macros.activity_part(summary, current_streak, longest_streak, svg, charts.heat_legend())
+            svg = p.heat.frame[0] + "".join(p.heat.cells) + p.heat.frame[1]
+            return _activity_html(answers, active, current_streak, longest_streak, svg, heat.by_month)
         return p.part("activity", model, draw)
 
     # -- attempts: the score trend and the recent attempts table -----------------------------------
@@ -714,22 +713,44 @@ class _Builder:
 
 
 class _Urls:
-    """Base URLs the parts join with slugs or ids, each built on first use in this view (it takes the request's
-    script root, so nothing is kept between views)."""
+    """Base URLs the parts join with slugs or ids: built once per worker and script root (the only part of the
+    request a path-only url_for reads)."""
 
-    @functools.cached_property
+    @property
     def topic(self) -> str:
-        return url_for("catalog.topic", slug="")
+        return self._base("topic", lambda: url_for("catalog.topic", slug=""))
 
-    @functools.cached_property
+    @property
     def attempt(self) -> str:
-        return url_for("quiz.attempt", attempt_id=0)[:-1]
+        return self._base("attempt", lambda: url_for("quiz.attempt", attempt_id=0)[:-1])
+
+    @staticmethod
+    def _base(name: str, build: Callable[[], str]) -> str:
+        kept: dict = current_app.extensions["dashboard_urls"]
+        key = (name, request.script_root)
+        url = kept.get(key)
+        if url is None:
+            url = kept[key] = build()
+        return url
 
 
-class _HeatSummary(NamedTuple):
-    answers: int
-    active_days: int
-    by_month: list
+_HEAT_LEGEND = "".join(f'<span class="legend-item"><span class="swatch heat-{level}" aria-hidden="true"></span> {escape(meaning)}'
+                       f'</span>' for level, meaning in charts.heat_legend())
+
+
+def _activity_html(answers: int, active: int, current: int, longest: int, svg: str, by_month: list) -> str:
+    """The activity part: drawn again after every answer (today's square and its month move), so written here
+    rather than by a macro. `svg`: the calendar, already HTML."""
+    s = lambda n: "" if n == 1 else "s"  # noqa: E731
+    months = "".join(f"<tr><td>{escape(m.label)}</td><td>{m.active_days}</td><td>{m.answers}</td></tr>"
+                     for m in reversed(by_month))
+    return (f'<section aria-labelledby="heat-h">\n  <h2 id="heat-h">Activity</h2>\n  <p>{answers} answer{s(answers)} on '
+            f'{active} day{s(active)} in the last year · current streak {current} day{s(current)}, longest {longest}.'
+            f'</p>\n  <div class="heatmap-scroll" tabindex="0" role="region" aria-label="Activity calendar (scrolls sideways'
+            f' on small screens)">{svg}</div>\n  <p class="legend"><span class="legend-title">Answers a day:</span>\n    '
+            f'{_HEAT_LEGEND}</p>\n  <details><summary>Activity by month as a table</summary>\n    <table><thead><tr>'
+            f'<th scope="col">Month</th><th scope="col">Days active</th><th scope="col">Answers</th></tr></thead><tbody>'
+            f'\n    {months}\n    </tbody></table>\n  </details>\n</section>')
 
 
 def _shows(m: TopicMastery) -> tuple:
