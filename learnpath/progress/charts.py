@@ -255,7 +255,8 @@ def heat_set(heat: Heatmap, day: date, count: int) -> int | None:
         return None
     cell = heat.cells[index]
     if day >= heat.first_day:
-        summary = next(m for m in heat.by_month if m.label == f"{day:%B %Y}")
+        label = f"{day:%B %Y}"
+        summary = next(m for m in heat.by_month if m.label == label)
         summary.answers += count - cell.count
         summary.active_days += bool(count) - bool(cell.count)
     cell.count, cell.level = count, heat_level(count)

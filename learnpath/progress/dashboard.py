@@ -25,6 +25,7 @@ call `record_answers` and `record_answer_stats` for the same questions in one tr
 """
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections import Counter
@@ -714,13 +715,13 @@ class _Builder:
 
 class _Urls:
     """Base URLs the parts join with slugs or ids: built once per worker and script root (the only part of the
-    request a path-only url_for reads)."""
+    request a path-only url_for reads), looked up once per view."""
 
-    @property
+    @functools.cached_property
     def topic(self) -> str:
         return self._base("topic", lambda: url_for("catalog.topic", slug=""))
 
-    @property
+    @functools.cached_property
     def attempt(self) -> str:
         return self._base("attempt", lambda: url_for("quiz.attempt", attempt_id=0)[:-1])
 
@@ -779,11 +780,14 @@ def _recall(cards: dict[int, tuple], question_ids: tuple[int, ...], now: float) 
     total = slope = 0.0
     until = NEVER
     n = 0
+    get = cards.get
     for q in question_ids:
-        card = cards.get(q)
-        if card is None or not (card[1] or 0) > 0 or card[2] is None:
+        card = get(q)
+        if card is None:
             continue
         _, stability, last_review = card
+        if not (stability or 0) > 0 or last_review is None:
+            continue
         n += 1
         elapsed = now - last_review
         if elapsed <= 0:
