@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -550,7 +551,7 @@ class _Builder:
                     until = t.recall_until
             p.topics_until = until
         if moved or p.ranked is None:
-            ranked = sorted(p.topics.values(), key=_topic_order)
+            ranked = sorted(p.topics.values(), key=_BY_ORDER)
             p.ranked = ([t.mastery for t in ranked], Markup("".join(t.row for t in ranked)),
                         {t.mastery.slug: t.shows for t in ranked})
         mastery, self.rows, self.shows = p.ranked
@@ -764,8 +765,7 @@ def _newest_first(r: Recent) -> tuple:
     return -r.submitted_at.timestamp(), -r.id
 
 
-def _topic_order(t: _Topic) -> tuple:
-    return t.order
+_BY_ORDER = operator.attrgetter("order")  # a topic's place in the ranking (_Topic.order)
 
 
 def _recall(cards: dict[int, tuple], question_ids: tuple[int, ...], now: float) -> tuple[float | None, float]:
