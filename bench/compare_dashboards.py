@@ -12,7 +12,8 @@ the API (a real first submit: answers, progress, review cards, aggregates), then
 (the first after that answer) and one more (a repeat); then the same learner's view on an app with
 LEARNPATH_DASHBOARD_CACHE=0 is timed N times with no answer between (what bench/run.py's cache-off server
 measures). Reported: CPU of this process per view (time.process_time: what a worker spends, steady on a
-shared machine), wall time, and SQL statements per view.
+shared machine), wall time, and SQL statements per view (on the app's engine and the fast path's: the
+signed-in user's row counts).
 """
 from __future__ import annotations
 
@@ -127,6 +128,9 @@ def main() -> None:
     for flask_app in (app, off):
         with flask_app.app_context():
             engines.append(db.engine)
+            lane = flask_app.extensions.get("lane")  # the signed-in fast path reads on an engine of its own
+            if lane is not None and lane.engine() is not db.engine:
+                engines.append(lane.engine())
     for engine in engines:
         event.listen(engine, "before_cursor_execute", count)
 

@@ -147,3 +147,87 @@ def test_a_view_with_nothing_changed_reads_only_the_figures(apps, ada):
     assert len(statements) == 6
     with kept.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewCard)) > 0
+
+
+def _record(app, uid: int, key: str, right: bool, when: datetime) -> None:
+    """One review answer recorded at `when`, as a submit or a review records it (cards, then aggregates)."""
+    with app.app_context():
+        question = db.session.scalar(sa.select(Question.id).filter_by(key=key))
+        review.record_answers(uid, [(question, right, None)], when, 0.9)
+        record_answer_stats(uid, [(question, right)], when)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Auckland", "America/Los_Angeles"])
+def test_answers_either_side_of_the_learners_midnight(apps, ada, monkeypatch, zone):
+    """Today's square, the streak, the calendar's months and each topic's row move with the learner's days:
+    answers an hour apart across their midnight, each view at the answer's moment."""
+    (kept, _), (client, scratch) = apps, ada
+    uid = _uid(kept)
+    with kept.app_context():
+        from learnpath.progress.services import set_time_zone
+        from learnpath.timezones import next_midnight, zone as tz
+        set_time_zone(uid, zone)
+        db.session.commit()
+        midnight = next_midnight(review.now_utc(), tz(zone))
+    _same(client, scratch)
+    for hours, key, right in [(-25, "handshake", True), (-2, "handshake", False), (-0.5, "ttl", True),
+                              (0.5, "ttl", False), (1, "handshake", True), (23.5, "independent", True),
+                              (24.5, "handshake", False)]:
+        moment = midnight + timedelta(hours=hours)
+        _record(kept, uid, key, right, moment)
+        monkeypatch.setattr(review, "now_utc", lambda moment=moment: moment + timedelta(minutes=1))
+        body = _same(client, scratch)
+    assert "day streak" in body
+
+
+def test_a_course_left_and_joined_again_shows_what_changed_meanwhile(apps, ada):
+    """A course card is kept while its lessons' rows do not move; a course not shown in a view (left)
+    keeps no card, so the lessons completed while away show when the learner comes back."""
+    (kept, _), (client, scratch) = apps, ada
+    before = _same(client, scratch)
+    client.post("/courses/net-basics/unenroll")
+    _same(client, scratch)
+    attempt_id = _start(client, "packets")
+    client.post(f"/attempts/{attempt_id}", data={**_answers(kept, attempt_id), "action": "submit"})
+    _same(client, scratch)
+    client.post("/courses/net-basics/enroll")
+    after = _same(client, scratch)
+    assert after != before and "✓ passed" in after
+
+
+def test_answers_in_two_courses_move_each_card(apps, ada):
+    (kept, _), (client, scratch) = apps, ada
+    first = _same(client, scratch)
+    for slug in ("rest", "packets", "tcp"):  # api-course, net-basics, then a lesson both courses hold
+        client.post(f"/lessons/{slug}/read")
+        _same(client, scratch)
+        attempt_id = _start(client, slug)
+        client.post(f"/attempts/{attempt_id}", data={**_answers(kept, attempt_id), "action": "submit"})
+        body = _same(client, scratch)
+    assert body.count("0 of 2 lessons completed") == 0 and first.count("0 of 2 lessons completed") == 2
+
+
+def test_an_attempt_submitted_at_an_earlier_time_shows_in_recent_attempts(make_app, apps, ada):
+    """Attempts submitted after the newest one seen are read alone only if they are as many as the count grew
+    by: one submitted elsewhere with an earlier time (a clock behind) is not among them, so all are read."""
+    (kept, _), (client, scratch) = apps, ada
+    attempt_id = _start(client, "packets")
+    client.post(f"/attempts/{attempt_id}", data={**_answers(kept, attempt_id), "action": "submit"})
+    _same(client, scratch)
+    other = make_app(DASHBOARD_CACHE=False)
+    elsewhere = _signed_in(other)
+    earlier_id = _start(elsewhere, "rest")
+    elsewhere.post(f"/attempts/{earlier_id}", data={**_answers(other, earlier_id, right=False), "action": "submit"})
+    later_id = _start(elsewhere, "tcp")
+    elsewhere.post(f"/attempts/{later_id}", data={**_answers(other, later_id), "action": "submit"})
+    from learnpath.models import Attempt
+    with kept.app_context():
+        first = db.session.get(Attempt, attempt_id).submitted_at
+        db.session.execute(sa.update(Attempt).where(Attempt.id == earlier_id).values(submitted_at=first - timedelta(hours=1)))
+        db.session.commit()
+    body = _same(client, scratch)
+    assert f"/attempts/{earlier_id}\"" in body and f"/attempts/{later_id}\"" in body
+    attempt_id = _start(client, "rest")  # and the next submit is read alone again
+    client.post(f"/attempts/{attempt_id}", data={**_answers(kept, attempt_id), "action": "submit"})
+    assert f"/attempts/{attempt_id}\"" in _same(client, scratch)

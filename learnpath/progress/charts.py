@@ -64,9 +64,11 @@ def _y(percent: float) -> float:
     return round(TREND_TOP + plot * (1 - max(0.0, min(100.0, percent)) / 100), 1)
 
 
-def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int) -> TrendChart | None:
+def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int,
+          dates: list[str] | None = None) -> TrendChart | None:
     """Attempts (local submit time, percent, lesson title, passed), oldest first, placed on a time
-    axis with dated ticks; the pass mark is a horizontal line."""
+    axis with dated ticks; the pass mark is a horizontal line. `dates`: each point's local date as
+    `trend_point` wrote it, when the caller kept them."""
     if not points:
         return None
     x0, x1 = TREND_LEFT + 6, TREND_WIDTH - TREND_RIGHT - 6
@@ -78,8 +80,10 @@ def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int) -> Tr
             return round((x0 + x1) / 2, 1)
         return round(x0 + (x1 - x0) * (when - first).total_seconds() / span, 1)
 
-    chart_points = [TrendPoint(x_at(when), _y(pct), pct, bool(passed), f"{when:%d %b %Y}", title)
-                    for when, pct, title, passed in points]
+    if dates is None:
+        dates = [f"{when:%d %b %Y}" for when, *_ in points]
+    chart_points = [TrendPoint(x_at(when), _y(pct), pct, bool(passed), day, title)
+                    for (when, pct, title, passed), day in zip(points, dates, strict=True)]
     x_ticks: list[Tick] = []
     if span <= 0:
         x_ticks.append(Tick(x_at(first), f"{first:%d %b}"))
@@ -96,13 +100,22 @@ def trend(points: list[tuple[datetime, float, str, bool]], pass_mark: int) -> Tr
                       chart_points, y_ticks, x_ticks, pass_mark, _y(pass_mark))
 
 
-def _pct(value: float) -> int:
+def whole_percent(value: float) -> int:
     return int(round(value, 0))  # Jinja's `round | int`, as the other figures on the page
 
 
-def trend_figure(chart: TrendChart, pass_marks: list[int]) -> Markup:
+def trend_point(date: str, title: str, percent: float, passed: bool) -> tuple[str, str, str]:
+    """What the figure writes for one attempt wherever it sits on the chart: (its dot's title, its table row,
+    and its date for `trend`)."""
+    return (f'{escape(f"{date} · {title}")}: {whole_percent(percent)}%{" (passed)" if passed else " (not passed)"}</title>'
+            f'</circle>', f'<tr><td>{escape(date)}</td><td>{escape(title)}</td><td>{whole_percent(percent)}% '
+            f'{"✓ passed" if passed else "✗"}</td></tr>', date)
+
+
+def trend_figure(chart: TrendChart, pass_marks: list[int], points: list[tuple[str, str, str]] | None = None) -> Markup:
     """The score trend's <figure>: the SVG and its table, built here rather than in a template loop
-    (the dashboard draws it again after every submit: ~30 points, each escaped several times)."""
+    (the dashboard draws it again after every submit: ~30 points, each escaped several times).
+    `points`: trend_point() of each of the chart's points, kept by the caller from an earlier figure."""
     c = chart
     n = len(c.points)
     right, base = c.width - c.right, c.height - c.bottom
@@ -111,7 +124,7 @@ def trend_figure(chart: TrendChart, pass_marks: list[int]) -> Markup:
     out = [f'<figure class="trend"><svg viewBox="0 0 {c.width} {c.height}" class="chart" role="img" '
            f'aria-labelledby="trend-title trend-desc"><title id="trend-title">Quiz scores of your last {n} '
            f'attempt{"s" if n != 1 else ""}, by date, with the pass mark</title><desc id="trend-desc">From '
-           f'{_pct(first.percent)}% on {escape(first.date)} to {_pct(last.percent)}% on {escape(last.date)}; '
+           f'{whole_percent(first.percent)}% on {escape(first.date)} to {whole_percent(last.percent)}% on {escape(last.date)}; '
            f'{passed} of {n} passed. Pass mark {c.pass_mark}%.</desc>']
     for t in c.y_ticks:
         out.append(f'<line x1="{c.left}" x2="{right}" y1="{t.at}" y2="{t.at}" class="grid"/><text x="{c.left - 6}" '
@@ -124,12 +137,12 @@ def trend_figure(chart: TrendChart, pass_marks: list[int]) -> Markup:
     if n > 1:
         out.append(f'<polyline class="line" points="{c.polyline}"/>')
     rows = []
-    for p in c.points:
-        label = escape(p.label)
+    if points is None:
+        points = [trend_point(p.date, p.title, p.percent, p.passed) for p in c.points]
+    for p, (title, row, _) in zip(c.points, points, strict=True):
         out.append(f'<circle cx="{p.x}" cy="{p.y}" r="5" class="dot {"dot-pass" if p.passed else "dot-fail"}"><title>'
-                   f'{label}: {_pct(p.percent)}%{" (passed)" if p.passed else " (not passed)"}</title></circle>')
-        rows.append(f'<tr><td>{escape(p.date)}</td><td>{escape(p.title)}</td><td>{_pct(p.percent)}% '
-                    f'{"✓ passed" if p.passed else "✗"}</td></tr>')
+                   f'{title}')
+        rows.append(row)
     marks = f" (most of your courses; {'%, '.join(str(m) for m in pass_marks)}% in all)" if len(pass_marks) > 1 else ""
     out.append('</svg><figcaption><p class="chart-key"><span class="key-dot key-pass" aria-hidden="true"></span> passed · '
                '<span class="key-dot key-fail" aria-hidden="true"></span> not passed · <span class="key-line" '
@@ -242,7 +255,8 @@ def heat_set(heat: Heatmap, day: date, count: int) -> int | None:
         return None
     cell = heat.cells[index]
     if day >= heat.first_day:
-        summary = next(m for m in heat.by_month if m.label == f"{day:%B %Y}")
+        label = f"{day:%B %Y}"
+        summary = next(m for m in heat.by_month if m.label == label)
         summary.answers += count - cell.count
         summary.active_days += bool(count) - bool(cell.count)
     cell.count, cell.level = count, heat_level(count)

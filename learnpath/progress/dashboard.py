@@ -25,7 +25,9 @@ call `record_answers` and `record_answer_stats` for the same questions in one tr
 """
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,8 +36,8 @@ from typing import Any, Callable, NamedTuple
 
 import fsrs
 import sqlalchemy as sa
-from flask import Flask, current_app
-from markupsafe import Markup
+from flask import Flask, current_app, request, url_for
+from markupsafe import Markup, escape
 
 from learnpath.extensions import db, prepared
 from learnpath.models import (
@@ -47,11 +49,13 @@ from learnpath.pagecache import BoundedCache, catalog_version
 from learnpath.progress import charts
 from learnpath.progress.services import DEFAULT_PASS_MARK, CourseStats, Totals, streaks
 from learnpath.review.services import FSRS_DECAY_PARAMETER, MASTERY_THRESHOLDS, NextAction, TopicMastery, level_for
-from learnpath.timezones import local_date, local_day, local_time, next_midnight, zone
+from learnpath.timezones import local_date, local_day, next_midnight, zone
 
 PARTS_BYTES = 16 * 2**20  # per worker, unless DASHBOARD_PARTS_BYTES says otherwise
 TEMPLATE = "progress/_dashboard_parts.html"
 NEVER = float("inf")
+RECENT_ATTEMPTS = 30  # the score trend's; the table of recent attempts shows the first RECENT_SHOWN
+RECENT_SHOWN = 8
 
 # FSRS's forgetting curve, as review.retrievability computes it: R = (1 + K·Δt / S) ** DECAY, Δt in seconds.
 DECAY = -fsrs.Scheduler().parameters[FSRS_DECAY_PARAMETER]
@@ -65,6 +69,7 @@ RECALL_THRESHOLDS = sorted({t[3] for t in MASTERY_THRESHOLDS}, reverse=True)
 def init_app(app: Flask) -> None:
     app.extensions["dashboard_parts"] = BoundedCache(app.config.get("DASHBOARD_PARTS_BYTES", PARTS_BYTES))
     app.extensions["dashboard_catalog"] = {}
+    app.extensions["dashboard_urls"] = {}
 
 
 # ---- catalog facts, once per catalog version -----------------------------------------------------
@@ -205,7 +210,15 @@ def _recent_rows(dialect: str):
     a = Attempt.__table__.c
     return (sa.select(a.id, a.submitted_at, a.percent, a.passed, a.lesson_id)
             .where(a.user_id == sa.bindparam("user_id"), a.status == "submitted", a.lesson_id.is_not(None))
-            .order_by(a.submitted_at.desc()).limit(30))
+            .order_by(a.submitted_at.desc(), a.id.desc()).limit(RECENT_ATTEMPTS))
+
+
+@prepared
+def _recent_since(dialect: str):
+    """Every attempt submitted after a moment, lesson quizzes or not (what the count in `_figures` counts)."""
+    a = Attempt.__table__.c
+    return sa.select(a.id, a.submitted_at, a.percent, a.passed, a.lesson_id).where(
+        a.user_id == sa.bindparam("user_id"), a.submitted_at > sa.bindparam("since", type_=Attempt.submitted_at.type))
 
 
 def _cards(dialect: str):
@@ -255,6 +268,7 @@ class _Topic:
     mastery: TopicMastery | None = None
     shows: tuple = ()  # what its row shows (_shows)
     row: str = ""  # its row in the table of all topics
+    order: tuple = ()  # its place in the ranking: (level's rank, recent accuracy, slug)
 
 
 @dataclass
@@ -274,11 +288,16 @@ class LearnerParts:
     daily_figures: tuple | None = None
     daily: dict[date, tuple[int, int]] = field(default_factory=dict)
     active_days: list[date] = field(default_factory=list)
-    streaks: tuple = ((), (0, 0))  # ((today, daily figures), (current, longest))
+    streaks: tuple = ((), (0, 0))  # ((today, active days), (current, longest))
     heat: _Heat | None = None
     recent_figure: int | None = None
     recent: list = field(default_factory=list)
+    recent_since: datetime | None = None  # the latest submit time read
+    progress: dict | None = None  # lesson id -> its progress row, as the last view read them
+    course_cards: dict[int, tuple] = field(default_factory=dict)  # course id -> (enrollment row, card HTML)
     topics: dict[int, _Topic] = field(default_factory=dict)
+    topics_until: float = -NEVER  # the earliest `recall_until` of the topics
+    ranked: tuple | None = None  # (TopicMastery ranked, the table's rows, slug -> what its row shows)
     cards: dict[int, tuple] = field(default_factory=dict)  # question id -> (reviews, stability, last review in epoch s)
     newest: float = 0.0  # the latest last review among them
     html: dict[Any, tuple[Any, str]] = field(default_factory=dict)  # part -> (what it shows, its HTML)
@@ -304,7 +323,9 @@ class Recent(NamedTuple):
     percent: float
     passed: bool
     title: str
-    when: str  # in the learner's time zone
+    local: datetime  # submitted_at in the learner's time zone
+    row: str  # its row in the table of recent attempts
+    point: tuple  # what the score trend draws for it (charts.trend_figure's memo)
 
 
 class CourseCard(NamedTuple):
@@ -317,21 +338,23 @@ class CourseCard(NamedTuple):
     next_lesson: LessonLink | None
 
 
-def render(user: User, now: datetime) -> tuple[str, datetime]:
+def render(user: User, now: datetime, conn: sa.Connection | None = None) -> tuple[str, datetime]:
     """The dashboard's content for `user` at `now`, and the first moment a figure in it changes without
-    a write (midnight, a card falling due, a topic's recall moving)."""
+    a write (midnight, a card falling due, a topic's recall moving). `conn`: the connection to read on
+    (the signed-in fast path's, autocommit), else the session's. Each statement may see a newer database than
+    the one before it: figures are read before what they validate (see the module's docstring)."""
     tz_name = user.time_zone
     stamp = (user.created_at, tz_name, catalog_version())
     if not current_app.config.get("DASHBOARD_PARTS", True):
-        return _Builder(user, now, LearnerParts(stamp)).build()
+        return _Builder(user, now, LearnerParts(stamp), conn).build()
     cache: BoundedCache = current_app.extensions["dashboard_parts"]
     parts = cache.get(user.id)
     if parts is None or parts.stamp != stamp:
         parts = LearnerParts(stamp)
     if not parts.lock.acquire(blocking=False):  # the same learner's other request is using them: start afresh
-        return _Builder(user, now, LearnerParts(stamp)).build()
+        return _Builder(user, now, LearnerParts(stamp), conn).build()
     try:
-        result = _Builder(user, now, parts).build()
+        result = _Builder(user, now, parts, conn).build()
     finally:
         parts.lock.release()
     cache.put(user.id, parts, parts.size())
@@ -339,12 +362,13 @@ def render(user: User, now: datetime) -> tuple[str, datetime]:
 
 
 class _Builder:
-    def __init__(self, user: User, now: datetime, parts: LearnerParts):
+    def __init__(self, user: User, now: datetime, parts: LearnerParts, conn: sa.Connection | None = None):
         self.uid, self.now, self.parts = user.id, now, parts
         self.tz = zone(user.time_zone)
         self.maps = catalog_maps()
         self.macros = current_app.jinja_env.get_template(TEMPLATE).module
-        self.conn = db.session.connection()
+        self.urls = _Urls()
+        self.conn = conn if conn is not None else db.session.connection()
         self.enrollments: tuple = ()
         self._mine: set[int] | None = None
 
@@ -352,17 +376,19 @@ class _Builder:
         p, uid, conn, now = self.parts, self.uid, self.conn, self.now
         # Figures first, the data they validate after (see the module's docstring).
         figures = conn.execute(_figures(), {"user_id": uid, "now": now}).one()
-        lesson_rows = tuple(conn.execute(_lesson_rows(), {"user_id": uid}))
+        # Plain tuples: one fetchall each, and compared with the kept ones in C (a Row compares in Python).
+        lesson_rows = list(map(tuple, conn.execute(_lesson_rows(), {"user_id": uid}).all()))
         topic_rows = conn.execute(_topic_rows(), {"user_id": uid}).all()
-        enrollment_rows = tuple(conn.execute(_enrollment_rows(), {"user_id": uid}))
+        enrollment_rows = list(map(tuple, conn.execute(_enrollment_rows(), {"user_id": uid}).all()))
         days, answered, correct, last_day, newest_answered, newest_correct, submitted, due, next_due = figures
         if self.maps.retired_questions:
             due = conn.execute(_due_without_retired(), {"user_id": uid, "now": now}).scalar()
         today = local_day(now, self.tz)
 
         self._daily((days, answered, correct, last_day, newest_answered, newest_correct))
-        if p.streaks[0] != (today, p.daily_figures):  # a walk over every active day: only when they moved
-            p.streaks = ((today, p.daily_figures), streaks(p.active_days, today))
+        active = (today, tuple(p.active_days))
+        if p.streaks[0] != active:  # a walk over every active day: only when a day or the set of them moved
+            p.streaks = (active, streaks(p.active_days, today))
         current_streak, longest_streak = p.streaks[1]
         self._recent(submitted)
         mastery, recall_until = self._mastery(topic_rows)
@@ -388,7 +414,8 @@ class _Builder:
                    lambda: self._trend(pass_mark, sorted(pass_marks))),
             self._topics(mastery, weakest, due, progress),
             self._activity(today, current_streak, longest_streak),
-            p.part("recent", tuple(r.id for r in p.recent[:8]), lambda: m.recent_part(p.recent[:8])),
+            p.part("recent", tuple(r.id for r in p.recent[:RECENT_SHOWN]),
+                   lambda: m.recent_part([Markup(r.row) for r in p.recent[:RECENT_SHOWN]])),
         ]
         midnight = next_midnight(now, self.tz)
         until = min(midnight, next_due or midnight)
@@ -440,28 +467,50 @@ class _Builder:
             if p.heat.frame is None:
                 p.heat.frame = charts.heatmap_svg_frame(heat, f"Activity calendar, one square a day: {answers} answers on "
                                                               f"{active} days in the last 365 days")
-            svg = Markup(p.heat.frame[0] + "".join(p.heat.cells) + p.heat.frame[1])
-            summary = _HeatSummary(answers, active, heat.by_month)
-            return self.macros.activity_part(summary, current_streak, longest_streak, svg, charts.heat_legend())
+            svg = p.heat.frame[0] + "".join(p.heat.cells) + p.heat.frame[1]
+            return _activity_html(answers, active, current_streak, longest_streak, svg, heat.by_month)
         return p.part("activity", model, draw)
 
     # -- attempts: the score trend and the recent attempts table -----------------------------------
     def _recent(self, submitted: int) -> None:
+        """The latest attempts, read again only when the count of submitted attempts moved: then only the
+        attempts submitted after the newest one seen are read, if they are as many as the count grew by
+        (attempts do not change once submitted); otherwise (a server's clock behind, a first view) all."""
         p = self.parts
         if submitted == p.recent_figure:
             return
-        lessons = self.maps.lessons
-        p.recent = [Recent(i, at, pct, bool(ok), lessons[lid].title, local_time(at, self.tz))
-                    for i, at, pct, ok, lid in self.conn.execute(_recent_rows(), {"user_id": self.uid})]
+        if p.recent_figure is not None and p.recent_since is not None and submitted > p.recent_figure:
+            rows = self.conn.execute(_recent_since(), {"user_id": self.uid, "since": p.recent_since}).all()
+            if len(rows) == submitted - p.recent_figure:
+                new = [self._attempt(*row) for row in rows if row[4] is not None]
+                p.recent = sorted([*new, *p.recent], key=_newest_first)[:RECENT_ATTEMPTS]
+                p.recent_since = max(row[1] for row in rows)
+                p.recent_figure = submitted
+                return
+        p.recent = [self._attempt(*row) for row in self.conn.execute(_recent_rows(), {"user_id": self.uid})]
+        p.recent_since = p.recent[0].submitted_at if p.recent else None
         p.recent_figure = submitted
 
+    def _attempt(self, attempt_id: int, at: datetime, percent: float, passed: bool, lesson_id: int) -> Recent:
+        title, local = self.maps.lessons[lesson_id].title, at.astimezone(self.tz)
+        passed = bool(passed)
+        row = (f'<tr><td><a href="{self.urls.attempt}{attempt_id}">{escape(title)}</a></td>\n        <td>'
+               f'{charts.whole_percent(percent)}% {"✓ passed" if passed else "✗"}</td><td>'
+               f'{escape(f"{local:%d %b %Y %H:%M} {local.tzname()}")}</td></tr>')
+        return Recent(attempt_id, at, percent, passed, title, local, row, charts.trend_point(f"{local:%d %b %Y}", title, percent, passed))
+
     def _trend(self, pass_mark: int, pass_marks: list[int]) -> str:
-        chart = charts.trend([(r.submitted_at.astimezone(self.tz), r.percent, r.title, r.passed)
-                              for r in reversed(self.parts.recent)], pass_mark)
-        return self.macros.trend_part(chart, charts.trend_figure(chart, pass_marks) if chart else None)
+        recent = self.parts.recent
+        chart = charts.trend([(r.local, r.percent, r.title, r.passed) for r in reversed(recent)], pass_mark,
+                             [r.point[2] for r in reversed(recent)])
+        figure = charts.trend_figure(chart, pass_marks, [r.point for r in reversed(recent)]) if chart else None
+        return self.macros.trend_part(chart, figure)
 
     # -- topics: mastery and recall ---------------------------------------------------------------
     def _mastery(self, topic_rows) -> tuple[list[TopicMastery], float]:
+        """Topic mastery, ranked, and until when nothing shown from it can change. Only the topics whose
+        aggregate moved, or whose recall may have reached another shown value, are computed again; the
+        ranking and the table's rows are joined again only when one of them shows something else."""
         p, topics = self.parts, self.maps.topics
         seen = {}
         stale = []
@@ -472,33 +521,49 @@ class _Builder:
             kept = p.topics.get(topic_id)
             if kept is None or kept.stat != (answered, recent):
                 stale.append(topic_id)
-        for topic_id in [t for t in p.topics if t not in seen]:
-            del p.topics[topic_id]
+        moved = len(seen) != len(p.topics)
+        if moved:
+            for topic_id in [t for t in p.topics if t not in seen]:
+                del p.topics[topic_id]
         if stale:
             self._read_cards(stale, seen)
             for topic_id in stale:
                 p.topics[topic_id] = _Topic(seen[topic_id])
         now = self.now.timestamp()
-        until = NEVER
-        cards, questions = p.cards, self.maps.topic_questions
-        for topic_id, t in p.topics.items():
-            if now >= t.recall_until:
-                recall, t.recall_until = _recall(
-                    [c for q in questions.get(topic_id, ()) if (c := cards.get(q)) is not None and (c[1] or 0) > 0 and c[2] is not None],
-                    now)
-                answered, recent = t.stat
-                accuracy = recent.count("1") / len(recent) if recent else None
-                slug, title = topics[topic_id]
-                t.mastery = TopicMastery(slug, title, level_for(answered, accuracy, recall), answered, accuracy, recall,
-                                         len(recent), recent.count("1"))
-                shows = _shows(t.mastery)
-                if shows != t.shows:
-                    t.shows, t.row = shows, str(self.macros.topic_row(t.mastery))
-            until = min(until, t.recall_until)
-        ranked = sorted(p.topics.values(), key=lambda t: (t.mastery.rank, t.mastery.accuracy or 0, t.mastery.slug))
-        self.rows = Markup("".join(t.row for t in ranked))
-        self.shows = {t.mastery.slug: t.shows for t in ranked}
-        return [t.mastery for t in ranked], until
+        if stale or now >= p.topics_until:
+            until = NEVER
+            cards, questions = p.cards, self.maps.topic_questions
+            for topic_id, t in p.topics.items():
+                if now >= t.recall_until:
+                    recall, t.recall_until = _recall(cards, questions.get(topic_id, ()), now)
+                    answered, recent = t.stat
+                    right = recent.count("1")
+                    accuracy = right / len(recent) if recent else None
+                    slug, title = topics[topic_id]
+                    t.mastery = TopicMastery(slug, title, level_for(answered, accuracy, recall), answered, accuracy,
+                                             recall, len(recent), right)
+                    t.order = (t.mastery.rank, accuracy or 0, slug)
+                    shows = _shows(t.mastery)
+                    if shows != t.shows:
+                        t.shows, t.row = shows, self._topic_row(t.mastery, shows)
+                    moved = True  # the list returned holds the new figures (what next reads them)
+                if t.recall_until < until:
+                    until = t.recall_until
+            p.topics_until = until
+        if moved or p.ranked is None:
+            ranked = sorted(p.topics.values(), key=_BY_ORDER)
+            p.ranked = ([t.mastery for t in ranked], Markup("".join(t.row for t in ranked)),
+                        {t.mastery.slug: t.shows for t in ranked})
+        mastery, self.rows, self.shows = p.ranked
+        return mastery, p.topics_until
+
+    def _topic_row(self, m: TopicMastery, shows: tuple) -> str:
+        """A row of the table of all topics (what `topic_row` in the template would write, without a macro
+        call per row: up to a hundred rows change together when time moves recall)."""
+        recall = shows[6]
+        return (f'<tr><td><a href="{self.urls.topic}{escape(m.slug)}">{escape(m.title)}</a></td><td class="level">'
+                f'{escape(m.level)}</td><td>{m.recent_right} of {m.recent_answers}</td><td>'
+                f'{"–" if recall is None else f"{recall}%"}</td><td>{m.answered}</td></tr>')
 
     def _read_cards(self, stale: list[int], seen: dict[int, tuple]) -> None:
         """Bring the card vectors of the topics whose aggregates moved up to date.
@@ -580,13 +645,31 @@ class _Builder:
                            sum(1 for r in rows if r[4]), round(sum(best) / len(best), 1) if best else None)
 
     def _courses(self, enrolled: list, progress: dict) -> str:
+        """The course cards. A card shows its enrollment row and the progress of the course's lessons only:
+        it is kept while both are what they were (an answer moves one lesson's row, so one or two cards)."""
         p, m = self.parts, self.macros
+        old, touched = p.progress, None
+        if old is not None:
+            moved = [l for l, r in progress.items() if old.get(l) != r]
+            moved.extend(l for l in old if l not in progress)
+            lesson_courses = self.maps.lesson_courses
+            touched = {c for l in moved for c in lesson_courses.get(l, ())}
+        p.progress = progress
         cards = []
+        # Only the cards shown now are kept: a course left (or retired) misses the lessons' changes meanwhile.
+        kept_cards, p.course_cards = p.course_cards, {}
         for row, course in enrolled:
+            kept = kept_cards.get(course.id)
+            if kept is not None and touched is not None and course.id not in touched and kept[0] == row:
+                p.course_cards[course.id] = kept
+                cards.append(kept[1])
+                continue
             completed = local_date(row[1], self.tz) if row[1] else None
             card = CourseCard(course.id, course.slug, course.title, self._stats(course.id, progress), completed, row[2],
                               None if completed else self._next_lesson(course.id, progress))
-            cards.append(Markup(p.part(("course", course.id), card, lambda c=card: m.course_card(c))))
+            html = Markup(p.part(("course", course.id), card, lambda c=card: m.course_card(c)))
+            p.course_cards[course.id] = (row, html)
+            cards.append(html)
         return p.part("courses", tuple(cards), lambda: m.courses_part(cards))
 
     def _resume(self, progress: dict) -> tuple[LessonLink, str | None] | None:
@@ -631,10 +714,45 @@ class _Builder:
                           "Nothing is due and no course is in progress: a path orders courses so each builds on the last.")
 
 
-class _HeatSummary(NamedTuple):
-    answers: int
-    active_days: int
-    by_month: list
+class _Urls:
+    """Base URLs the parts join with slugs or ids: built once per worker and script root (the only part of the
+    request a path-only url_for reads), looked up once per view."""
+
+    @functools.cached_property
+    def topic(self) -> str:
+        return self._base("topic", lambda: url_for("catalog.topic", slug=""))
+
+    @functools.cached_property
+    def attempt(self) -> str:
+        return self._base("attempt", lambda: url_for("quiz.attempt", attempt_id=0)[:-1])
+
+    @staticmethod
+    def _base(name: str, build: Callable[[], str]) -> str:
+        kept: dict = current_app.extensions["dashboard_urls"]
+        key = (name, request.script_root)
+        url = kept.get(key)
+        if url is None:
+            url = kept[key] = build()
+        return url
+
+
+_HEAT_LEGEND = "".join(f'<span class="legend-item"><span class="swatch heat-{level}" aria-hidden="true"></span> {escape(meaning)}'
+                       f'</span>' for level, meaning in charts.heat_legend())
+
+
+def _activity_html(answers: int, active: int, current: int, longest: int, svg: str, by_month: list) -> str:
+    """The activity part: drawn again after every answer (today's square and its month move), so written here
+    rather than by a macro. `svg`: the calendar, already HTML."""
+    s = lambda n: "" if n == 1 else "s"  # noqa: E731
+    months = "".join(f"<tr><td>{escape(m.label)}</td><td>{m.active_days}</td><td>{m.answers}</td></tr>"
+                     for m in reversed(by_month))
+    return (f'<section aria-labelledby="heat-h">\n  <h2 id="heat-h">Activity</h2>\n  <p>{answers} answer{s(answers)} on '
+            f'{active} day{s(active)} in the last year · current streak {current} day{s(current)}, longest {longest}.'
+            f'</p>\n  <div class="heatmap-scroll" tabindex="0" role="region" aria-label="Activity calendar (scrolls sideways'
+            f' on small screens)">{svg}</div>\n  <p class="legend"><span class="legend-title">Answers a day:</span>\n    '
+            f'{_HEAT_LEGEND}</p>\n  <details><summary>Activity by month as a table</summary>\n    <table><thead><tr>'
+            f'<th scope="col">Month</th><th scope="col">Days active</th><th scope="col">Answers</th></tr></thead><tbody>'
+            f'\n    {months}\n    </tbody></table>\n  </details>\n</section>')
 
 
 def _shows(m: TopicMastery) -> tuple:
@@ -643,19 +761,34 @@ def _shows(m: TopicMastery) -> tuple:
     return m.slug, m.title, m.level, m.answered, m.recent_right, m.recent_answers, recall, m.next_step
 
 
-def _recall(cards: list[tuple], now: float) -> tuple[float | None, float]:
-    """(mean predicted recall of the cards now, until when nothing shown from it can change).
+def _newest_first(r: Recent) -> tuple:
+    return -r.submitted_at.timestamp(), -r.id
+
+
+_BY_ORDER = operator.attrgetter("order")  # a topic's place in the ranking (_Topic.order)
+
+
+def _recall(cards: dict[int, tuple], question_ids: tuple[int, ...], now: float) -> tuple[float | None, float]:
+    """(mean predicted recall now of the cards of these questions that were reviewed, until when nothing
+    shown from it can change).
 
     Shown are the recall as a whole percent and the levels it allows (MASTERY_THRESHOLDS). Each card's
     curve decreases and is convex in time, so their mean falls at most as fast as it falls now: it
     cannot reach the next value that changes what is shown before (recall - that value) / speed.
     A card reviewed "in the future" (a clock behind another server's) counts as 1 until then.
     """
-    if not cards:
-        return None, NEVER
     total = slope = 0.0
     until = NEVER
-    for _, stability, last_review in cards:
+    n = 0
+    get = cards.get
+    for q in question_ids:
+        card = get(q)
+        if card is None:
+            continue
+        _, stability, last_review = card
+        if not (stability or 0) > 0 or last_review is None:
+            continue
+        n += 1
         elapsed = now - last_review
         if elapsed <= 0:
             total += 1.0
@@ -665,7 +798,8 @@ def _recall(cards: list[tuple], now: float) -> tuple[float | None, float]:
         value = base ** DECAY
         total += value
         slope += value / (base * stability)
-    n = len(cards)
+    if not n:
+        return None, NEVER
     recall = total / n
     speed = -DECAY * K * slope / n  # how fast the mean falls now, per second
     shown = round(100 * recall)

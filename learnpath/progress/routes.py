@@ -91,14 +91,15 @@ def _fast_dashboard(visit: lane.Visit, _: str) -> bytes:
     if visit.query:
         raise lane.NeedsFlask("a query string")
     frame = shell(("dashboard",), lane.not_rendered)
-    return frame.fill({**common_parts(visit), "body": _body(visit.user, review.now_utc())})
+    return frame.fill({**common_parts(visit), "body": _body(visit.user, review.now_utc(), visit.conn)})
 
 
-def _body(user, now) -> bytes:
-    # `user`: the User, or on the fast path its Learner (id, time zone, progress version, created_at).
+def _body(user, now, conn=None) -> bytes:
+    # `user`: the User, or on the fast path its Learner (id, time zone, progress version, created_at) and
+    # `conn` the fast path's connection (no ORM session is opened for the reads).
     def render():
         lane.need_request()  # templates read url_for and the like
-        return parts.render(user, now)
+        return parts.render(user, now, conn)
     return dashboard_cache.dashboard_body(user, now, render)
 
 
