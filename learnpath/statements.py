@@ -100,7 +100,7 @@ class Statement:
         conn = db.session.connection()
         compiled = self._compiled_for(conn.dialect)
         many = isinstance(params, list)
-        rows = [self._bind(compiled, row) for row in (params if many else [params])]
+        rows = self._bind_rows(compiled, params) if many else [self._bind(compiled, params)]
         if not rows:
             return 0
         sql, parameters = compiled.sql, rows if many else rows[0]
@@ -133,6 +133,26 @@ class Statement:
         return cursor
 
     @staticmethod
+    def _bind_rows(compiled: _Compiled, rows: list[dict[str, Any]]) -> list[tuple | dict]:
+        """`_bind` for each row; a value that is the very object the previous row had in its place (the
+        submit's time, a None) is not converted again: the processors are pure functions of the value."""
+        constants, processors, positional, names = compiled.constants, compiled.processors, compiled.positional, compiled.names
+        previous: dict[int, tuple[Any, Any]] = {}
+        bound = []
+        for row in rows:
+            values = list(compiled.values({**constants, **row} if constants else row))  # KeyError: a value is missing
+            for i, process in processors:
+                value = values[i]
+                seen = previous.get(i)
+                if seen is not None and seen[0] is value:
+                    values[i] = seen[1]
+                else:
+                    values[i] = converted = process(value)
+                    previous[i] = (value, converted)
+            bound.append(tuple(values) if positional else dict(zip(names, values)))
+        return bound
+
+    @staticmethod
     def _bind(compiled: _Compiled, row: dict[str, Any]) -> tuple | dict:
         values = list(compiled.values({**compiled.constants, **row} if compiled.constants else row))  # KeyError: a value is missing
         for i, process in compiled.processors:
@@ -147,36 +167,75 @@ class _Reader:
 
 
 class Query(Statement):
-    """A SELECT run like `Statement`: `build(dialect_name)` -> the statement, every parameter a named
-    `bindparam`. `first(conn, params)` -> the first row as a named tuple (by the columns' labels), or None."""
+    """A SELECT (or a write with RETURNING) run like `Statement`: `build(dialect_name)` -> the statement,
+    every parameter a named `bindparam` (`columns`: an INSERT's columns given, as for `Statement`).
+    `first(conn, params)` -> the first row as a named tuple (by the columns' labels), or None; `all` -> every row."""
 
-    def __init__(self, build: Callable[[str], sa.Executable]):
-        super().__init__(build)
+    def __init__(self, build: Callable[[str], sa.Executable], columns: Sequence[str] | None = None):
+        super().__init__(build, columns)
         self._readers: dict[str, _Reader] = {}
 
-    def _reader(self, dialect: Dialect) -> _Reader:
+    def _reader(self, dialect: Dialect, description: Sequence[tuple]) -> _Reader:
         reader = self._readers.get(dialect.name)
         if reader is None:
             compiled = self.build(dialect.name).compile(dialect=dialect)
             columns = compiled._result_columns  # (key, name, objects, type) per column, as the result metadata reads them
             make = namedtuple("Row", [c[0] for c in columns])._make  # type: ignore[misc]
+            # the driver's type of each column, as the result metadata passes it (psycopg's numerics depend on it)
             processors = tuple((i, p) for i, c in enumerate(columns)
-                               if (p := c[3]._cached_result_processor(dialect, None)) is not None)
+                               if (p := c[3]._cached_result_processor(dialect, description[i][1])) is not None)
             reader = self._readers[dialect.name] = _Reader(make, processors)
         return reader
 
     def first(self, conn: sa.Connection, params: dict[str, Any]) -> tuple | None:
+        rows = self._fetch(conn, params, one=True)
+        return rows[0] if rows else None
+
+    def all(self, conn: sa.Connection, params: dict[str, Any]) -> list[tuple]:
+        return self._fetch(conn, params, one=False)
+
+    def _fetch(self, conn: sa.Connection, params: dict[str, Any], one: bool) -> list[tuple]:
         compiled = self._compiled_for(conn.dialect)
         cursor = self._run(conn, compiled.sql, self._bind(compiled, params), False)
         try:
-            found = cursor.fetchone()
+            # every row of a write's RETURNING is read: the driver may finish the statement only then
+            found = cursor.fetchall() if not one or not compiled.sql.startswith("SELECT") else cursor.fetchmany(1)
+            reader = self._readers.get(conn.dialect.name) or self._reader(conn.dialect, cursor.description)
         finally:
             cursor.close()
-        if found is None:
-            return None
-        reader = self._reader(conn.dialect)
         if reader.processors:
-            found = list(found)
-            for i, process in reader.processors:
-                found[i] = process(found[i])
-        return reader.row(found)
+            rows = []
+            for row in found:
+                row = list(row)
+                for i, process in reader.processors:
+                    row[i] = process(row[i])
+                rows.append(reader.row(row))
+            return rows
+        return [reader.row(row) for row in found]
+
+
+class InQuery:
+    """A `Query` with one list parameter, for an `IN (…)`: `build(dialect_name, binds)` gets one named
+    `bindparam` per value (`<name>_0`, `<name>_1`, …) and each length gets its own compiled statement (an
+    expanding parameter would be rendered per call). Lists longer than MAX_ROWS are refused."""
+
+    def __init__(self, name: str, build: Callable[[str, list], sa.Executable]):
+        self.name, self.build = name, build
+        self._queries: dict[int, Query] = {}
+
+    def _query(self, count: int) -> Query:
+        query = self._queries.get(count)
+        if query is None:
+            if not 0 < count <= MAX_ROWS:
+                raise ValueError(f"{count} values for {self.name!r}: 1 to {MAX_ROWS}")
+            names = [f"{self.name}_{i}" for i in range(count)]
+            query = self._queries.setdefault(count, Query(
+                lambda dialect: self.build(dialect, [sa.bindparam(n) for n in names])))
+        return query
+
+    def all(self, conn: sa.Connection, params: dict[str, Any], values: Sequence[Any]) -> list[tuple]:
+        """Every row for `params` with the list parameter set to `values` (none: no statement)."""
+        if not values:
+            return []
+        name = self.name
+        return self._query(len(values)).all(conn, {**params, **{f"{name}_{i}": v for i, v in enumerate(values)}})
