@@ -6,12 +6,13 @@ re-derived from the compiled form, every value passed through its type, result m
 it cost more CPU than SQLite spends running the statement. Here a statement is compiled once per
 dialect into its SQL text, the order of its parameters and the dialect's bind processors (JSON,
 UTC datetimes, PostgreSQL's casts), and each call only converts the values and hands them to the
-driver: one `execute`, or one `executemany` for a list of rows. The statements are the same Core
-constructs (upserts keep their `ON CONFLICT`, so uniqueness stays the database's job), in the
-session's transaction; cursor events still fire, so statement counts (tests/test_query_budget.py)
-see them. `Query` does the same for a read the signed-in fast path (learnpath.lane) runs on every
-request: rows come back as named tuples, each value through the dialect's result processor (SQLite's
-datetimes are text), as `Connection.execute` would give them.
+driver: one `execute` for a row or a list of rows (many VALUES groups; on PostgreSQL one JSON document,
+see `_recordset`). The statements are the same Core constructs (upserts keep their `ON CONFLICT`, so
+uniqueness stays the database's job), in the session's transaction; cursor events still fire, so
+statement counts (tests/test_query_budget.py) see them. `Query` does the same for a statement that
+returns rows (a read the signed-in fast path, learnpath.lane, runs on every request; the submit's
+attempt, progress upsert, version bump and review cards): rows come back as named tuples, each value
+through the dialect's result processor (SQLite's datetimes are text), as `Connection.execute` would give them.
 """
 from __future__ import annotations
 
