@@ -302,11 +302,33 @@ def user_for_token(token: str) -> User | None:
     if row is None:
         return None
     user, token_id, last_used = row
+    _note_token_use(token_id, last_used, now)
+    return user
+
+
+def _token_learner_query(dialect: str):
+    return _live_token(User.id, User.desired_retention, ApiToken.id.label("token_id"), ApiToken.last_used_at)
+
+
+_TOKEN_LEARNER = Query(_token_learner_query)
+
+
+def learner_for_token(token: str) -> tuple | None:
+    """`user_for_token` as a plain row (id, desired_retention, token_id, last_used_at) read on the driver's
+    cursor, for an API write that needs no ORM `User` (the quiz submit): the same token rules, and its use
+    noted the same way."""
+    now = utcnow()
+    row = _TOKEN_LEARNER.first(db.session.connection(), {"digest": ApiToken.digest(token), "now": now})
+    if row is not None:
+        _note_token_use(row.token_id, row.last_used_at, now)
+    return row
+
+
+def _note_token_use(token_id: int, last_used, now) -> None:
     g.api_token_id = token_id
     if last_used is None or now - last_used > LAST_USED_RESOLUTION:
         db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
         db.session.commit()
-    return user
 
 
 def bearer_token(request: Request) -> str | None:

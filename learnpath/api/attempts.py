@@ -8,7 +8,9 @@ from flask import jsonify, request, url_for
 from flask_login import current_user
 
 from learnpath import serializers
-from learnpath.api.base import BadRequest, area, json_body, login_required, refused, string_field, too_many
+from learnpath.api.base import (
+    BadRequest, area, json_body, login_required, refused, signed_in_learner, string_field, too_many, unauthorized,
+)
 from learnpath.api.catalog import course_or_404, lesson_or_404
 from learnpath.catalog import services as catalog
 from learnpath.errors import error_response
@@ -127,16 +129,18 @@ def get_attempt(attempt_id: int):
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
-@login_required
 def submit(attempt_id: int):
-    # The attempt as a plain row and the questions from the worker's catalog cache: no ORM objects here.
-    attempt = quiz.own_attempt_row(current_user.id, attempt_id)
+    # The learner, the attempt as plain rows and the questions from the worker's catalog cache: no ORM objects here.
+    learner = signed_in_learner()
+    if learner is None:
+        return unauthorized()
+    attempt = quiz.own_attempt_row(learner.id, attempt_id)
     if attempt is None:
         raise BadRequest(f"No attempt {attempt_id}.", 404)
     if attempt.status == "in_progress" and scopes.overdue(attempt):
         # past the deadline: closed with what was saved; this is a repeat
-        course_test.close_if_overdue(own_attempt_or_404(attempt_id))
-        attempt = quiz.own_attempt_row(current_user.id, attempt_id)
+        course_test.close_if_overdue(quiz.get_own_attempt(learner.id, attempt_id))
+        attempt = quiz.own_attempt_row(learner.id, attempt_id)
     if attempt.status == "submitted":
         return jsonify(quiz.result_payload(quiz.stored_result(attempt), result_visibility(attempt))), 409
     body = json_body()
@@ -146,12 +150,13 @@ def submit(attempt_id: int):
     responses = {**quiz.saved_responses(attempt, asked), **_answers(body, questions, required=True)}
     confidences = {**quiz.saved_confidences(attempt), **_confidences(body, questions)}
     times = quiz.times_to_record(attempt, _times(body, questions))
-    if quiz.runs_sql(asked) and (refusal := quiz.take_sql_run(learner_key())):
+    key = learner_key(learner.id)
+    if quiz.runs_sql(asked) and (refusal := quiz.take_sql_run(key)):
         return too_many(quiz.SQL_RUNS_REFUSED, refusal.retry_after)
-    if go_refused := quiz.go_refusal(asked, responses, learner_key()):
+    if go_refused := quiz.go_refusal(asked, responses, key):
         return refused(go_refused)
     try:
-        result, first = quiz.submit(attempt, responses, confidences, asked, times)
+        result, first = quiz.submit(attempt, responses, confidences, asked, times, learner.desired_retention)
     except golab.GoLabUnavailable as exc:  # raised while grading, before anything was written
         db.session.rollback()
         return error_response(503, str(exc))
@@ -220,7 +225,10 @@ def _times(body: dict[str, Any], questions: dict[str, Question]) -> dict[int, in
         raise BadRequest(str(exc)) from None
 
 
-def learner_key() -> str:
+def learner_key(user_id: int | None = None) -> str:
+    """The key of a learner's run quotas: `user_id` when the caller knows who it is, else the current user's."""
+    if user_id is not None:
+        return f"user:{user_id}"
     return f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
 
 

@@ -54,14 +54,17 @@ def bump_progress_version(user_id: int) -> str | None:
     One UPDATE on the table, not the ORM object: a `User` already in the session keeps its
     loaded version, which is only ever compared with the next request's.
     """
-    return db.session.connection().execute(_bump_version(), {"user_id": user_id}).scalar()
+    row = _BUMP_VERSION.first(db.session.connection(), {"user_id": user_id})
+    return row.time_zone if row is not None else None
 
 
-@prepared
 def _bump_version(dialect: str):
     users = User.__table__
     return sa.update(users).where(users.c.id == sa.bindparam("user_id")).values(
         progress_version=users.c.progress_version + 1).returning(users.c.time_zone)
+
+
+_BUMP_VERSION = statements.Query(_bump_version)  # run by every write a learner's pages show
 
 
 def set_time_zone(user_id: int, name: str, only_if_unknown: bool = False) -> bool:
@@ -189,7 +192,6 @@ def mark_read(user_id: int, lesson: Lesson) -> LessonProgress:
     return row
 
 
-@prepared
 def _attempt_upsert(dialect: str):
     lp = LessonProgress.__table__.c
     stmt = dialect_insert(LessonProgress.__table__, dialect)
@@ -208,12 +210,16 @@ def _attempt_upsert(dialect: str):
     ).returning(lp.read_at, lp.passed_at, lp.completed_at)
 
 
+_ATTEMPT_UPSERT = statements.Query(_attempt_upsert, (
+    "user_id", "lesson_id", "attempts_count", "last_percent", "best_percent", "passed_at", "updated_at"))
+
+
 def record_attempt(user_id: int, lesson: Lesson, percent: float, passed: bool, now: datetime) -> None:
     """Called inside the submit transaction: one upsert, and the lesson's completion when it is due."""
-    state = db.session.connection().execute(_attempt_upsert(), {
+    state = _ATTEMPT_UPSERT.first(db.session.connection(), {
         "user_id": user_id, "lesson_id": lesson.id, "attempts_count": 1, "last_percent": percent,
         "best_percent": percent, "passed_at": now if passed else None, "updated_at": now,
-    }).one()
+    })
     _refresh_lesson(user_id, lesson, state, now)
 
 

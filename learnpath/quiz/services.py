@@ -227,18 +227,20 @@ class AttemptRow:
     passed: bool | None
 
 
-@prepared
 def _attempt_row_query(dialect: str):
     columns = Attempt.__table__.c
     return sa.select(*(columns[name] for name in AttemptRow.__dataclass_fields__)).where(
         columns.id == sa.bindparam("attempt_id"), columns.user_id == sa.bindparam("user_id"))
 
 
+_ATTEMPT_ROW = statements.Query(_attempt_row_query)
+
+
 def own_attempt_row(user_id: int, attempt_id: int) -> AttemptRow | None:
-    """`get_own_attempt` as a plain row: one prepared statement."""
+    """`get_own_attempt` as a plain row: one statement on the driver's cursor."""
     if not 0 < attempt_id <= MAX_ID:
         return None
-    row = db.session.connection().execute(_attempt_row_query(), {"attempt_id": attempt_id, "user_id": user_id}).first()
+    row = _ATTEMPT_ROW.first(db.session.connection(), {"attempt_id": attempt_id, "user_id": user_id})
     return AttemptRow(*row) if row is not None else None
 
 
@@ -493,8 +495,10 @@ _answer_insert = statements.Statement(lambda dialect: sa.insert(Answer.__table__
 
 
 def submit(attempt: Attempt | AttemptRow, responses: dict[int, Any], confidences: dict[int, str] | None = None,
-           questions: list[Any] | None = None, times: dict[int, int] | None = None) -> tuple[Result, bool]:
+           questions: list[Any] | None = None, times: dict[int, int] | None = None,
+           desired_retention: float | None = None) -> tuple[Result, bool]:
     """Grade and record once. Returns (result, first): `first` is False for a repeated submit.
+    `desired_retention`: the learner's (review scheduling), when the caller has it without the ORM user.
 
     The status flip is one conditional UPDATE: of two concurrent submits exactly one matches
     `status='in_progress'`; the other rolls back and reads the stored result. Grading and every
@@ -513,7 +517,8 @@ def submit(attempt: Attempt | AttemptRow, responses: dict[int, Any], confidences
     times = times_to_record(attempt) if times is None else times  # e.g. a timed test closed at its deadline
     cached = catalog_cache.questions([q.id for q in questions])
     topics = {qid: q.topic_ids for qid, q in cached.items()}
-    retention = db.session.get(User, user_id).desired_retention  # the signed-in user: no query
+    retention = (desired_retention if desired_retention is not None
+                 else db.session.get(User, user_id).desired_retention)  # the signed-in user: no query
     won = _submit_update.execute({
         "attempt_id": attempt.id, "submitted_at": now, "score": result.score, "max_score": result.max_score,
         "percent": result.percent, "passed": result.passed,

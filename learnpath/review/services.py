@@ -18,7 +18,7 @@ from flask import current_app
 
 from learnpath.catalog.services import LESSON_LINK
 from learnpath import statements
-from learnpath.extensions import db, dialect_insert, prepared
+from learnpath.extensions import db, dialect_insert
 from learnpath.models import (
     Answer, Course, CourseLesson, Enrollment, Lesson, LessonProgress, Question, ReviewCard, Topic, TopicStat, User,
     lesson_topic, question_topic,
@@ -64,11 +64,13 @@ def to_fsrs(row) -> fsrs.Card:
 _CARD_STATE = ("state", "step", "stability", "difficulty", "due", "last_review", "last_rating", "reviews", "lapses")
 
 
-@prepared
-def _cards_query(dialect: str):
+def _cards_query(dialect: str, question_ids: list):
     card = ReviewCard.__table__.c
     return sa.select(card.question_id, card.id, *(card[name] for name in _CARD_STATE)).where(
-        card.user_id == sa.bindparam("user_id"), card.question_id.in_(sa.bindparam("ids", expanding=True)))
+        card.user_id == sa.bindparam("user_id"), card.question_id.in_(question_ids))
+
+
+_CARDS = statements.InQuery("question_id", _cards_query)  # the learner's cards of these questions
 
 
 def _build_card_upsert(dialect: str):
@@ -91,8 +93,7 @@ def record_answers(user_id: int, outcomes: Iterable[tuple[int, bool, str | None]
     if not outcomes:
         return
     conn = db.session.connection()  # Core statements: the ORM's execution layer costs more than they do
-    cards = {row.question_id: row for row in conn.execute(
-        _cards_query(), {"user_id": user_id, "ids": [q for q, _, _ in outcomes]})}
+    cards = {row.question_id: row for row in _CARDS.all(conn, {"user_id": user_id}, [q for q, _, _ in outcomes])}
     fsrs_scheduler = scheduler(desired_retention)
     rows = []
     for question_id, correct, confidence in outcomes:
