@@ -25,7 +25,6 @@ from operator import itemgetter
 from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
-from psycopg.types.json import Json
 from sqlalchemy.engine import Dialect
 
 from learnpath.extensions import db
@@ -123,6 +122,8 @@ class Statement:
         """The parameters of `_recordset`'s statement: the rows as one JSON text, and those outside the rows.
         None when a value has no exact JSON form (a NaN, a time with a zone, another type): then the rows go
         as VALUES groups."""
+        from psycopg.types.json import Json  # here: importing psycopg costs a SQLite-only worker ~8 MB
+
         columns = compiled.recordset[1]
         records = []
         for row in rows:

@@ -88,3 +88,15 @@ def test_queries_read_rows_as_connection_execute_does(app, table):
         assert query.all(conn, {}, []) == []
         assert tuple(one.first(conn, {"id": 2})) == expected[1] and one.first(conn, {"id": 9}) is None
         assert one.first(conn, {"id": 1}).ratio == pytest.approx(0.3)
+
+
+def test_a_sqlite_worker_does_not_load_the_postgresql_driver(tmp_path):
+    """psycopg's Json is needed only for a PostgreSQL INSERT: importing it with the app would cost every
+    SQLite worker ~8 MB (bench/results.md's memory target)."""
+    import subprocess
+    import sys
+    code = ("import sys, learnpath.statements; from learnpath import create_app; "
+            f"create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.db', 'SECRET_KEY': 'x'}}, "
+            f"instance_path='{tmp_path}'); print(sorted(m for m in sys.modules if m.startswith('psycopg')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
