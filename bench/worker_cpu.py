@@ -2,6 +2,7 @@
 """Worker CPU per request of one gunicorn sync worker, page by page, with an optional py-spy profile.
 
     .venv/bin/python bench/worker_cpu.py [--pages floor,lesson,course,dash,progress] [-d 8] [--profile DIR]
+                                         [--env LEARNPATH_DASHBOARD_CACHE=0 …]
 
 Uses the database and users bench/run.py left (bench/out/fixture.json). Starts the bare Flask hello
 (bench/hello.py, the floor) and learnpath, each as gunicorn with ONE sync worker, drives each page with
@@ -94,11 +95,14 @@ def main() -> None:
     parser.add_argument("--pages", default="floor,lesson,course,dash,progress")
     parser.add_argument("-d", "--duration", type=int, default=8)
     parser.add_argument("--profile", type=Path)
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting for the app, e.g. LEARNPATH_DASHBOARD_CACHE=0 (repeatable)")
     args = parser.parse_args()
     fixture = json.loads((BENCH / "out" / "fixture.json").read_text())
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "LEARNPATH_"))}
     env.update(DATABASE_URL=fixture["database_url"], SECRET_KEY=fixture["secret_key"], LEARNPATH_ENV="production",
                RATELIMIT_ENABLED="0", PYTHONPATH=str(BENCH))
+    env.update(setting.split("=", 1) for setting in args.env)
     hello, hello_base, hello_worker = serve("hello:app", env)
     app, app_base, app_worker = serve("learnpath:create_app()", env)
     try:
