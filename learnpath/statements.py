@@ -175,7 +175,7 @@ class Statement:
         conn = db.session.connection()
         compiled = self._compiled_for(conn.dialect)
         many = isinstance(params, list)
-        rows = self._bind_rows(compiled, params) if many else [self._bind(compiled, params)]
+        rows = self._bind_rows(compiled, params if many else [params])
         if not rows:
             return 0
         sql, parameters = compiled.sql, rows if many else rows[0]
@@ -218,7 +218,7 @@ class Statement:
         bound = []
         for row in rows:
             values = list(compiled.values({**constants, **row} if constants else row))  # KeyError: a value is missing
-            for i, process in processors:
+            for i, process in processors:  # None too: a JSON column stores it as null, as SQLAlchemy does
                 value = values[i]
                 seen = previous.get(i)
                 if seen is not None and seen[0] is value:
@@ -229,12 +229,9 @@ class Statement:
             bound.append(tuple(values) if positional else dict(zip(names, values)))
         return bound
 
-    @staticmethod
-    def _bind(compiled: _Compiled, row: dict[str, Any]) -> tuple | dict:
-        values = list(compiled.values({**compiled.constants, **row} if compiled.constants else row))  # KeyError: a value is missing
-        for i, process in compiled.processors:
-            values[i] = process(values[i])  # None too: a JSON column stores it as null, as SQLAlchemy does
-        return tuple(values) if compiled.positional else dict(zip(compiled.names, values))
+    @classmethod
+    def _bind(cls, compiled: _Compiled, row: dict[str, Any]) -> tuple | dict:
+        return cls._bind_rows(compiled, [row])[0]
 
 
 @dataclass(frozen=True)
